@@ -1,0 +1,144 @@
+//! The serde mirror of the TOML file: every table and key a user may write, nothing else
+//! (`deny_unknown_fields` everywhere). Values here are unvalidated; `validate.rs` turns
+//! them into the runtime model in `model.rs`.
+
+use serde::Deserialize;
+
+use super::duration::ConfigDuration;
+
+/// Top-level keys, in the order the documentation lists them.
+pub const TOP_LEVEL_KEYS: &[&str] = &[
+    "public_url",
+    "tenant_id",
+    "server",
+    "listeners",
+    "metrics",
+    "store",
+    "realms",
+    "routes",
+];
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ServerFile {
+    pub threads: Option<usize>,
+    pub grace_period: Option<ConfigDuration>,
+    pub graceful_shutdown_timeout: Option<ConfigDuration>,
+    pub log_format: Option<String>,
+    pub access_log: Option<bool>,
+    pub trust_forwarded_headers: Option<bool>,
+    pub control_body_limit: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerFile {
+    pub address: String,
+    #[serde(default)]
+    pub certificates: Vec<CertificateFile>,
+    pub http2: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateFile {
+    pub cert: String,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsFile {
+    pub address: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StoreFile {
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RealmFile {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub rp_id: Option<String>,
+    pub rp_name: Option<String>,
+}
+
+/// `upstream` accepts one URL or a list of them.
+#[derive(Debug, Clone)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a URL string or a list of URL strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<OneOrMany, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    out.push(s);
+                }
+                Ok(OneOrMany::Many(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl OneOrMany {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            OneOrMany::One(s) => std::slice::from_ref(s),
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteFile {
+    pub id: Option<String>,
+    pub host: String,
+    pub path_prefix: Option<String>,
+    pub upstream: OneOrMany,
+    pub policy: Option<String>,
+    pub realm: Option<String>,
+    pub host_header: Option<String>,
+    pub connect_timeout: Option<ConfigDuration>,
+    pub read_timeout: Option<ConfigDuration>,
+    pub write_timeout: Option<ConfigDuration>,
+    pub tls_ca_file: Option<String>,
+    pub tls_server_name: Option<String>,
+    pub tls_verify: Option<bool>,
+    pub max_fails: Option<u32>,
+    pub fail_timeout: Option<ConfigDuration>,
+}
+
+/// The whole file once every section parsed. Sections that failed to parse are absent and
+/// their problems are reported by the loader.
+#[derive(Debug, Clone, Default)]
+pub struct FileConfig {
+    pub public_url: Option<String>,
+    pub tenant_id: Option<String>,
+    pub server: ServerFile,
+    pub listeners: Vec<(usize, ListenerFile)>,
+    pub metrics: Option<MetricsFile>,
+    pub store: StoreFile,
+    pub realms: Vec<(usize, RealmFile)>,
+    pub routes: Vec<(usize, RouteFile)>,
+}

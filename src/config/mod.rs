@@ -1,0 +1,46 @@
+//! Configuration: one TOML file → a validated [`Config`]. `file` mirrors the TOML, `load`
+//! parses it section by section, `validate` cross-checks and builds the model in `model`.
+//! `check`, `serve` and SIGHUP reload all go through [`load`].
+
+pub mod duration;
+pub mod file;
+pub mod load;
+pub mod model;
+pub mod problem;
+pub mod validate;
+
+use std::path::Path;
+
+pub use model::*;
+pub use problem::{ConfigError, Problem};
+
+/// Reads, parses and validates the file at `path`, reporting every problem found.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let name = path.display().to_string();
+    let src = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: name.clone(),
+        problems: vec![Problem::new("", format!("cannot read the file: {e}"))],
+    })?;
+    let base_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    from_str(&src, base_dir).map_err(|problems| ConfigError {
+        file: name,
+        problems,
+    })
+}
+
+/// Parses and validates TOML text; relative paths in it are resolved against `base_dir`.
+pub fn from_str(src: &str, base_dir: &Path) -> Result<Config, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let config = load::parse_file(src, &mut problems)
+        .and_then(|file| validate::validate(file, base_dir, &mut problems));
+    match config {
+        Some(c) if problems.is_empty() => Ok(c),
+        _ => {
+            load::attach_lines(src, &mut problems);
+            Err(problems)
+        }
+    }
+}

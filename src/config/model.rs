@@ -1,0 +1,163 @@
+//! The validated configuration: what the rest of passgate reads. Every value here has been
+//! checked (cross-references resolved, files readable, durations positive), so runtime code
+//! never re-validates.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where users reach passgate's own pages; its host is the *auth host*.
+    pub public_url: Url,
+    /// Lower-cased host of `public_url` (no port).
+    pub auth_host: String,
+    pub tenant_id: String,
+    pub server: ServerSettings,
+    pub listeners: Vec<Listener>,
+    pub metrics: Option<SocketAddr>,
+    pub store: StoreSettings,
+    pub realms: Vec<Realm>,
+    pub routes: Vec<Arc<Route>>,
+}
+
+impl Config {
+    pub fn realm(&self, id: &str) -> Option<&Realm> {
+        self.realms.iter().find(|r| r.id == id)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub threads: usize,
+    pub grace_period: Duration,
+    pub graceful_shutdown_timeout: Duration,
+    pub log_format: LogFormat,
+    pub access_log: bool,
+    /// Behind a trusted load balancer: keep its `X-Forwarded-*` and append to them.
+    pub trust_forwarded_headers: bool,
+    /// Largest request body the control plane (`/.passgate/*`) accepts, in bytes.
+    pub control_body_limit: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Listener {
+    pub address: SocketAddr,
+    /// Empty for a plain-HTTP listener.
+    pub certificates: Vec<CertificatePaths>,
+    pub http2: bool,
+}
+
+impl Listener {
+    pub fn is_tls(&self) -> bool {
+        !self.certificates.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificatePaths {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSettings {
+    pub url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Realm {
+    pub id: String,
+    pub display_name: String,
+    pub rp_id: String,
+    pub rp_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Proxied as is; identity headers from the client are still stripped.
+    Public,
+    /// A valid session is required.
+    Authenticated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum HostPattern {
+    /// `app.example.com` (lower-cased).
+    Exact(String),
+    /// `*.example.com`, stored as the suffix `.example.com`; matches any depth of subdomain.
+    Wildcard(String),
+    /// `*`: every host.
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostHeader {
+    /// Forward the client's `Host` unchanged.
+    Preserve,
+    /// Use the upstream address's `host[:port]`.
+    Upstream,
+    /// Use this literal value.
+    Fixed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    /// The URL as written, for logs and metrics.
+    pub url: String,
+    pub tls: bool,
+    /// Host part of the URL (for SNI and `host_header = "upstream"`).
+    pub host: String,
+    pub port: u16,
+    /// Addresses resolved when the config was loaded.
+    pub addrs: Vec<SocketAddr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UpstreamTls {
+    /// Extra trust anchors (DER) for https upstreams; empty = the system roots.
+    pub ca_certs: Vec<Vec<u8>>,
+    pub server_name: Option<String>,
+    pub verify: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Stable label for logs and metrics: the `id` key or `host` + `path_prefix`.
+    pub id: String,
+    pub host: HostPattern,
+    pub path_prefix: String,
+    pub upstreams: Vec<Upstream>,
+    pub policy: Policy,
+    pub realm: String,
+    pub host_header: HostHeader,
+    pub connect_timeout: Duration,
+    pub read_timeout: Duration,
+    pub write_timeout: Duration,
+    pub tls: UpstreamTls,
+    pub max_fails: u32,
+    pub fail_timeout: Duration,
+}
+
+impl Route {
+    /// Segment-aware prefix match: `/app` matches `/app`, `/app/x` and `/app?q`, not `/apple`.
+    #[inline]
+    pub fn matches_path(&self, path: &str) -> bool {
+        let prefix = self.path_prefix.as_str();
+        if !path.starts_with(prefix) {
+            return false;
+        }
+        prefix.ends_with('/')
+            || path.len() == prefix.len()
+            || matches!(path.as_bytes()[prefix.len()], b'/' | b'?')
+    }
+}

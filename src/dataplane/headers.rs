@@ -1,0 +1,142 @@
+//! Headers on the way upstream: strip what a client could spoof, set `X-Forwarded-*`, and
+//! choose the `Host` the upstream sees.
+
+use std::net::SocketAddr;
+
+use pingora::http::RequestHeader;
+use pingora::Result;
+
+use crate::config::{HostHeader, Upstream};
+
+/// Every header whose name starts with this is passgate's to set, never the client's.
+pub const RESERVED_PREFIX: &str = "x-passgate-";
+
+/// Removes every `X-Passgate-*` header (all copies, any letter case).
+pub fn strip_reserved(req: &mut RequestHeader) {
+    let names: Vec<http::HeaderName> = req
+        .headers
+        .keys()
+        .filter(|n| n.as_str().starts_with(RESERVED_PREFIX))
+        .cloned()
+        .collect();
+    for n in names {
+        while req.remove_header(&n).is_some() {}
+    }
+}
+
+/// Sets `X-Forwarded-For`, `-Proto` and `-Host`. Untrusted (the default): the client's own
+/// values, and `Forwarded`, are replaced. Trusted (behind a load balancer): the client
+/// address is appended and an existing proto/host kept.
+pub fn set_forwarded(
+    req: &mut RequestHeader,
+    client: Option<SocketAddr>,
+    tls: bool,
+    original_host: &str,
+    trusted: bool,
+) -> Result<()> {
+    let ip = client.map(|a| a.ip().to_string());
+    let prior_xff = req
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let xff = match (trusted && !prior_xff.is_empty(), ip) {
+        (true, Some(ip)) => Some(format!("{prior_xff}, {ip}")),
+        (true, None) => Some(prior_xff),
+        (false, ip) => ip,
+    };
+    while req.remove_header("x-forwarded-for").is_some() {}
+    if let Some(v) = xff {
+        req.insert_header("X-Forwarded-For", v)?;
+    }
+    let keep = |req: &RequestHeader, name: &str| trusted && req.headers.contains_key(name);
+    if !keep(req, "x-forwarded-proto") {
+        req.insert_header("X-Forwarded-Proto", if tls { "https" } else { "http" })?;
+    }
+    if !keep(req, "x-forwarded-host") && !original_host.is_empty() {
+        req.insert_header("X-Forwarded-Host", original_host)?;
+    }
+    if !trusted {
+        while req.remove_header("forwarded").is_some() {}
+    }
+    Ok(())
+}
+
+/// Applies the route's `host_header` rule; makes sure an h2 request gains a `Host`.
+pub fn set_host(
+    req: &mut RequestHeader,
+    rule: &HostHeader,
+    upstream: &Upstream,
+    original: &str,
+) -> Result<()> {
+    match rule {
+        HostHeader::Preserve => {
+            if !req.headers.contains_key(http::header::HOST) && !original.is_empty() {
+                req.insert_header(http::header::HOST, original)?;
+            }
+        }
+        HostHeader::Upstream => {
+            let default_port = if upstream.tls { 443 } else { 80 };
+            let v = if upstream.port == default_port {
+                upstream.host.clone()
+            } else if upstream.host.contains(':') {
+                format!("[{}]:{}", upstream.host, upstream.port)
+            } else {
+                format!("{}:{}", upstream.host, upstream.port)
+            };
+            req.insert_header(http::header::HOST, v)?;
+        }
+        HostHeader::Fixed(v) => req.insert_header(http::header::HOST, v.as_str())?,
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_every_copy_in_any_case() {
+        let mut req = RequestHeader::build("GET", b"/", None).unwrap();
+        req.append_header("X-Passgate-User", "mallory").unwrap();
+        req.append_header("x-passgate-user", "eve").unwrap();
+        req.append_header("X-PASSGATE-GROUPS", "admin").unwrap();
+        req.append_header("X-Other", "kept").unwrap();
+        strip_reserved(&mut req);
+        assert!(req
+            .headers
+            .keys()
+            .all(|k| !k.as_str().starts_with("x-passgate-")));
+        assert_eq!(req.headers.get("x-other").unwrap(), "kept");
+    }
+
+    #[test]
+    fn untrusted_forwarded_headers_are_replaced() {
+        let mut req = RequestHeader::build("GET", b"/", None).unwrap();
+        req.append_header("X-Forwarded-For", "6.6.6.6").unwrap();
+        req.append_header("X-Forwarded-Proto", "https").unwrap();
+        req.append_header("Forwarded", "for=6.6.6.6").unwrap();
+        let client: SocketAddr = "10.0.0.1:5555".parse().unwrap();
+        set_forwarded(&mut req, Some(client), false, "app.test", false).unwrap();
+        assert_eq!(req.headers.get("x-forwarded-for").unwrap(), "10.0.0.1");
+        assert_eq!(req.headers.get("x-forwarded-proto").unwrap(), "http");
+        assert_eq!(req.headers.get("x-forwarded-host").unwrap(), "app.test");
+        assert!(req.headers.get("forwarded").is_none());
+    }
+
+    #[test]
+    fn trusted_forwarded_headers_are_appended() {
+        let mut req = RequestHeader::build("GET", b"/", None).unwrap();
+        req.append_header("X-Forwarded-For", "1.2.3.4").unwrap();
+        req.append_header("X-Forwarded-Proto", "https").unwrap();
+        let client: SocketAddr = "10.0.0.1:5555".parse().unwrap();
+        set_forwarded(&mut req, Some(client), false, "app.test", true).unwrap();
+        assert_eq!(
+            req.headers.get("x-forwarded-for").unwrap(),
+            "1.2.3.4, 10.0.0.1"
+        );
+        assert_eq!(req.headers.get("x-forwarded-proto").unwrap(), "https");
+    }
+}

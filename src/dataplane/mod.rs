@@ -1,0 +1,20 @@
+//! The data plane: Pingora's `ProxyHttp` for every request. It matches the route, hands
+//! `/.passgate/*` to the control plane through [`handoff::ControlHandler`], applies the
+//! route's policy, cleans and adds headers, and proxies. It depends on `config` and
+//! `session` only: never on the control plane, the domain logic or the store.
+
+pub mod authn;
+pub mod authz;
+pub mod ctx;
+pub mod handoff;
+pub mod headers;
+pub mod proxy;
+pub mod request;
+pub mod respond;
+pub mod router;
+pub mod runtime;
+pub mod upstream;
+
+pub use handoff::{ClientInfo, ControlHandler};
+pub use proxy::Gateway;
+pub use runtime::Runtime;

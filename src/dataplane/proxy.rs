@@ -1,0 +1,357 @@
+//! The `ProxyHttp` implementation: each Pingora phase delegates to one small module
+//! (router, authn, authz, headers, respond, handoff, upstream).
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use async_trait::async_trait;
+use pingora::http::RequestHeader;
+use pingora::prelude::*;
+use pingora::proxy::{FailToProxy, ProxyHttp, Session};
+use pingora::upstreams::peer::HttpPeer;
+use pingora::{ErrorSource, ErrorType};
+
+use super::authz::{self, Decision};
+use super::ctx::{Outcome, RequestCtx};
+use super::handoff::{self, ClientInfo, ControlHandler};
+use super::runtime::Runtime;
+use super::{authn, headers, request, respond};
+
+pub const CONTROL_PREFIX: &str = "/.passgate";
+
+pub struct Gateway {
+    runtime: Arc<ArcSwap<Runtime>>,
+    control: Arc<dyn ControlHandler>,
+}
+
+impl Gateway {
+    pub fn new(runtime: Arc<ArcSwap<Runtime>>, control: Arc<dyn ControlHandler>) -> Self {
+        Gateway { runtime, control }
+    }
+}
+
+fn is_control_path(path: &str) -> bool {
+    path.strip_prefix(CONTROL_PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+fn is_tls(session: &Session) -> bool {
+    session.digest().is_some_and(|d| d.ssl_digest.is_some())
+}
+
+/// The URL the client asked for, for the sign-in page's `rd`.
+fn original_url(req: &RequestHeader, tls: bool) -> String {
+    let host = req
+        .headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri.authority().map(|a| a.as_str()))
+        .unwrap_or("");
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{host}{}", request::path_and_query(req))
+}
+
+#[async_trait]
+impl ProxyHttp for Gateway {
+    type CTX = RequestCtx;
+
+    fn new_ctx(&self) -> RequestCtx {
+        RequestCtx::new(self.runtime.load_full())
+    }
+
+    async fn request_filter(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
+        ctx.tls = is_tls(session);
+        let req = session.req_header();
+
+        if is_control_path(req.uri.path()) {
+            ctx.outcome = Outcome::Control;
+            let client = ClientInfo {
+                addr: session.client_addr().and_then(|a| a.as_inet().copied()),
+                tls: ctx.tls,
+            };
+            let limit = ctx.runtime.config.server.control_body_limit;
+            let status = handoff::hand_off(session, self.control.as_ref(), limit, client).await?;
+            ctx.status = Some(status);
+            return Ok(true);
+        }
+
+        let host = request::host(req);
+        let Some(route) = ctx.runtime.router.find(&host, req.uri.path()).cloned() else {
+            ctx.outcome = Outcome::NoRoute;
+            ctx.status = Some(404);
+            respond::error(
+                session,
+                404,
+                "no_route",
+                "Not found",
+                "passgate has no route for this host and path.",
+            )
+            .await?;
+            return Ok(true);
+        };
+        ctx.route = Some(route.clone());
+
+        let principal = match route.route.policy {
+            crate::config::Policy::Public => None,
+            crate::config::Policy::Authenticated => authn::authenticate(req, &ctx.runtime),
+        };
+        match authz::decide(&route.route, principal.as_ref()) {
+            Decision::Allow => {
+                ctx.principal = principal;
+                Ok(false)
+            }
+            Decision::Challenge => {
+                ctx.outcome = Outcome::Challenged;
+                if request::is_browser_navigation(req) {
+                    let url = original_url(req, ctx.tls);
+                    ctx.status = Some(302);
+                    respond::redirect_to_login(session, &url).await?;
+                } else {
+                    ctx.status = Some(401);
+                    respond::write(
+                        session,
+                        401,
+                        "application/json",
+                        &[],
+                        respond::json_error_body("unauthenticated", "Sign-in required."),
+                    )
+                    .await?;
+                }
+                Ok(true)
+            }
+            Decision::Deny => {
+                ctx.outcome = Outcome::Denied;
+                ctx.status = Some(403);
+                respond::error(
+                    session,
+                    403,
+                    "forbidden",
+                    "Access denied",
+                    "You are signed in but not allowed to open this page.",
+                )
+                .await?;
+                Ok(true)
+            }
+        }
+    }
+
+    async fn upstream_peer(
+        &self,
+        _session: &mut Session,
+        ctx: &mut RequestCtx,
+    ) -> Result<Box<HttpPeer>> {
+        let Some(route) = ctx.route.as_ref() else {
+            return Err(Error::explain(
+                ErrorType::InternalError,
+                "no route selected",
+            ));
+        };
+        let pool = &route.pool;
+        if pool.is_empty() {
+            return Err(Error::explain(
+                ErrorType::ConnectNoRoute,
+                "route has no upstream",
+            ));
+        }
+        let i = pool.select(ctx.peer);
+        ctx.peer = Some(i);
+        ctx.attempts = ctx.attempts.saturating_add(1);
+        Ok(Box::new(pool.peer(i).template.clone()))
+    }
+
+    async fn upstream_request_filter(
+        &self,
+        session: &mut Session,
+        upstream: &mut RequestHeader,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        headers::strip_reserved(upstream);
+        let original_host = request::host(session.req_header()).into_owned();
+        let client = session.client_addr().and_then(|a| a.as_inet().copied());
+        let trusted = ctx.runtime.config.server.trust_forwarded_headers;
+        headers::set_forwarded(upstream, client, ctx.tls, &original_host, trusted)?;
+        if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
+            let raw_host = session
+                .req_header()
+                .headers
+                .get(http::header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .or_else(|| session.req_header().uri.authority().map(|a| a.as_str()))
+                .unwrap_or("")
+                .to_string();
+            let up = &route.route.upstreams[route.pool.peer(i).upstream];
+            headers::set_host(upstream, &route.route.host_header, up, &raw_host)?;
+        }
+        Ok(())
+    }
+
+    async fn connected_to_upstream(
+        &self,
+        _session: &mut Session,
+        _reused: bool,
+        _peer: &HttpPeer,
+        _fd: std::os::unix::io::RawFd,
+        _digest: Option<&pingora::protocols::Digest>,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
+            route.pool.report_success(i);
+        }
+        Ok(())
+    }
+
+    fn fail_to_connect(
+        &self,
+        _session: &mut Session,
+        peer: &HttpPeer,
+        ctx: &mut RequestCtx,
+        mut e: Box<Error>,
+    ) -> Box<Error> {
+        if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
+            let pool = &route.pool;
+            let marked_down = pool.report_failure(i);
+            route.metrics.upstream_error("connect");
+            tracing::warn!(
+                route = %route.route.id,
+                peer = %pool.peer(i).label,
+                marked_down,
+                error = %e,
+                "upstream connect failed"
+            );
+            if (ctx.attempts as usize) < pool.len() && pool.has_other_healthy(i) {
+                e.set_retry(true);
+            }
+        } else {
+            tracing::warn!(peer = %peer, error = %e, "upstream connect failed");
+        }
+        e
+    }
+
+    fn error_while_proxy(
+        &self,
+        peer: &HttpPeer,
+        session: &mut Session,
+        e: Box<Error>,
+        ctx: &mut RequestCtx,
+        client_reused: bool,
+    ) -> Box<Error> {
+        let mut e = e.more_context(format!("Peer: {peer}"));
+        if !session.req_header().method.is_idempotent() || session.as_ref().retry_buffer_truncated()
+        {
+            e.set_retry(false);
+        } else {
+            e.retry.decide_reuse(client_reused);
+        }
+        if e.esource() == &ErrorSource::Upstream {
+            if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
+                route.pool.report_failure(i);
+            }
+        }
+        e
+    }
+
+    async fn fail_to_proxy(
+        &self,
+        session: &mut Session,
+        e: &Error,
+        ctx: &mut RequestCtx,
+    ) -> FailToProxy {
+        let timeout = matches!(
+            e.etype(),
+            ErrorType::ConnectTimedout | ErrorType::ReadTimedout | ErrorType::WriteTimedout
+        );
+        let code = match e.etype() {
+            ErrorType::HTTPStatus(code) => *code,
+            _ if e.esource() == &ErrorSource::Downstream => match e.etype() {
+                ErrorType::WriteError | ErrorType::ReadError | ErrorType::ConnectionClosed => 0,
+                _ => 400,
+            },
+            _ if timeout => 504,
+            _ if e.esource() == &ErrorSource::Upstream => 502,
+            _ => 500,
+        };
+        let route_id = ctx.route.as_ref().map_or("-", |r| r.route.id.as_str());
+        let peer = match (ctx.route.as_ref(), ctx.peer) {
+            (Some(r), Some(i)) => r.pool.peer(i).label.as_str(),
+            _ => "-",
+        };
+        if code >= 500 {
+            if let Some(r) = ctx.route.as_ref() {
+                r.metrics
+                    .upstream_error(if timeout { "timeout" } else { "error" });
+            }
+            tracing::error!(route = route_id, peer, status = code, error = %e, "upstream request failed");
+        }
+        if code > 0 && session.response_written().is_none() {
+            let (kind, title, msg) = match code {
+                504 => (
+                    "upstream_timeout",
+                    "Gateway timeout",
+                    "The application did not answer in time. Try again in a moment.",
+                ),
+                502 => (
+                    "upstream_unavailable",
+                    "Bad gateway",
+                    "The application is not reachable right now. Try again in a moment.",
+                ),
+                400 => (
+                    "bad_request",
+                    "Bad request",
+                    "The request could not be read.",
+                ),
+                _ => (
+                    "internal",
+                    "Error",
+                    "passgate could not complete the request.",
+                ),
+            };
+            if let Err(werr) = respond::error(session, code, kind, title, msg).await {
+                tracing::debug!(error = %werr, "could not write the error response");
+            }
+        }
+        ctx.status = Some(code);
+        FailToProxy {
+            error_code: code,
+            can_reuse_downstream: false,
+        }
+    }
+
+    async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut RequestCtx) {
+        let status = session
+            .response_written()
+            .map(|r| r.status.as_u16())
+            .or(ctx.status)
+            .unwrap_or(0);
+        let elapsed = ctx.start.elapsed();
+        let metrics = match (&ctx.route, ctx.outcome) {
+            (_, Outcome::Control) => &ctx.runtime.control_metrics,
+            (Some(r), _) => &r.metrics,
+            (None, _) => &ctx.runtime.unrouted_metrics,
+        };
+        metrics.observe(status, elapsed.as_secs_f64());
+        if !ctx.runtime.config.server.access_log {
+            return;
+        }
+        let req = session.req_header();
+        let route = ctx.route.as_ref().map_or("-", |r| r.route.id.as_str());
+        let upstream = match (ctx.route.as_ref(), ctx.peer) {
+            (Some(r), Some(i)) => r.pool.peer(i).label.as_str(),
+            _ => "-",
+        };
+        let identity = ctx.principal.as_ref().map_or("-", |p| &*p.username);
+        tracing::info!(
+            target: "passgate::access",
+            method = %req.method,
+            host = %request::host(req),
+            path = req.uri.path(),
+            status,
+            route,
+            upstream,
+            outcome = ctx.outcome.as_str(),
+            duration_ms = elapsed.as_secs_f64() * 1000.0,
+            identity,
+            error = e.map(|e| e.to_string()),
+            "request"
+        );
+    }
+}

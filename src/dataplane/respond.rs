@@ -1,0 +1,109 @@
+//! Responses the data plane writes itself: sign-in redirects, 401/403/404/413/502/504, as a
+//! small HTML page for browsers and `{"code","message","details"}` JSON otherwise.
+
+use bytes::Bytes;
+use pingora::http::ResponseHeader;
+use pingora::proxy::Session;
+use pingora::Result;
+
+use super::request;
+
+/// Writes a complete response.
+pub async fn write(
+    session: &mut Session,
+    status: u16,
+    content_type: &str,
+    extra: &[(&str, &str)],
+    body: Bytes,
+) -> Result<()> {
+    let mut resp = ResponseHeader::build(status, Some(4 + extra.len()))?;
+    resp.insert_header(http::header::CONTENT_TYPE, content_type)?;
+    resp.insert_header(http::header::CONTENT_LENGTH, body.len().to_string())?;
+    resp.insert_header(http::header::CACHE_CONTROL, "no-store")?;
+    for (k, v) in extra {
+        resp.append_header(k.to_string(), *v)?;
+    }
+    let head_only = session.req_header().method == http::Method::HEAD;
+    session
+        .write_response_header(Box::new(resp), head_only)
+        .await?;
+    if !head_only {
+        session.write_response_body(Some(body), true).await?;
+    }
+    Ok(())
+}
+
+/// A JSON error in the shape every passgate API uses.
+pub fn json_error_body(code: &str, message: &str) -> Bytes {
+    Bytes::from(serde_json::json!({"code": code, "message": message, "details": []}).to_string())
+}
+
+/// An error: HTML page for a browser, JSON for anything else.
+pub async fn error(
+    session: &mut Session,
+    status: u16,
+    code: &str,
+    title: &str,
+    message: &str,
+) -> Result<()> {
+    if request::accepts_html(session.req_header()) {
+        write(
+            session,
+            status,
+            "text/html; charset=utf-8",
+            &[],
+            page(title, message),
+        )
+        .await
+    } else {
+        write(
+            session,
+            status,
+            "application/json",
+            &[],
+            json_error_body(code, message),
+        )
+        .await
+    }
+}
+
+/// `302` to the sign-in page on the same host, carrying the original URL in `rd`.
+pub async fn redirect_to_login(session: &mut Session, original_url: &str) -> Result<()> {
+    let rd: String = url::form_urlencoded::byte_serialize(original_url.as_bytes()).collect();
+    let location = format!("/.passgate/login?rd={rd}");
+    write(
+        session,
+        302,
+        "text/html; charset=utf-8",
+        &[("Location", &location)],
+        page("Sign in required", "Redirecting to sign-in…"),
+    )
+    .await
+}
+
+/// The small self-contained page used for every error passgate answers itself.
+pub fn page(title: &str, message: &str) -> Bytes {
+    let (t, m) = (escape(title), escape(message));
+    Bytes::from(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t}</title>\
+<style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2328}}\
+h1{{font-size:1.4rem}}p{{line-height:1.5}}small{{color:#59636e}}</style></head>\
+<body><main><h1>{t}</h1><p>{m}</p><p><small>passgate</small></p></main></body></html>"
+    ))
+}
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}

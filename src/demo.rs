@@ -1,0 +1,72 @@
+//! The demo "legacy app" that `passgate demo` puts behind the gateway: a plain web app
+//! that knows nothing about passkeys and shows what passgate tells it about the user.
+
+use std::net::SocketAddr;
+
+use axum::extract::Request;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::{Json, Router};
+
+/// The embedded configuration `passgate demo` runs with.
+pub const DEMO_CONFIG: &str = include_str!("../config/demo.toml");
+/// Where the demo app listens (the demo config's upstream).
+pub const DEMO_APP_ADDR: &str = "127.0.0.1:8081";
+
+pub fn app() -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/public", get(public))
+        .route("/api/whoami", get(whoami))
+}
+
+fn identity_headers(req: &Request) -> Vec<(String, String)> {
+    req.headers()
+        .iter()
+        .filter(|(k, _)| {
+            let k = k.as_str();
+            k.starts_with("x-passgate-") || k.starts_with("x-forwarded-")
+        })
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect()
+}
+
+async fn home(req: Request) -> impl IntoResponse {
+    let rows: String = identity_headers(&req)
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<tr><th>{}</th><td>{}</td></tr>",
+                crate::dataplane::respond::escape(k),
+                crate::dataplane::respond::escape(v)
+            )
+        })
+        .collect();
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Legacy app</title>\
+<style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}}\
+th{{text-align:left;padding-right:1rem}}</style></head><body><h1>Legacy app</h1>\
+<p>This app has no sign-in code. passgate stands in front of it; these are the headers it forwarded:</p>\
+<table>{rows}</table><p><a href=\"/public\">A public page</a> · \
+<a href=\"/.passgate/logout\">Sign out</a></p></body></html>"
+    ))
+}
+
+async fn public() -> Html<&'static str> {
+    Html("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Public</title></head>\
+<body><h1>Public page</h1><p>Anyone can read this page; no sign-in needed.</p><p><a href=\"/\">Home</a></p></body></html>")
+}
+
+async fn whoami(req: Request) -> Json<serde_json::Value> {
+    let headers: serde_json::Map<String, serde_json::Value> = identity_headers(&req)
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    Json(serde_json::Value::Object(headers))
+}
+
+/// Serves the demo app until the process ends.
+pub async fn serve(addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    axum::serve(listener, app()).await
+}

@@ -1,0 +1,13 @@
+//! passgate: a passkey gateway. A Pingora reverse proxy (the data plane, `dataplane`) that
+//! checks a signed session on every request, with its own pages and APIs under
+//! `/.passgate/` (the control plane, `control`), driven by one TOML file (`config`).
+
+pub mod config;
+pub mod control;
+pub mod dataplane;
+pub mod demo;
+pub mod logging;
+pub mod metrics;
+pub mod server;
+pub mod session;
+pub mod tls;

@@ -1,0 +1,165 @@
+//! The `passgate` command line: serve, check, demo. Errors end here as `anyhow`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use passgate::config::{self, LogFormat};
+
+#[derive(Parser)]
+#[command(
+    name = "passgate",
+    version,
+    about = "Passkey gateway: passkey sign-in in front of existing web apps"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway with a configuration file.
+    Serve {
+        #[arg(
+            long,
+            short,
+            env = "PASSGATE_CONFIG",
+            default_value = "/etc/passgate/passgate.toml"
+        )]
+        config: PathBuf,
+        /// Log JSON lines instead of human-readable ones (overrides server.log_format).
+        #[arg(long)]
+        log_json: bool,
+    },
+    /// Validate a configuration file and list every problem found.
+    Check {
+        #[arg(
+            long,
+            short,
+            env = "PASSGATE_CONFIG",
+            default_value = "/etc/passgate/passgate.toml"
+        )]
+        config: PathBuf,
+    },
+    /// Run passgate on its embedded defaults in front of a demo app (http://localhost:8080).
+    Demo {
+        #[arg(long)]
+        log_json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { config, log_json } => serve(&config, log_json),
+        Command::Check { config } => check(&config),
+        Command::Demo { log_json } => demo(log_json),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("passgate: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check(path: &Path) -> anyhow::Result<ExitCode> {
+    match config::load(path) {
+        Ok(c) => {
+            println!(
+                "{}: ok ({} listener{}, {} route{}, {} realm{})",
+                path.display(),
+                c.listeners.len(),
+                plural(c.listeners.len()),
+                c.routes.len(),
+                plural(c.routes.len()),
+                c.realms.len(),
+                plural(c.realms.len()),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprint!("{e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn serve(path: &Path, log_json: bool) -> anyhow::Result<ExitCode> {
+    let config = match config::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprint!("{e}");
+            eprintln!("passgate: not starting until the configuration is fixed");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let format = if log_json {
+        LogFormat::Json
+    } else {
+        config.server.log_format
+    };
+    passgate::logging::init(format);
+    tracing::info!(
+        config = %path.display(),
+        public_url = %config.public_url,
+        listeners = config.listeners.len(),
+        routes = config.routes.len(),
+        "starting passgate"
+    );
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    passgate::server::assemble(Some(absolute), config)?.run();
+    tracing::info!("passgate stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(log_json: bool) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let config = config::from_str(passgate::demo::DEMO_CONFIG, &cwd).map_err(|problems| {
+        anyhow::anyhow!(
+            "the embedded demo configuration is invalid: {}",
+            problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
+    passgate::logging::init(if log_json {
+        LogFormat::Json
+    } else {
+        LogFormat::Human
+    });
+
+    let app_addr = passgate::demo::DEMO_APP_ADDR.parse()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("starting the demo app runtime")?;
+    let app = rt.spawn(async move {
+        if let Err(e) = passgate::demo::serve(app_addr).await {
+            tracing::error!(error = %e, address = %app_addr, "the demo app could not start");
+        }
+    });
+
+    println!();
+    println!("  passgate demo: open {}", config.public_url);
+    println!("  (the demo app behind it listens on http://{app_addr}; /public needs no sign-in)");
+    println!();
+    passgate::server::assemble(None, config)?.run();
+    app.abort();
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,114 @@
+//! Prometheus metrics: requests by route and status class, latency by route, upstream
+//! errors by route and kind. Handles per route are resolved once per config so the request
+//! path only bumps atomics. Served as text on the optional `[metrics]` listener.
+
+use std::sync::OnceLock;
+
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry};
+
+pub struct Metrics {
+    pub registry: Registry,
+    requests: IntCounterVec,
+    duration: HistogramVec,
+    upstream_errors: IntCounterVec,
+}
+
+const CLASSES: [&str; 6] = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
+
+/// The handles one route's requests touch.
+pub struct RouteMetrics {
+    by_class: [IntCounter; 6],
+    duration: prometheus::Histogram,
+    route: String,
+}
+
+impl RouteMetrics {
+    #[inline]
+    pub fn observe(&self, status: u16, seconds: f64) {
+        let idx = match status {
+            100..=199 => 0,
+            200..=299 => 1,
+            300..=399 => 2,
+            400..=499 => 3,
+            500..=599 => 4,
+            _ => 5,
+        };
+        self.by_class[idx].inc();
+        self.duration.observe(seconds);
+    }
+
+    pub fn upstream_error(&self, kind: &str) {
+        metrics()
+            .upstream_errors
+            .with_label_values(&[self.route.as_str(), kind])
+            .inc();
+    }
+}
+
+pub fn metrics() -> &'static Metrics {
+    static M: OnceLock<Metrics> = OnceLock::new();
+    M.get_or_init(|| {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "passgate_requests_total",
+                "Requests answered, by route and status class",
+            ),
+            &["route", "status"],
+        )
+        .expect("static metric definition");
+        let duration = HistogramVec::new(
+            HistogramOpts::new(
+                "passgate_request_duration_seconds",
+                "Time from request to the end of the response, by route",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                10.0,
+            ]),
+            &["route"],
+        )
+        .expect("static metric definition");
+        let upstream_errors = IntCounterVec::new(
+            Opts::new(
+                "passgate_upstream_errors_total",
+                "Upstream failures, by route and kind",
+            ),
+            &["route", "kind"],
+        )
+        .expect("static metric definition");
+        for c in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(duration.clone()),
+            Box::new(upstream_errors.clone()),
+        ] {
+            registry.register(c).expect("metrics registered once");
+        }
+        Metrics {
+            registry,
+            requests,
+            duration,
+            upstream_errors,
+        }
+    })
+}
+
+impl Metrics {
+    pub fn for_route(&self, route: &str) -> RouteMetrics {
+        RouteMetrics {
+            by_class: CLASSES.map(|c| self.requests.with_label_values(&[route, c])),
+            duration: self.duration.with_label_values(&[route]),
+            route: route.to_string(),
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        let encoder = prometheus::TextEncoder::new();
+        if encoder.encode(&self.registry.gather(), &mut buf).is_err() {
+            return String::new();
+        }
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}

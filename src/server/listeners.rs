@@ -1,0 +1,63 @@
+//! Adds the configured listeners to the proxy service: plain TCP, or TLS with SNI
+//! certificate selection and HTTP/2 by ALPN.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use pingora::listeners::tls::TlsSettings;
+use pingora::proxy::HttpProxy;
+use pingora::services::listening::Service;
+
+use crate::config::{Config, Listener};
+use crate::dataplane::Gateway;
+use crate::tls::pem;
+use crate::tls::sni::{CertSet, SniResolver};
+
+use super::StartError;
+
+/// A TLS listener's resolver, kept so a reload can swap its certificates.
+pub struct TlsListener {
+    pub address: SocketAddr,
+    pub resolver: Arc<SniResolver>,
+}
+
+pub fn cert_set(listener: &Listener) -> Result<CertSet, String> {
+    let mut loaded = Vec::new();
+    for c in &listener.certificates {
+        loaded.push(pem::load_certified_key(&c.cert, &c.key)?);
+    }
+    Ok(CertSet::new(loaded))
+}
+
+pub fn add_all(
+    service: &mut Service<HttpProxy<Gateway>>,
+    config: &Config,
+) -> Result<Vec<TlsListener>, StartError> {
+    let mut tls = Vec::new();
+    for l in &config.listeners {
+        let addr = l.address.to_string();
+        if !l.is_tls() {
+            service.add_tcp(&addr);
+            continue;
+        }
+        let set = cert_set(l).map_err(|message| StartError::Tls {
+            address: addr.clone(),
+            message,
+        })?;
+        let resolver = Arc::new(SniResolver::new(set));
+        let mut settings = TlsSettings::intermediate("", "").map_err(|e| StartError::Tls {
+            address: addr.clone(),
+            message: e.to_string(),
+        })?;
+        settings.set_cert_resolver(resolver.clone());
+        if l.http2 {
+            settings.enable_h2();
+        }
+        service.add_tls_with_settings(&addr, None, settings);
+        tls.push(TlsListener {
+            address: l.address,
+            resolver,
+        });
+    }
+    Ok(tls)
+}
