@@ -112,8 +112,11 @@ fn problem_from_serde(base: &str, e: serde_path_to_error::Error<toml::de::Error>
     // "unknown field `x`": name the key itself in the path.
     if let Some(rest) = inner.strip_prefix("unknown field `") {
         if let Some(end) = rest.find('`') {
-            path.push('.');
-            path.push_str(&rest[..end]);
+            let key = &rest[..end];
+            if !path.ends_with(&format!(".{key}")) {
+                path.push('.');
+                path.push_str(key);
+            }
         }
     }
     Problem::new(path, inner)

@@ -40,6 +40,7 @@ pub fn from_str(src: &str, base_dir: &Path) -> Result<Config, Vec<Problem>> {
         Some(c) if problems.is_empty() => Ok(c),
         _ => {
             load::attach_lines(src, &mut problems);
+            problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
             Err(problems)
         }
     }

@@ -1,1 +1,5 @@
-fn main() {}
+//! The one integration-test binary: real sockets, a real gateway process, real upstreams.
+
+mod support;
+
+mod config_files;

@@ -1,0 +1,158 @@
+//! Runs the real `passgate` binary on a config written to a temp dir, waits until it
+//! answers `/.passgate/healthz`, captures its log, and kills it on drop.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::free_port;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_passgate");
+
+pub struct Gateway {
+    pub child: Child,
+    pub dir: tempfile::TempDir,
+    /// The plain-HTTP listener port (the first listener of the config).
+    pub port: u16,
+    pub config_path: PathBuf,
+    pub log_path: PathBuf,
+}
+
+/// A minimal config head with a plain listener on `port` and public_url on localhost.
+pub fn base_config(port: u16) -> String {
+    format!(
+        r#"public_url = "http://localhost:{port}"
+
+[server]
+threads = 2
+grace_period = "0s"
+graceful_shutdown_timeout = "5s"
+
+[[listeners]]
+address = "127.0.0.1:{port}"
+"#
+    )
+}
+
+impl Gateway {
+    /// Starts passgate with `config` (TOML). `port` must be the plain listener in it.
+    pub async fn start(port: u16, config: &str) -> Gateway {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Self::start_in(dir, port, config).await
+    }
+
+    /// Like [`Gateway::start`] but in a prepared directory (e.g. holding certificates).
+    pub async fn start_in(dir: tempfile::TempDir, port: u16, config: &str) -> Gateway {
+        let config_path = dir.path().join("passgate.toml");
+        std::fs::write(&config_path, config).expect("write config");
+        let log_path = dir.path().join("passgate.log");
+        let log = std::fs::File::create(&log_path).expect("log file");
+        let child = Command::new(BIN)
+            .arg("serve")
+            .arg("--config")
+            .arg(&config_path)
+            .current_dir(dir.path())
+            .env("RUST_LOG", "info,passgate=debug")
+            .env_remove("PASSGATE_CONFIG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("spawn passgate");
+        let mut gw = Gateway {
+            child,
+            dir,
+            port,
+            config_path,
+            log_path,
+        };
+        gw.wait_ready().await;
+        gw
+    }
+
+    /// A fresh gateway on a fresh port with `routes` appended to the base config.
+    pub async fn with_routes(routes: &str) -> Gateway {
+        let port = free_port();
+        let config = format!("{}\n{routes}", base_config(port));
+        Gateway::start(port, &config).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://localhost:{}{path}", self.port)
+    }
+
+    async fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = reqwest::Client::new();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("passgate exited early ({status}):\n{}", self.log());
+            }
+            let url = format!("http://127.0.0.1:{}/.passgate/healthz", self.port);
+            if let Ok(r) = client.get(&url).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            if Instant::now() > deadline {
+                panic!("passgate did not become ready:\n{}", self.log());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn log(&self) -> String {
+        let mut s = String::new();
+        if let Ok(mut f) = std::fs::File::open(&self.log_path) {
+            let _ = f.read_to_string(&mut s);
+        }
+        s
+    }
+
+    /// Waits until the log contains `needle` (or panics after `secs`).
+    pub async fn wait_for_log(&self, needle: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while !self.log().contains(needle) {
+            if Instant::now() > deadline {
+                panic!("log never contained {needle:?}:\n{}", self.log());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn write_config(&self, config: &str) {
+        std::fs::write(&self.config_path, config).expect("rewrite config");
+    }
+
+    pub fn signal(&self, sig: nix::sys::signal::Signal) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, sig).expect("send signal");
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `passgate check --config <path>`, returning (exit success, stdout, stderr).
+pub fn check(path: &Path) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .arg("check")
+        .arg("--config")
+        .arg(path)
+        .env_remove("PASSGATE_CONFIG")
+        .output()
+        .expect("run passgate check");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

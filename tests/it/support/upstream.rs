@@ -1,0 +1,188 @@
+//! A real upstream app for the gateway to front (axum on its own socket): echoes what it
+//! received, sleeps on demand, counts streamed uploads, echoes WebSocket messages. A TLS
+//! variant serves the same app with a certificate from the test CA.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+
+pub struct Upstream {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Upstream {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn https_url(&self, host: &str) -> String {
+        format!("https://{host}:{}", self.addr.port())
+    }
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    name: Arc<str>,
+}
+
+pub fn app(name: &str) -> Router {
+    Router::new()
+        .route("/slow", get(slow))
+        .route("/upload", post(upload))
+        .route("/ws", get(ws))
+        .route("/status/{code}", any(status))
+        .fallback(echo)
+        .with_state(AppState {
+            name: Arc::from(name),
+        })
+}
+
+async fn echo(State(st): State<AppState>, req: Request) -> Json<Value> {
+    let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in req.headers() {
+        headers
+            .entry(k.as_str().to_string())
+            .or_default()
+            .push(v.to_str().unwrap_or("<binary>").to_string());
+    }
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_string);
+    let body = axum::body::to_bytes(req.into_body(), 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    Json(json!({
+        "upstream": &*st.name,
+        "method": method,
+        "path": path,
+        "query": query,
+        "headers": headers,
+        "body_len": body.len(),
+    }))
+}
+
+#[derive(serde::Deserialize)]
+struct SlowQuery {
+    ms: u64,
+}
+
+async fn slow(Query(q): Query<SlowQuery>) -> &'static str {
+    tokio::time::sleep(Duration::from_millis(q.ms)).await;
+    "slow done"
+}
+
+/// Counts the body as it streams in, never holding it whole.
+async fn upload(req: Request) -> Json<Value> {
+    let mut stream = req.into_body().into_data_stream();
+    let mut total: u64 = 0;
+    let mut chunks: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(c) => {
+                total += c.len() as u64;
+                chunks += 1;
+            }
+            Err(_) => break,
+        }
+    }
+    Json(json!({"bytes": total, "chunks": chunks}))
+}
+
+async fn ws(up: WebSocketUpgrade) -> Response {
+    up.on_upgrade(|mut socket: WebSocket| async move {
+        while let Some(Ok(msg)) = socket.recv().await {
+            let reply = match msg {
+                Message::Text(t) => Message::Text(format!("echo: {}", t.as_str()).into()),
+                Message::Binary(b) => Message::Binary(b),
+                Message::Close(_) => break,
+                _ => continue,
+            };
+            if socket.send(reply).await.is_err() {
+                break;
+            }
+        }
+    })
+}
+
+async fn status(Path(code): Path<u16>) -> Response {
+    let status =
+        axum::http::StatusCode::from_u16(code).unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+    (status, Body::from(format!("status {code}"))).into_response()
+}
+
+/// Plain-HTTP upstream on an ephemeral port.
+pub async fn start(name: &str) -> Upstream {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind upstream");
+    let addr = listener.local_addr().expect("addr");
+    let router = app(name);
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Upstream { addr, task }
+}
+
+/// HTTPS upstream on an ephemeral port with the given certificate chain and key (PEM).
+pub async fn start_tls(name: &str, cert_pem: &str, key_pem: &str) -> Upstream {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::service::TowerToHyperService;
+
+    let certs: Vec<_> = rustls_pemfile::certs(&mut cert_pem.as_bytes())
+        .collect::<Result<_, _>>()
+        .expect("certs");
+    let key = rustls_pemfile::private_key(&mut key_pem.as_bytes())
+        .expect("key")
+        .expect("a key");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("server config");
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind upstream");
+    let addr = listener.local_addr().expect("addr");
+    let router = app(name);
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                break;
+            };
+            let acceptor = acceptor.clone();
+            let router = router.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = TowerToHyperService::new(router);
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection_with_upgrades(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    Upstream { addr, task }
+}
