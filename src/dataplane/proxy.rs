@@ -144,21 +144,20 @@ impl ProxyHttp for Gateway {
         ctx: &mut RequestCtx,
     ) -> Result<()> {
         headers::strip_reserved(upstream);
-        let original_host = request::host(session.req_header()).into_owned();
+        let req = session.req_header();
+        // The Host as the client sent it (with any port), for X-Forwarded-Host and Host.
+        let raw_host = req
+            .headers
+            .get(http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| req.uri.authority().map(|a| a.as_str()))
+            .unwrap_or("");
         let client = session.client_addr().and_then(|a| a.as_inet().copied());
         let trusted = ctx.runtime.config.server.trust_forwarded_headers;
-        headers::set_forwarded(upstream, client, ctx.tls, &original_host, trusted)?;
+        headers::set_forwarded(upstream, client, ctx.tls, raw_host, trusted)?;
         if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
-            let raw_host = session
-                .req_header()
-                .headers
-                .get(http::header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .or_else(|| session.req_header().uri.authority().map(|a| a.as_str()))
-                .unwrap_or("")
-                .to_string();
             let up = &route.route.upstreams[route.pool.peer(i).upstream];
-            headers::set_host(upstream, &route.route.host_header, up, &raw_host)?;
+            headers::set_host(upstream, &route.route.host_header, up, raw_host)?;
         }
         Ok(())
     }
