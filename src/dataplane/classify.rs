@@ -77,12 +77,7 @@ pub fn classify(runtime: &Runtime, req: &RequestHeader, tls: bool) -> Action {
 
 /// The URL the client asked for, for the sign-in page's `rd`.
 fn original_url(req: &RequestHeader, tls: bool) -> String {
-    let host = req
-        .headers
-        .get(http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| req.uri.authority().map(|a| a.as_str()))
-        .unwrap_or("");
+    let host = request::raw_host(req);
     let scheme = if tls { "https" } else { "http" };
     format!("{scheme}://{host}{}", request::path_and_query(req))
 }

@@ -146,12 +146,7 @@ impl ProxyHttp for Gateway {
         headers::strip_reserved(upstream);
         let req = session.req_header();
         // The Host as the client sent it (with any port), for X-Forwarded-Host and Host.
-        let raw_host = req
-            .headers
-            .get(http::header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .or_else(|| req.uri.authority().map(|a| a.as_str()))
-            .unwrap_or("");
+        let raw_host = request::raw_host(req);
         let client = session.client_addr().and_then(|a| a.as_inet().copied());
         let trusted = ctx.runtime.config.server.trust_forwarded_headers;
         headers::set_forwarded(upstream, client, ctx.tls, raw_host, trusted)?;
