@@ -15,6 +15,7 @@ pub enum Outcome {
     NoRoute,
     Challenged,
     Denied,
+    Refused,
 }
 
 impl Outcome {
@@ -25,6 +26,7 @@ impl Outcome {
             Outcome::NoRoute => "no_route",
             Outcome::Challenged => "challenged",
             Outcome::Denied => "denied",
+            Outcome::Refused => "refused",
         }
     }
 }

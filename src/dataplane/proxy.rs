@@ -43,6 +43,19 @@ impl ProxyHttp for Gateway {
     async fn request_filter(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
         ctx.tls = is_tls(session);
         match classify(&ctx.runtime, session.req_header(), ctx.tls) {
+            Action::BadPath => {
+                ctx.outcome = Outcome::Refused;
+                ctx.status = Some(400);
+                respond::error(
+                    session,
+                    400,
+                    "bad_path",
+                    "Bad request",
+                    "The request path contains . or .. segments (or a NUL byte), which passgate refuses.",
+                )
+                .await?;
+                Ok(true)
+            }
             Action::Control => {
                 ctx.outcome = Outcome::Control;
                 let client = ClientInfo {
@@ -157,13 +170,12 @@ impl ProxyHttp for Gateway {
         Ok(())
     }
 
-    async fn connected_to_upstream(
+    /// A peer that answered counts as healthy again (connecting alone does not: a peer that
+    /// accepts connections and then times out must still reach `max_fails`).
+    async fn upstream_response_filter(
         &self,
         _session: &mut Session,
-        _reused: bool,
-        _peer: &HttpPeer,
-        _fd: std::os::unix::io::RawFd,
-        _digest: Option<&pingora::protocols::Digest>,
+        _upstream_response: &mut pingora::http::ResponseHeader,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
         if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
