@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod gateway;
+pub mod http;
 pub mod tls;
 pub mod upstream;
 
@@ -24,4 +25,9 @@ pub fn client() -> reqwest::Client {
         .timeout(std::time::Duration::from_secs(30))
         .build()
         .expect("client")
+}
+
+/// An `http://` URL on a local port nobody listens on (connections are refused).
+pub fn dead_url() -> String {
+    format!("http://127.0.0.1:{}", free_port())
 }
