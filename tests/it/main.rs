@@ -4,3 +4,4 @@ mod support;
 
 mod config_files;
 mod proxy_routing;
+mod proxy_upstreams;

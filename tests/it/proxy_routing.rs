@@ -7,7 +7,14 @@ use crate::support::upstream;
 
 #[tokio::test]
 async fn host_then_longest_prefix_picks_the_route() {
-    let names = ["exact", "exact-api", "exact-api-v2", "wild", "deep-wild", "any"];
+    let names = [
+        "exact",
+        "exact-api",
+        "exact-api-v2",
+        "wild",
+        "deep-wild",
+        "any",
+    ];
     let mut ups = Vec::new();
     for n in names {
         ups.push(upstream::start(n).await);
@@ -82,7 +89,9 @@ policy = "public"
         assert_eq!(upstream_name(&echo), want, "{host}{path}");
         assert_eq!(echo["path"], upstream_path, "{host}{path}");
     }
-    let echo = get(&gw, "app.test", "/api/users?q=1&r=%20", None).await.echo();
+    let echo = get(&gw, "app.test", "/api/users?q=1&r=%20", None)
+        .await
+        .echo();
     assert_eq!(echo["query"], "q=1&r=%20", "the query passes unchanged");
 }
 
@@ -108,7 +117,10 @@ policy = "public"
         fallback.url()
     ))
     .await;
-    assert_eq!(upstream_name(&get(&gw, "app.test", "/api/x", None).await.echo()), "api");
+    assert_eq!(
+        upstream_name(&get(&gw, "app.test", "/api/x", None).await.echo()),
+        "api"
+    );
     assert_eq!(
         upstream_name(&get(&gw, "app.test", "/other", None).await.echo()),
         "fallback"
@@ -135,10 +147,15 @@ policy = "public"
     get(&gw, "nobody.test", "/app", JSON)
         .await
         .assert_json_error(404, "no_route");
-    get(&gw, "nobody.test", "/", HTML).await.assert_html_page(404);
+    get(&gw, "nobody.test", "/", HTML)
+        .await
+        .assert_html_page(404);
     // Right host, but /apple is not under /app.
     get(&gw, "app.test", "/apple", None)
         .await
         .assert_json_error(404, "no_route");
-    assert_eq!(upstream_name(&get(&gw, "app.test", "/app/x", None).await.echo()), "app");
+    assert_eq!(
+        upstream_name(&get(&gw, "app.test", "/app/x", None).await.echo()),
+        "app"
+    );
 }

@@ -30,7 +30,11 @@ impl Reply {
 
     /// The echo upstream's answer; panics unless the status is 200.
     pub fn echo(&self) -> Value {
-        assert_eq!(self.status, 200, "expected the upstream's echo: {}", self.body);
+        assert_eq!(
+            self.status, 200,
+            "expected the upstream's echo: {}",
+            self.body
+        );
         let v = self.json();
         assert!(v.get("upstream").is_some(), "not an echo: {}", self.body);
         v
@@ -76,7 +80,12 @@ pub async fn send(req: reqwest::RequestBuilder) -> Reply {
 }
 
 /// A request to the gateway's plain listener with `Host: host`.
-pub fn request(gw: &Gateway, method: reqwest::Method, host: &str, path: &str) -> reqwest::RequestBuilder {
+pub fn request(
+    gw: &Gateway,
+    method: reqwest::Method,
+    host: &str,
+    path: &str,
+) -> reqwest::RequestBuilder {
     client()
         .request(method, format!("http://127.0.0.1:{}{path}", gw.port))
         .header("host", host)
@@ -95,7 +104,11 @@ pub async fn get(gw: &Gateway, host: &str, path: &str, accept: Option<&str>) -> 
 pub fn echoed(echo: &Value, name: &str) -> Vec<String> {
     echo["headers"][name]
         .as_array()
-        .map(|a| a.iter().map(|v| v.as_str().unwrap_or("").to_string()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|v| v.as_str().unwrap_or("").to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
