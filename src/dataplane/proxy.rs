@@ -41,12 +41,7 @@ fn is_tls(session: &Session) -> bool {
 
 /// The URL the client asked for, for the sign-in page's `rd`.
 fn original_url(req: &RequestHeader, tls: bool) -> String {
-    let host = req
-        .headers
-        .get(http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| req.uri.authority().map(|a| a.as_str()))
-        .unwrap_or("");
+    let host = request::raw_host(req);
     let scheme = if tls { "https" } else { "http" };
     format!("{scheme}://{host}{}", request::path_and_query(req))
 }
@@ -166,19 +161,13 @@ impl ProxyHttp for Gateway {
         ctx: &mut RequestCtx,
     ) -> Result<()> {
         headers::strip_reserved(upstream);
-        let original_host = request::host(session.req_header()).into_owned();
+        // X-Forwarded-Host carries the Host the client sent, port included, so the app can
+        // build absolute URLs that work on a non-default port.
+        let raw_host = request::raw_host(session.req_header()).to_string();
         let client = session.client_addr().and_then(|a| a.as_inet().copied());
         let trusted = ctx.runtime.config.server.trust_forwarded_headers;
-        headers::set_forwarded(upstream, client, ctx.tls, &original_host, trusted)?;
+        headers::set_forwarded(upstream, client, ctx.tls, &raw_host, trusted)?;
         if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
-            let raw_host = session
-                .req_header()
-                .headers
-                .get(http::header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .or_else(|| session.req_header().uri.authority().map(|a| a.as_str()))
-                .unwrap_or("")
-                .to_string();
             let up = &route.route.upstreams[route.pool.peer(i).upstream];
             headers::set_host(upstream, &route.route.host_header, up, &raw_host)?;
         }

@@ -3,5 +3,6 @@
 mod support;
 
 mod config_files;
+mod proxy_headers;
 mod proxy_routing;
 mod proxy_upstreams;

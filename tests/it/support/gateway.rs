@@ -72,9 +72,14 @@ impl Gateway {
 
     /// A fresh gateway on a fresh port with `routes` appended to the base config.
     pub async fn with_routes(routes: &str) -> Gateway {
+        Gateway::with_server_keys("", routes).await
+    }
+
+    /// Like [`Gateway::with_routes`], with extra `key = value` lines in `[server]`.
+    pub async fn with_server_keys(server_keys: &str, routes: &str) -> Gateway {
         let port = free_port();
-        let config = format!("{}\n{routes}", base_config(port));
-        Gateway::start(port, &config).await
+        let head = base_config(port).replace("[server]\n", &format!("[server]\n{server_keys}\n"));
+        Gateway::start(port, &format!("{head}\n{routes}")).await
     }
 
     pub fn url(&self, path: &str) -> String {
