@@ -3,6 +3,8 @@
 mod support;
 
 mod config_files;
+mod control_handoff;
 mod proxy_headers;
+mod proxy_policy;
 mod proxy_routing;
 mod proxy_upstreams;
