@@ -34,7 +34,12 @@ policy = "authenticated"
 #[tokio::test]
 async fn health_endpoints_answer_on_every_host_without_proxying() {
     let (gw, _up) = gateway().await;
-    for host in ["app.test", "locked.test", "unknown.example", "LOCKED.TEST:99"] {
+    for host in [
+        "app.test",
+        "locked.test",
+        "unknown.example",
+        "LOCKED.TEST:99",
+    ] {
         let r = get(&gw, host, "/.passgate/healthz", None).await;
         assert_eq!(r.status, 200, "{host}: {}", r.body);
         assert_eq!(r.json(), serde_json::json!({"status": "ok"}), "{host}");
@@ -48,7 +53,12 @@ async fn health_endpoints_answer_on_every_host_without_proxying() {
 #[tokio::test]
 async fn unknown_control_paths_get_json_404_and_lookalikes_are_routed() {
     let (gw, _up) = gateway().await;
-    for path in ["/.passgate/x", "/.passgate", "/.passgate/", "/.passgate/healthz/extra"] {
+    for path in [
+        "/.passgate/x",
+        "/.passgate",
+        "/.passgate/",
+        "/.passgate/healthz/extra",
+    ] {
         get(&gw, "app.test", path, None)
             .await
             .assert_json_error(404, "not_found");
@@ -57,7 +67,9 @@ async fn unknown_control_paths_get_json_404_and_lookalikes_are_routed() {
     let echo = get(&gw, "app.test", "/.passgatex", None).await.echo();
     assert_eq!(upstream_name(&echo), "app");
     assert_eq!(echo["path"], "/.passgatex");
-    let echo = get(&gw, "app.test", "/x/.passgate/healthz", None).await.echo();
+    let echo = get(&gw, "app.test", "/x/.passgate/healthz", None)
+        .await
+        .echo();
     assert_eq!(echo["path"], "/x/.passgate/healthz");
 }
 
@@ -68,7 +80,9 @@ async fn control_bodies_over_the_limit_get_413() {
         send(request(&gw, reqwest::Method::POST, "app.test", "/.passgate/x").body(body))
     };
     // Under the limit the request reaches the control plane (which has no such endpoint).
-    post(vec![b'a'; 2048].into()).await.assert_json_error(404, "not_found");
+    post(vec![b'a'; 2048].into())
+        .await
+        .assert_json_error(404, "not_found");
     // Declared too large.
     post(vec![b'a'; 4096].into())
         .await
@@ -79,7 +93,12 @@ async fn control_bodies_over_the_limit_get_413() {
         .await
         .assert_json_error(413, "payload_too_large");
     // The gateway still serves afterwards; ordinary routes are not limited.
-    assert_eq!(get(&gw, "app.test", "/.passgate/healthz", None).await.status, 200);
+    assert_eq!(
+        get(&gw, "app.test", "/.passgate/healthz", None)
+            .await
+            .status,
+        200
+    );
     let echo = send(request(&gw, reqwest::Method::POST, "app.test", "/big").body(vec![b'a'; 8192]))
         .await
         .echo();

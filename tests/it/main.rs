@@ -7,4 +7,6 @@ mod control_handoff;
 mod proxy_headers;
 mod proxy_policy;
 mod proxy_routing;
+mod proxy_tls;
 mod proxy_upstreams;
+mod upstream_tls;

@@ -44,10 +44,15 @@ fn rd_of(location: &str) -> String {
 async fn public_routes_are_proxied_as_is() {
     let (gw, _up) = gateway().await;
     let r = send(
-        request(&gw, reqwest::Method::POST, "app.test", "/public/form?a=1&b=%2F")
-            .header("accept", "text/html")
-            .header("x-custom", "v")
-            .body("name=value"),
+        request(
+            &gw,
+            reqwest::Method::POST,
+            "app.test",
+            "/public/form?a=1&b=%2F",
+        )
+        .header("accept", "text/html")
+        .header("x-custom", "v")
+        .body("name=value"),
     )
     .await;
     let echo = r.echo();
@@ -63,7 +68,13 @@ async fn public_routes_are_proxied_as_is() {
 #[tokio::test]
 async fn browser_navigation_is_redirected_to_sign_in_with_the_original_url() {
     let (gw, _up) = gateway().await;
-    let r = get(&gw, "app.test", "/reports/q3?year=2026&tag=a%20b&x=1/2", HTML).await;
+    let r = get(
+        &gw,
+        "app.test",
+        "/reports/q3?year=2026&tag=a%20b&x=1/2",
+        HTML,
+    )
+    .await;
     assert_eq!(r.status, 302, "{}", r.body);
     assert_eq!(
         rd_of(r.header("location")),
@@ -73,8 +84,7 @@ async fn browser_navigation_is_redirected_to_sign_in_with_the_original_url() {
 
     // The host (with its port) is kept; HEAD is a navigation too and has no body.
     let r = send(
-        request(&gw, reqwest::Method::HEAD, "App.Test:8080", "/")
-            .header("accept", "text/html"),
+        request(&gw, reqwest::Method::HEAD, "App.Test:8080", "/").header("accept", "text/html"),
     )
     .await;
     assert_eq!(r.status, 302);
