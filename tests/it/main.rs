@@ -7,6 +7,7 @@ mod control_handoff;
 mod proxy_headers;
 mod proxy_policy;
 mod proxy_routing;
+mod proxy_streaming;
 mod proxy_tls;
 mod proxy_upstreams;
 mod upstream_tls;
