@@ -6,6 +6,7 @@ mod config_files;
 mod control_handoff;
 mod proxy_headers;
 mod proxy_policy;
+mod proxy_reload;
 mod proxy_routing;
 mod proxy_streaming;
 mod proxy_tls;
