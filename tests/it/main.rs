@@ -4,6 +4,7 @@ mod support;
 
 mod config_files;
 mod control_handoff;
+mod lifecycle;
 mod proxy_headers;
 mod proxy_policy;
 mod proxy_reload;

@@ -29,7 +29,10 @@ async fn sighup_swaps_routes_and_refuses_a_broken_file() {
         &config(port, &[("/old", &old.url()), ("/slow", &old.url())]),
     )
     .await;
-    assert_eq!(upstream_name(&get(&gw, "a.test", "/old", None).await.echo()), "old");
+    assert_eq!(
+        upstream_name(&get(&gw, "a.test", "/old", None).await.echo()),
+        "old"
+    );
 
     // A slow request in flight on the old config...
     let slow_url = format!("http://127.0.0.1:{port}/slow?ms=1500");
@@ -43,7 +46,10 @@ async fn sighup_swaps_routes_and_refuses_a_broken_file() {
     gw.write_config(&config(port, &[("/new", &new.url())]));
     gw.signal(Signal::SIGHUP);
     gw.wait_for_log("configuration reloaded", 10).await;
-    assert_eq!(upstream_name(&get(&gw, "a.test", "/new/x", None).await.echo()), "new");
+    assert_eq!(
+        upstream_name(&get(&gw, "a.test", "/new/x", None).await.echo()),
+        "new"
+    );
     get(&gw, "a.test", "/old", None)
         .await
         .assert_json_error(404, "no_route");
@@ -71,6 +77,9 @@ async fn sighup_swaps_routes_and_refuses_a_broken_file() {
         assert!(log.contains(p.as_str()), "log lacks {p:?}:\n{log}");
     }
     assert_eq!(log.matches("configuration reloaded").count(), 1);
-    assert_eq!(upstream_name(&get(&gw, "a.test", "/new", None).await.echo()), "new");
+    assert_eq!(
+        upstream_name(&get(&gw, "a.test", "/new", None).await.echo()),
+        "new"
+    );
     assert!(gw.child.try_wait().unwrap().is_none(), "the gateway exited");
 }
