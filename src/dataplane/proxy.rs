@@ -151,6 +151,7 @@ impl ProxyHttp for Gateway {
         let i = pool.select(ctx.peer);
         ctx.peer = Some(i);
         ctx.attempts = ctx.attempts.saturating_add(1);
+        ctx.upstream_connected = false;
         Ok(Box::new(pool.peer(i).template.clone()))
     }
 
@@ -183,6 +184,7 @@ impl ProxyHttp for Gateway {
         _digest: Option<&pingora::protocols::Digest>,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
+        ctx.upstream_connected = true;
         if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
             route.pool.report_success(i);
         }
@@ -265,7 +267,8 @@ impl ProxyHttp for Gateway {
             _ => "-",
         };
         if code >= 500 {
-            if let Some(r) = ctx.route.as_ref() {
+            // A failed connection was already counted (as "connect") by fail_to_connect.
+            if let (Some(r), true) = (ctx.route.as_ref(), ctx.upstream_connected) {
                 r.metrics
                     .upstream_error(if timeout { "timeout" } else { "error" });
             }

@@ -5,6 +5,7 @@ mod support;
 mod config_files;
 mod control_handoff;
 mod lifecycle;
+mod metrics;
 mod proxy_headers;
 mod proxy_policy;
 mod proxy_reload;
