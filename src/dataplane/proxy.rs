@@ -147,6 +147,7 @@ impl ProxyHttp for Gateway {
         let i = pool.select(ctx.peer);
         ctx.peer = Some(i);
         ctx.attempts = ctx.attempts.saturating_add(1);
+        ctx.upstream_connected = false;
         Ok(Box::new(pool.peer(i).template.clone()))
     }
 
@@ -167,6 +168,19 @@ impl ProxyHttp for Gateway {
             let up = &route.route.upstreams[route.pool.peer(i).upstream];
             headers::set_host(upstream, &route.route.host_header, up, raw_host)?;
         }
+        Ok(())
+    }
+
+    async fn connected_to_upstream(
+        &self,
+        _session: &mut Session,
+        _reused: bool,
+        _peer: &HttpPeer,
+        _fd: std::os::unix::io::RawFd,
+        _digest: Option<&pingora::protocols::Digest>,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        ctx.upstream_connected = true;
         Ok(())
     }
 
@@ -260,7 +274,8 @@ impl ProxyHttp for Gateway {
             _ => "-",
         };
         if code >= 500 {
-            if let Some(r) = ctx.route.as_ref() {
+            // A failed connection was already counted (as "connect") by fail_to_connect.
+            if let (Some(r), true) = (ctx.route.as_ref(), ctx.upstream_connected) {
                 r.metrics
                     .upstream_error(if timeout { "timeout" } else { "error" });
             }

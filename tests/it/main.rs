@@ -3,3 +3,14 @@
 mod support;
 
 mod config_files;
+mod control_handoff;
+mod lifecycle;
+mod metrics;
+mod proxy_headers;
+mod proxy_policy;
+mod proxy_reload;
+mod proxy_routing;
+mod proxy_streaming;
+mod proxy_tls;
+mod proxy_upstreams;
+mod upstream_tls;

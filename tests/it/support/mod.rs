@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod gateway;
+pub mod http;
 pub mod tls;
 pub mod upstream;
 
@@ -24,4 +25,33 @@ pub fn client() -> reqwest::Client {
         .timeout(std::time::Duration::from_secs(30))
         .build()
         .expect("client")
+}
+
+/// An `http://` URL on a local port nobody listens on (connections are refused).
+pub fn dead_url() -> String {
+    format!("http://127.0.0.1:{}", free_port())
+}
+
+/// A local address whose accept queue is full, so new connections hang in the handshake
+/// (for connect timeouts). Keep it alive for as long as it is needed.
+pub struct Blackhole {
+    pub url: String,
+    _listener: tokio::net::TcpListener,
+    _filler: std::net::TcpStream,
+}
+
+pub fn blackhole() -> Blackhole {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().unwrap())
+        .expect("bind blackhole");
+    let listener = socket.listen(0).expect("listen");
+    let addr = listener.local_addr().expect("addr");
+    // With a backlog of 0 the first connection fills the queue; later ones get no SYN-ACK.
+    let filler = std::net::TcpStream::connect(addr).expect("fill the accept queue");
+    Blackhole {
+        url: format!("http://{addr}"),
+        _listener: listener,
+        _filler: filler,
+    }
 }
