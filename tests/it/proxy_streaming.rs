@@ -95,5 +95,12 @@ async fn websocket_upgrade_passes_through() {
         .unwrap();
     let reply = ws.next().await.expect("a reply").unwrap();
     assert_eq!(reply, Message::binary(vec![0u8, 1, 2, 255]));
+    // The closing handshake completes through the proxy too.
     ws.close(None).await.unwrap();
+    while let Some(msg) = ws.next().await {
+        match msg.expect("a clean close") {
+            Message::Close(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
 }

@@ -129,7 +129,8 @@ async fn ws(up: WebSocketUpgrade) -> Response {
             let reply = match msg {
                 Message::Text(t) => Message::Text(format!("echo: {}", t.as_str()).into()),
                 Message::Binary(b) => Message::Binary(b),
-                Message::Close(_) => break,
+                // The next recv flushes the automatic close reply, then ends the loop.
+                Message::Close(_) => continue,
                 _ => continue,
             };
             if socket.send(reply).await.is_err() {
