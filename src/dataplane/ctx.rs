@@ -15,6 +15,8 @@ pub enum Outcome {
     NoRoute,
     Challenged,
     Denied,
+    /// Refused before routing (e.g. a dot segment in the path).
+    Rejected,
 }
 
 impl Outcome {
@@ -25,6 +27,7 @@ impl Outcome {
             Outcome::NoRoute => "no_route",
             Outcome::Challenged => "challenged",
             Outcome::Denied => "denied",
+            Outcome::Rejected => "rejected",
         }
     }
 }

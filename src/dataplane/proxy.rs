@@ -58,6 +58,20 @@ impl ProxyHttp for Gateway {
         ctx.tls = is_tls(session);
         let req = session.req_header();
 
+        if request::has_dot_segment(req.uri.path()) {
+            ctx.outcome = Outcome::Rejected;
+            ctx.status = Some(400);
+            respond::error(
+                session,
+                400,
+                "bad_request",
+                "Bad request",
+                "The path has a \".\" or \"..\" segment.",
+            )
+            .await?;
+            return Ok(true);
+        }
+
         if is_control_path(req.uri.path()) {
             ctx.outcome = Outcome::Control;
             let client = ClientInfo {

@@ -113,3 +113,52 @@ async fn api_requests_get_401_json() {
     assert!(r.header("location").is_empty());
     assert_eq!(r.json()["details"], serde_json::json!([]));
 }
+
+/// Sends `GET target` verbatim over a raw socket (clients would normalise dot segments)
+/// and returns the status line and body.
+async fn raw_get(gw: &Gateway, target: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", gw.port))
+        .await
+        .unwrap();
+    let req = format!("GET {target} HTTP/1.1\r\nHost: app.test\r\nAccept: application/json\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    let status = out[9..12].parse().unwrap();
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn dot_segments_cannot_climb_out_of_a_public_prefix() {
+    let (gw, _up) = gateway().await;
+    // Upstream servers that normalise the path would see /secret: refused, never proxied.
+    for target in [
+        "/public/../secret",
+        "/public/..",
+        "/public/./../secret",
+        "/public/%2e%2e/secret",
+        "/public/.%2E/secret",
+        "/public/%2E./secret?x=1",
+    ] {
+        let (status, body) = raw_get(&gw, target).await;
+        assert_eq!(status, 400, "{target}: {body}");
+        assert!(
+            body.contains("\"code\":\"bad_request\""),
+            "{target}: {body}"
+        );
+    }
+    // Dots inside a segment are ordinary characters.
+    for target in ["/public/..hidden", "/public/a.b/.well", "/public/x..y"] {
+        let (status, body) = raw_get(&gw, target).await;
+        assert_eq!(status, 200, "{target}: {body}");
+        assert!(
+            body.contains(&format!("\"path\":\"{}\"", target)),
+            "{target}: {body}"
+        );
+    }
+}
