@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
-use crate::support::gateway::{base_config, check, problem_lines, Gateway, BIN};
-use crate::support::http::{get, HTML};
+use crate::support::gateway::{base_config, check, problem_lines, public_route, Gateway, BIN};
+use crate::support::http::{get, spawn_get, HTML};
 use crate::support::{free_port, upstream};
 
 #[test]
@@ -51,16 +51,13 @@ async fn sigterm_finishes_in_flight_requests_then_exits_0() {
     let port = free_port();
     // In-flight requests may finish during `grace_period`; then the runtimes are stopped.
     let config = format!(
-        "{}\n[[routes]]\nhost = \"*\"\nupstream = \"{}\"\npolicy = \"public\"\n",
+        "{}{}",
         base_config(port).replace("grace_period = \"0s\"", "grace_period = \"2s\""),
-        up.url()
+        public_route(&up.url())
     );
     let mut gw = Gateway::start(port, &config).await;
     let url = gw.url("/slow?ms=1000");
-    let in_flight = tokio::spawn(async move {
-        let r = reqwest::get(url).await.expect("in-flight request");
-        (r.status().as_u16(), r.text().await.unwrap_or_default())
-    });
+    let in_flight = spawn_get(url);
     tokio::time::sleep(Duration::from_millis(300)).await;
     gw.signal(Signal::SIGTERM);
     assert_eq!(in_flight.await.unwrap(), (200, "slow done".to_string()));
