@@ -43,6 +43,9 @@ async fn sighup_swaps_routes_and_refuses_a_broken_file() {
     gw.write_config(&config(port, &[("/new", &new.url())]));
     gw.signal(Signal::SIGHUP);
     gw.wait_for_log("configuration reloaded", 10).await;
+    // The control plane sees the new config too.
+    let ready = get(&gw, "a.test", "/.passgate/readyz", None).await.json();
+    assert_eq!(ready["routes"], 1, "{ready}");
     assert_eq!(
         upstream_name(&get(&gw, "a.test", "/new/x", None).await.echo()),
         "new"

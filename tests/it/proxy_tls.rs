@@ -126,6 +126,26 @@ async fn sni_selects_the_certificate_and_alpn_negotiates_h2() {
         // The h2 :authority becomes the upstream's Host.
         assert_eq!(echoed_one(&echo, "host"), format!("{name}:{}", s.tls_port));
     }
+    // The control plane answers over h2 as well.
+    let resp = client
+        .get(format!("https://a.test:{}/.passgate/healthz", s.tls_port))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.version(), reqwest::Version::HTTP_2);
+    assert_eq!(resp.status(), 200);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body, serde_json::json!({"status": "ok"}));
+    // ...and refuses an oversized body over h2 as over HTTP/1.
+    let resp = client
+        .post(format!("https://a.test:{}/.passgate/x", s.tls_port))
+        .body(vec![b'a'; 2 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], "payload_too_large");
 }
 
 #[tokio::test]
