@@ -36,6 +36,11 @@ impl Assembled {
     }
 }
 
+/// Pingora counts these in whole seconds: round up, so "500ms" is not silently zero.
+fn whole_seconds(d: std::time::Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
 /// Builds the server for `config`, read from `config_path` (re-read on SIGHUP).
 pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assembled, StartError> {
     reload::ignore_sighup_until_ready();
@@ -43,8 +48,10 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
 
     let conf = ServerConf {
         threads: config.server.threads,
-        grace_period_seconds: Some(config.server.grace_period.as_secs()),
-        graceful_shutdown_timeout_seconds: Some(config.server.graceful_shutdown_timeout.as_secs()),
+        grace_period_seconds: Some(whole_seconds(config.server.grace_period)),
+        graceful_shutdown_timeout_seconds: Some(whole_seconds(
+            config.server.graceful_shutdown_timeout,
+        )),
         ..ServerConf::default()
     };
     let mut server = Server::new_with_opt_and_conf(None, conf);

@@ -49,14 +49,15 @@ fn serve_refuses_a_broken_config_with_checks_messages() {
 async fn sigterm_finishes_in_flight_requests_then_exits_0() {
     let up = upstream::start("app").await;
     let port = free_port();
-    // In-flight requests may finish during `grace_period`; then the runtimes are stopped.
+    // In-flight requests may finish during `grace_period` (whole seconds for Pingora, so
+    // 900ms must become 1s, not 0); then the runtimes are stopped.
     let config = format!(
         "{}{}",
-        base_config(port).replace("grace_period = \"0s\"", "grace_period = \"2s\""),
+        base_config(port).replace("grace_period = \"0s\"", "grace_period = \"900ms\""),
         public_route(&up.url())
     );
     let mut gw = Gateway::start(port, &config).await;
-    let url = gw.url("/slow?ms=1000");
+    let url = gw.url("/slow?ms=800");
     let in_flight = spawn_get(url);
     tokio::time::sleep(Duration::from_millis(300)).await;
     gw.signal(Signal::SIGTERM);
