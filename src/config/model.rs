@@ -124,7 +124,8 @@ pub struct Upstream {
 
 #[derive(Debug, Clone)]
 pub struct UpstreamTls {
-    /// Extra trust anchors (DER) for https upstreams; empty = the system roots.
+    /// Trust anchors (DER) for https upstreams, used instead of the system roots; empty =
+    /// the system roots.
     pub ca_certs: Vec<Vec<u8>>,
     pub server_name: Option<String>,
     pub verify: bool,

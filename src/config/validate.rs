@@ -19,6 +19,8 @@ pub const DEFAULT_TENANT: &str = "default";
 pub const DEFAULT_REALM: &str = "default";
 pub const DEFAULT_STORE_URL: &str = "sqlite://passgate.db";
 const DEFAULT_CONTROL_BODY_LIMIT: u64 = 1024 * 1024;
+/// Route ids the metrics use for requests that no configured route answered.
+pub const RESERVED_ROUTE_IDS: &[&str] = &["passgate", "none"];
 
 /// Builds the validated [`Config`], or pushes every problem and returns `None`.
 pub fn validate(file: FileConfig, base_dir: &Path, problems: &mut Vec<Problem>) -> Option<Config> {
@@ -304,7 +306,14 @@ fn realms(
             .clone()
             .unwrap_or_else(|| auth_host.to_string())
             .to_ascii_lowercase();
-        if !auth_host.is_empty() && rp_id != auth_host && !auth_host.ends_with(&format!(".{rp_id}"))
+        if !rp_id.contains('.') && !is_localhost(&rp_id) && !rp_id.is_empty() {
+            problems.push(Problem::new(
+                format!("{path}.rp_id"),
+                format!("\"{rp_id}\" is a top-level domain: use the auth host or a registrable parent of it"),
+            ));
+        } else if !auth_host.is_empty()
+            && rp_id != auth_host
+            && !auth_host.ends_with(&format!(".{rp_id}"))
         {
             problems.push(Problem::new(
                 format!("{path}.rp_id"),
@@ -470,7 +479,13 @@ fn routes(
         let id =
             r.id.clone()
                 .unwrap_or_else(|| format!("{}{}", r.host, path_prefix));
-        if !ids.insert(id.clone()) {
+        if RESERVED_ROUTE_IDS.contains(&id.as_str()) {
+            problems.push(Problem::new(
+                format!("{path}.id"),
+                format!("\"{id}\" is reserved (metrics use it for passgate's own and unrouted requests)"),
+            ));
+        } else if !ids.insert(id.clone()) && r.id.is_some() {
+            // An implicit id repeats only when host and prefix repeat, reported above.
             problems.push(Problem::new(
                 format!("{path}.id"),
                 format!("duplicate route id \"{id}\""),

@@ -15,8 +15,7 @@ pub enum Outcome {
     NoRoute,
     Challenged,
     Denied,
-    /// Refused before routing (e.g. a dot segment in the path).
-    Rejected,
+    Refused,
 }
 
 impl Outcome {
@@ -27,7 +26,7 @@ impl Outcome {
             Outcome::NoRoute => "no_route",
             Outcome::Challenged => "challenged",
             Outcome::Denied => "denied",
-            Outcome::Rejected => "rejected",
+            Outcome::Refused => "refused",
         }
     }
 }

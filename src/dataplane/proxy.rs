@@ -11,13 +11,11 @@ use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use pingora::upstreams::peer::HttpPeer;
 use pingora::{ErrorSource, ErrorType};
 
-use super::authz::{self, Decision};
+use super::classify::{classify, Action};
 use super::ctx::{Outcome, RequestCtx};
 use super::handoff::{self, ClientInfo, ControlHandler};
 use super::runtime::Runtime;
-use super::{authn, headers, request, respond};
-
-pub const CONTROL_PREFIX: &str = "/.passgate";
+use super::{headers, request, respond};
 
 pub struct Gateway {
     runtime: Arc<ArcSwap<Runtime>>,
@@ -30,20 +28,8 @@ impl Gateway {
     }
 }
 
-fn is_control_path(path: &str) -> bool {
-    path.strip_prefix(CONTROL_PREFIX)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
 fn is_tls(session: &Session) -> bool {
     session.digest().is_some_and(|d| d.ssl_digest.is_some())
-}
-
-/// The URL the client asked for, for the sign-in page's `rd`.
-fn original_url(req: &RequestHeader, tls: bool) -> String {
-    let host = request::raw_host(req);
-    let scheme = if tls { "https" } else { "http" };
-    format!("{scheme}://{host}{}", request::path_and_query(req))
 }
 
 #[async_trait]
@@ -56,79 +42,75 @@ impl ProxyHttp for Gateway {
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
         ctx.tls = is_tls(session);
-        let req = session.req_header();
-
-        if request::has_dot_segment(req.uri.path()) {
-            ctx.outcome = Outcome::Rejected;
-            ctx.status = Some(400);
-            respond::error(
-                session,
-                400,
-                "bad_request",
-                "Bad request",
-                "The path has a \".\" or \"..\" segment.",
-            )
-            .await?;
-            return Ok(true);
-        }
-
-        if is_control_path(req.uri.path()) {
-            ctx.outcome = Outcome::Control;
-            let client = ClientInfo {
-                addr: session.client_addr().and_then(|a| a.as_inet().copied()),
-                tls: ctx.tls,
-            };
-            let limit = ctx.runtime.config.server.control_body_limit;
-            let status = handoff::hand_off(session, self.control.as_ref(), limit, client).await?;
-            ctx.status = Some(status);
-            return Ok(true);
-        }
-
-        let host = request::host(req);
-        let Some(route) = ctx.runtime.router.find(&host, req.uri.path()).cloned() else {
-            ctx.outcome = Outcome::NoRoute;
-            ctx.status = Some(404);
-            respond::error(
-                session,
-                404,
-                "no_route",
-                "Not found",
-                "passgate has no route for this host and path.",
-            )
-            .await?;
-            return Ok(true);
-        };
-        ctx.route = Some(route.clone());
-
-        let principal = match route.route.policy {
-            crate::config::Policy::Public => None,
-            crate::config::Policy::Authenticated => authn::authenticate(req, &ctx.runtime),
-        };
-        match authz::decide(&route.route, principal.as_ref()) {
-            Decision::Allow => {
+        match classify(&ctx.runtime, session.req_header(), ctx.tls) {
+            Action::BadPath => {
+                ctx.outcome = Outcome::Refused;
+                ctx.status = Some(400);
+                respond::error(
+                    session,
+                    400,
+                    "bad_path",
+                    "Bad request",
+                    "The request path contains . or .. segments (or a NUL byte), which passgate refuses.",
+                )
+                .await?;
+                Ok(true)
+            }
+            Action::Control => {
+                ctx.outcome = Outcome::Control;
+                let client = ClientInfo {
+                    addr: session.client_addr().and_then(|a| a.as_inet().copied()),
+                    tls: ctx.tls,
+                };
+                let limit = ctx.runtime.config.server.control_body_limit;
+                let status =
+                    handoff::hand_off(session, self.control.as_ref(), limit, client).await?;
+                ctx.status = Some(status);
+                Ok(true)
+            }
+            Action::NoRoute => {
+                ctx.outcome = Outcome::NoRoute;
+                ctx.status = Some(404);
+                respond::error(
+                    session,
+                    404,
+                    "no_route",
+                    "Not found",
+                    "passgate has no route for this host and path.",
+                )
+                .await?;
+                Ok(true)
+            }
+            Action::Proxy { route, principal } => {
+                ctx.route = Some(route);
                 ctx.principal = principal;
                 Ok(false)
             }
-            Decision::Challenge => {
+            Action::Challenge { route, redirect } => {
+                ctx.route = Some(route);
                 ctx.outcome = Outcome::Challenged;
-                if request::is_browser_navigation(req) {
-                    let url = original_url(req, ctx.tls);
-                    ctx.status = Some(302);
-                    respond::redirect_to_login(session, &url).await?;
-                } else {
-                    ctx.status = Some(401);
-                    respond::write(
-                        session,
-                        401,
-                        "application/json",
-                        &[],
-                        respond::json_error_body("unauthenticated", "Sign-in required."),
-                    )
-                    .await?;
+                match redirect {
+                    Some(url) => {
+                        ctx.status = Some(302);
+                        respond::redirect_to_login(session, &url).await?;
+                    }
+                    None => {
+                        ctx.status = Some(401);
+                        respond::write(
+                            session,
+                            401,
+                            "application/json",
+                            &[],
+                            respond::json_error_body("unauthenticated", "Sign-in required."),
+                        )
+                        .await?;
+                    }
                 }
                 Ok(true)
             }
-            Decision::Deny => {
+            Action::Deny { route, principal } => {
+                ctx.route = Some(route);
+                ctx.principal = Some(principal);
                 ctx.outcome = Outcome::Denied;
                 ctx.status = Some(403);
                 respond::error(
@@ -176,15 +158,15 @@ impl ProxyHttp for Gateway {
         ctx: &mut RequestCtx,
     ) -> Result<()> {
         headers::strip_reserved(upstream);
-        // X-Forwarded-Host carries the Host the client sent, port included, so the app can
-        // build absolute URLs that work on a non-default port.
-        let raw_host = request::raw_host(session.req_header()).to_string();
+        let req = session.req_header();
+        // The Host as the client sent it (with any port), for X-Forwarded-Host and Host.
+        let raw_host = request::raw_host(req);
         let client = session.client_addr().and_then(|a| a.as_inet().copied());
         let trusted = ctx.runtime.config.server.trust_forwarded_headers;
-        headers::set_forwarded(upstream, client, ctx.tls, &raw_host, trusted)?;
+        headers::set_forwarded(upstream, client, ctx.tls, raw_host, trusted)?;
         if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
             let up = &route.route.upstreams[route.pool.peer(i).upstream];
-            headers::set_host(upstream, &route.route.host_header, up, &raw_host)?;
+            headers::set_host(upstream, &route.route.host_header, up, raw_host)?;
         }
         Ok(())
     }
@@ -199,6 +181,17 @@ impl ProxyHttp for Gateway {
         ctx: &mut RequestCtx,
     ) -> Result<()> {
         ctx.upstream_connected = true;
+        Ok(())
+    }
+
+    /// A peer that answered counts as healthy again (connecting alone does not: a peer that
+    /// accepts connections and then times out must still reach `max_fails`).
+    async fn upstream_response_filter(
+        &self,
+        _session: &mut Session,
+        _upstream_response: &mut pingora::http::ResponseHeader,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
         if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
             route.pool.report_success(i);
         }

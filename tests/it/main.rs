@@ -7,6 +7,7 @@ mod control_handoff;
 mod lifecycle;
 mod metrics;
 mod proxy_headers;
+mod proxy_paths;
 mod proxy_policy;
 mod proxy_reload;
 mod proxy_routing;

@@ -167,3 +167,57 @@ connect_timeout = "1s"
         "{log}"
     );
 }
+
+/// A peer that accepts connections and never answers: every request to it times out
+/// after the connection succeeded. It must still count towards `max_fails`.
+async fn silent_peer() -> (
+    String,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    tokio::task::JoinHandle<()>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(s);
+        }
+    });
+    (url, accepted, task)
+}
+
+#[tokio::test]
+async fn a_peer_that_connects_but_times_out_is_skipped_after_max_fails() {
+    let live = upstream::start("live").await;
+    let (silent, accepted, task) = silent_peer().await;
+    let gw = Gateway::with_routes(&format!(
+        r#"
+[[routes]]
+host = "*"
+upstream = ["{silent}", "{}"]
+policy = "public"
+read_timeout = "300ms"
+max_fails = 2
+fail_timeout = "30s"
+"#,
+        live.url()
+    ))
+    .await;
+    let mut timeouts = 0;
+    for _ in 0..10 {
+        match get(&gw, "app.test", "/", JSON).await.status {
+            200 => {}
+            504 => timeouts += 1,
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(
+        timeouts, 2,
+        "the silent peer must be skipped after two timeouts"
+    );
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+    task.abort();
+}
