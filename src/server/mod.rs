@@ -22,6 +22,8 @@ use crate::dataplane::{Gateway, Runtime};
 pub enum StartError {
     #[error("TLS listener {address}: {message}")]
     Tls { address: String, message: String },
+    #[error("cannot listen on {address}: {message}")]
+    Bind { address: String, message: String },
 }
 
 /// Everything needed to run: call [`Assembled::run`] to serve until SIGTERM/SIGINT.
@@ -65,6 +67,7 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
         gateway,
         "passgate proxy",
     );
+    listeners::probe_addresses(&config)?;
     let tls_listeners = listeners::add_all(&mut proxy, &config)?;
     server.add_service(proxy);
 

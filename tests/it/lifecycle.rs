@@ -1,5 +1,6 @@
-//! The process: `serve` refuses a broken config with `check`'s messages; SIGTERM lets an
-//! in-flight request finish and exits 0; one access-log line per request, JSON on request.
+//! The process: `serve` refuses a broken config with `check`'s messages, and a busy address
+//! at once; SIGTERM lets an in-flight request finish and exits 0; one access-log line per
+//! request, JSON on request.
 
 use std::process::Command;
 use std::time::Duration;
@@ -43,6 +44,41 @@ fn serve_refuses_a_broken_config_with_checks_messages() {
         );
     }
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+#[test]
+fn serve_refuses_a_busy_address_at_once() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("passgate.toml");
+    std::fs::write(&path, base_config(port)).unwrap();
+    let log_path = dir.path().join("stderr.log");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&path)
+        .env_remove("PASSGATE_CONFIG")
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve kept running on a busy address");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let stderr = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")) && stderr.contains("in use"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
