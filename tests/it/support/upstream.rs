@@ -1,6 +1,6 @@
 //! A real upstream app for the gateway to front (axum on its own socket): echoes what it
-//! received, sleeps on demand, counts streamed uploads, streams large downloads, echoes WebSocket messages. A TLS
-//! variant serves the same app with a certificate from the test CA.
+//! received, sleeps on demand, counts streamed uploads, streams large downloads, echoes
+//! WebSocket messages. A TLS variant serves the same app with a certificate from the test CA.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
