@@ -1,6 +1,6 @@
 //! Upstream selection and failure: round-robin, passive health (a dead peer is retried
-//! around and skipped for `fail_timeout`), connect and read timeouts → 504, nothing reachable → 502,
-//! each with a small page, logged with route and peer, and the gateway stays up.
+//! around and skipped for `fail_timeout`), connect and read timeouts → 504, nothing
+//! reachable → 502, each with a small page, logged with route and peer; the gateway stays up.
 
 use std::time::{Duration, Instant};
 
