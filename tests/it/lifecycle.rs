@@ -1,13 +1,14 @@
-//! The process: `serve` refuses a broken config with `check`'s messages; SIGTERM lets an
-//! in-flight request finish and exits 0; one access-log line per request, JSON on request.
+//! The process: `serve` refuses a broken config with `check`'s messages, and a busy address
+//! at once; SIGTERM lets an in-flight request finish and exits 0; one access-log line per
+//! request, JSON on request.
 
 use std::process::Command;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
-use crate::support::gateway::{base_config, check, problem_lines, Gateway, BIN};
-use crate::support::http::{get, HTML};
+use crate::support::gateway::{base_config, check, problem_lines, public_route, Gateway, BIN};
+use crate::support::http::{get, spawn_get, HTML};
 use crate::support::{free_port, upstream};
 
 #[test]
@@ -45,22 +46,55 @@ fn serve_refuses_a_broken_config_with_checks_messages() {
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
 }
 
+#[test]
+fn serve_refuses_a_busy_address_at_once() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("passgate.toml");
+    std::fs::write(&path, base_config(port)).unwrap();
+    let log_path = dir.path().join("stderr.log");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&path)
+        .env_remove("PASSGATE_CONFIG")
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve kept running on a busy address");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let stderr = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")) && stderr.contains("in use"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test]
 async fn sigterm_finishes_in_flight_requests_then_exits_0() {
     let up = upstream::start("app").await;
     let port = free_port();
-    // In-flight requests may finish during `grace_period`; then the runtimes are stopped.
+    // In-flight requests may finish during `grace_period` (whole seconds for Pingora, so
+    // 900ms must become 1s, not 0); then the runtimes are stopped.
     let config = format!(
-        "{}\n[[routes]]\nhost = \"*\"\nupstream = \"{}\"\npolicy = \"public\"\n",
-        base_config(port).replace("grace_period = \"0s\"", "grace_period = \"2s\""),
-        up.url()
+        "{}{}",
+        base_config(port).replace("grace_period = \"0s\"", "grace_period = \"900ms\""),
+        public_route(&up.url())
     );
     let mut gw = Gateway::start(port, &config).await;
-    let url = gw.url("/slow?ms=1000");
-    let in_flight = tokio::spawn(async move {
-        let r = reqwest::get(url).await.expect("in-flight request");
-        (r.status().as_u16(), r.text().await.unwrap_or_default())
-    });
+    let url = gw.url("/slow?ms=800");
+    let in_flight = spawn_get(url);
     tokio::time::sleep(Duration::from_millis(300)).await;
     gw.signal(Signal::SIGTERM);
     assert_eq!(in_flight.await.unwrap(), (200, "slow done".to_string()));
@@ -86,20 +120,24 @@ fn access_lines(log: &str) -> Vec<&str> {
 async fn one_access_log_line_per_request() {
     let up = upstream::start("app").await;
     let gw = Gateway::with_routes(&routes(&up)).await;
-    let before = access_lines(&gw.log()).len();
     assert_eq!(
         get(&gw, "App.Test", "/hello/world?q=1", None).await.status,
         200
     );
     assert_eq!(get(&gw, "nowhere.test", "/missing", HTML).await.status, 404);
     gw.wait_for_log("path=\"/missing\"", 5).await;
+    gw.wait_for_log("path=\"/hello/world\"", 5).await;
     let log = gw.log();
     let lines = access_lines(&log);
-    assert_eq!(lines.len(), before + 2, "{log}");
-    let hello = lines
-        .iter()
-        .find(|l| l.contains("path=\"/hello/world\""))
-        .unwrap();
+    let one = |path: &str| {
+        let found: Vec<&&str> = lines
+            .iter()
+            .filter(|l| l.contains(&format!("path=\"{path}\"")))
+            .collect();
+        assert_eq!(found.len(), 1, "{path}: {log}");
+        found[0].to_string()
+    };
+    let hello = one("/hello/world");
     for part in [
         "method=GET",
         "host=app.test",
@@ -112,10 +150,7 @@ async fn one_access_log_line_per_request() {
         assert!(hello.contains(part), "{part:?} missing in {hello}");
     }
     assert!(!hello.contains("q=1"), "the query is not logged: {hello}");
-    let missing = lines
-        .iter()
-        .find(|l| l.contains("path=\"/missing\""))
-        .unwrap();
+    let missing = one("/missing");
     assert!(
         missing.contains("status=404") && missing.contains("route=\"-\""),
         "{missing}"

@@ -1,21 +1,9 @@
 //! Headers on the way upstream: `X-Forwarded-*` replaced (default) or appended (trusted),
 //! `Host` preserved or rewritten per route, and client-sent `X-Passgate-*` never arriving.
 
-use crate::support::gateway::Gateway;
+use crate::support::gateway::{public_route, Gateway};
 use crate::support::http::{echoed, echoed_one, get, request, send, HTML, JSON};
-use crate::support::upstream::{self, Upstream};
-
-fn public_route(up: &Upstream) -> String {
-    format!(
-        r#"
-[[routes]]
-host = "*"
-upstream = "{}"
-policy = "public"
-"#,
-        up.url()
-    )
-}
+use crate::support::upstream;
 
 async fn get_with_forwarded(gw: &Gateway) -> serde_json::Value {
     send(
@@ -32,7 +20,7 @@ async fn get_with_forwarded(gw: &Gateway) -> serde_json::Value {
 #[tokio::test]
 async fn forwarded_headers_replace_untrusted_client_values() {
     let up = upstream::start("app").await;
-    let gw = Gateway::with_routes(&public_route(&up)).await;
+    let gw = Gateway::with_routes(&public_route(&up.url())).await;
     let echo = get_with_forwarded(&gw).await;
     assert_eq!(echoed_one(&echo, "x-forwarded-for"), "127.0.0.1");
     assert_eq!(echoed_one(&echo, "x-forwarded-proto"), "http");
@@ -49,7 +37,8 @@ async fn forwarded_headers_replace_untrusted_client_values() {
 #[tokio::test]
 async fn forwarded_headers_append_when_trusted() {
     let up = upstream::start("app").await;
-    let gw = Gateway::with_server_keys("trust_forwarded_headers = true", &public_route(&up)).await;
+    let gw =
+        Gateway::with_server_keys("trust_forwarded_headers = true", &public_route(&up.url())).await;
     let echo = get_with_forwarded(&gw).await;
     assert_eq!(echoed_one(&echo, "x-forwarded-for"), "6.6.6.6, 127.0.0.1");
     assert_eq!(echoed_one(&echo, "x-forwarded-proto"), "https");

@@ -6,7 +6,7 @@ use std::time::Duration;
 use nix::sys::signal::Signal;
 
 use crate::support::gateway::{base_config, check, problem_lines, Gateway};
-use crate::support::http::{get, upstream_name};
+use crate::support::http::{get, spawn_get, upstream_name};
 use crate::support::{free_port, upstream};
 
 fn config(port: u16, routes: &[(&str, &str)]) -> String {
@@ -36,16 +36,16 @@ async fn sighup_swaps_routes_and_refuses_a_broken_file() {
 
     // A slow request in flight on the old config...
     let slow_url = format!("http://127.0.0.1:{port}/slow?ms=1500");
-    let in_flight = tokio::spawn(async move {
-        let r = reqwest::get(slow_url).await.expect("in-flight request");
-        (r.status().as_u16(), r.text().await.unwrap_or_default())
-    });
+    let in_flight = spawn_get(slow_url);
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     // ...while the new file drops both of its routes and adds /new.
     gw.write_config(&config(port, &[("/new", &new.url())]));
     gw.signal(Signal::SIGHUP);
     gw.wait_for_log("configuration reloaded", 10).await;
+    // The control plane sees the new config too.
+    let ready = get(&gw, "a.test", "/.passgate/readyz", None).await.json();
+    assert_eq!(ready["routes"], 1, "{ready}");
     assert_eq!(
         upstream_name(&get(&gw, "a.test", "/new/x", None).await.echo()),
         "new"

@@ -6,22 +6,13 @@ use futures_util::{stream, SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::client;
-use crate::support::gateway::Gateway;
+use crate::support::gateway::{public_route, Gateway};
 use crate::support::http::send;
 use crate::support::upstream;
 
 async fn public_gateway() -> (Gateway, upstream::Upstream) {
     let up = upstream::start("app").await;
-    let gw = Gateway::with_routes(&format!(
-        r#"
-[[routes]]
-host = "*"
-upstream = "{}"
-policy = "public"
-"#,
-        up.url()
-    ))
-    .await;
+    let gw = Gateway::with_routes(&public_route(&up.url())).await;
     (gw, up)
 }
 
@@ -95,5 +86,12 @@ async fn websocket_upgrade_passes_through() {
         .unwrap();
     let reply = ws.next().await.expect("a reply").unwrap();
     assert_eq!(reply, Message::binary(vec![0u8, 1, 2, 255]));
+    // The closing handshake completes through the proxy too.
     ws.close(None).await.unwrap();
+    while let Some(msg) = ws.next().await {
+        match msg.expect("a clean close") {
+            Message::Close(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! TLS termination: one listener, two certificates chosen by SNI (a wildcard too, and the
 //! first as the default), HTTP/2 negotiated by ALPN (and not when `http2 = false`), with a
-//! plain listener serving alongside.
+//! plain listener serving alongside; `rd` keeps `https`; SIGHUP reloads the certificates.
 
 use std::net::SocketAddr;
 
@@ -51,11 +51,16 @@ key = "a.key"
 
 [[routes]]
 host = "*"
-upstream = "{}"
+upstream = "{u}"
 policy = "public"
+
+[[routes]]
+host = "locked.b.test"
+upstream = "{u}"
+policy = "authenticated"
 "#,
         base_config(port),
-        up.url()
+        u = up.url()
     );
     let gw = Gateway::start_in(dir, port, &config).await;
     Setup {
@@ -78,6 +83,7 @@ fn der(pem: &str) -> Vec<u8> {
 /// A client trusting only the test CA, resolving `names` to the local `port`.
 fn tls_client(ca: &TestCa, names: &[&str], port: u16) -> reqwest::Client {
     let mut b = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .use_rustls_tls()
         .tls_built_in_root_certs(false)
         .add_root_certificate(reqwest::Certificate::from_pem(ca.pem.as_bytes()).unwrap())
@@ -120,6 +126,65 @@ async fn sni_selects_the_certificate_and_alpn_negotiates_h2() {
         // The h2 :authority becomes the upstream's Host.
         assert_eq!(echoed_one(&echo, "host"), format!("{name}:{}", s.tls_port));
     }
+    // The control plane answers over h2 as well.
+    let resp = client
+        .get(format!("https://a.test:{}/.passgate/healthz", s.tls_port))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.version(), reqwest::Version::HTTP_2);
+    assert_eq!(resp.status(), 200);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body, serde_json::json!({"status": "ok"}));
+    // ...and refuses an oversized body over h2 as over HTTP/1.
+    let resp = client
+        .post(format!("https://a.test:{}/.passgate/x", s.tls_port))
+        .body(vec![b'a'; 2 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], "payload_too_large");
+}
+
+#[tokio::test]
+async fn sign_in_redirect_over_h2_keeps_https_in_rd() {
+    let s = setup().await;
+    let client = tls_client(&s.ca, &["locked.b.test"], s.tls_port);
+    let url = format!("https://locked.b.test:{}/doc?id=7", s.tls_port);
+    let resp = client
+        .get(&url)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.version(), reqwest::Version::HTTP_2);
+    assert_eq!(resp.status(), 302);
+    let location = resp.headers()["location"].to_str().unwrap();
+    let rd: String = url::form_urlencoded::byte_serialize(url.as_bytes()).collect();
+    assert_eq!(location, format!("/.passgate/login?rd={rd}"));
+}
+
+#[tokio::test]
+async fn sighup_reloads_listener_certificates() {
+    let s = setup().await;
+    let fresh = s.ca.leaf(&["a.test"]);
+    fresh.write(s.gw.dir(), "a");
+    s.gw.signal(nix::sys::signal::Signal::SIGHUP);
+    s.gw.wait_for_log("configuration reloaded", 10).await;
+    // A new client, so a new handshake.
+    let client = tls_client(&s.ca, &["a.test"], s.tls_port);
+    let resp = client
+        .get(format!("https://a.test:{}/", s.tls_port))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        peer_cert(&resp) == der(&fresh.cert_pem),
+        "old certificate still served"
+    );
+    assert!(peer_cert(&resp) != der(&s.a.cert_pem));
 }
 
 #[tokio::test]

@@ -1,11 +1,11 @@
 //! Upstream selection and failure: round-robin, passive health (a dead peer is retried
-//! around and skipped for `fail_timeout`), connect and read timeouts → 504, nothing reachable → 502,
-//! each with a small page, logged with route and peer, and the gateway stays up.
+//! around and skipped for `fail_timeout`), connect and read timeouts → 504, nothing
+//! reachable → 502, each with a small page, logged with route and peer; the gateway stays up.
 
 use std::time::{Duration, Instant};
 
 use crate::support::gateway::Gateway;
-use crate::support::http::{get, upstream_name, HTML, JSON};
+use crate::support::http::{get, request, send, upstream_name, HTML, JSON};
 use crate::support::upstream;
 use crate::support::{blackhole, dead_url};
 
@@ -56,7 +56,17 @@ fail_timeout = "1s"
         live.url()
     ))
     .await;
-    for _ in 0..6 {
+    // The first request meets the dead peer: a POST is retried too (nothing was sent yet)
+    // and its body arrives whole.
+    let echo =
+        send(request(&gw, reqwest::Method::POST, "app.test", "/form").body(vec![b'p'; 5000]))
+            .await
+            .echo();
+    assert_eq!(
+        (upstream_name(&echo), &echo["body_len"]),
+        ("live", &5000.into())
+    );
+    for _ in 0..5 {
         let echo = get(&gw, "app.test", "/", None).await.echo();
         assert_eq!(upstream_name(&echo), "live");
     }
@@ -125,6 +135,9 @@ connect_timeout = "1s"
     get(&gw, "slow.test", "/slow?ms=2000", HTML)
         .await
         .assert_html_page(504);
+    // The upstream's own error statuses pass through untouched.
+    let r = get(&gw, "slow.test", "/status/503", HTML).await;
+    assert_eq!((r.status, r.body.as_str()), (503, "status 503"));
     // Under the timeout the answer comes through.
     let ok = get(&gw, "slow.test", "/slow?ms=10", None).await;
     assert_eq!((ok.status, ok.body.as_str()), (200, "slow done"));

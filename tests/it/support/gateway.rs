@@ -35,6 +35,11 @@ address = "127.0.0.1:{port}"
     )
 }
 
+/// A `[[routes]]` entry sending every host and path to `upstream`, with no sign-in.
+pub fn public_route(upstream: &str) -> String {
+    format!("\n[[routes]]\nhost = \"*\"\nupstream = \"{upstream}\"\npolicy = \"public\"\n")
+}
+
 impl Gateway {
     /// Starts passgate with `config` (TOML). `port` must be the plain listener in it.
     pub async fn start(port: u16, config: &str) -> Gateway {

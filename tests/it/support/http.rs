@@ -126,3 +126,12 @@ pub fn upstream_name(echo: &Value) -> &str {
 
 pub const HTML: Option<&str> = Some("text/html,application/xhtml+xml,*/*;q=0.8");
 pub const JSON: Option<&str> = Some("application/json");
+
+/// Starts `GET url` in the background (e.g. a slow request to keep in flight) and gives
+/// its status and body when awaited.
+pub fn spawn_get(url: String) -> tokio::task::JoinHandle<(u16, String)> {
+    tokio::spawn(async move {
+        let r = reqwest::get(url).await.expect("in-flight request");
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    })
+}

@@ -1,6 +1,6 @@
 //! A real upstream app for the gateway to front (axum on its own socket): echoes what it
-//! received, sleeps on demand, counts streamed uploads, streams large downloads, echoes WebSocket messages. A TLS
-//! variant serves the same app with a certificate from the test CA.
+//! received, sleeps on demand, counts streamed uploads, streams large downloads, echoes
+//! WebSocket messages. A TLS variant serves the same app with a certificate from the test CA.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -129,7 +129,8 @@ async fn ws(up: WebSocketUpgrade) -> Response {
             let reply = match msg {
                 Message::Text(t) => Message::Text(format!("echo: {}", t.as_str()).into()),
                 Message::Binary(b) => Message::Binary(b),
-                Message::Close(_) => break,
+                // The next recv flushes the automatic close reply, then ends the loop.
+                Message::Close(_) => continue,
                 _ => continue,
             };
             if socket.send(reply).await.is_err() {
