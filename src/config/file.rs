@@ -16,6 +16,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "store",
     "realms",
     "routes",
+    "session",
 ];
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -56,6 +57,17 @@ pub struct MetricsFile {
 #[serde(deny_unknown_fields)]
 pub struct StoreFile {
     pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SessionFile {
+    pub cookie_name: Option<String>,
+    pub cookie_domain: Option<String>,
+    pub ttl: Option<ConfigDuration>,
+    pub idle_timeout: Option<ConfigDuration>,
+    pub token_ttl: Option<ConfigDuration>,
+    pub key_rotation: Option<ConfigDuration>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -141,4 +153,5 @@ pub struct FileConfig {
     pub store: StoreFile,
     pub realms: Vec<(usize, RealmFile)>,
     pub routes: Vec<(usize, RouteFile)>,
+    pub session: SessionFile,
 }

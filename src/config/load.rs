@@ -5,8 +5,8 @@
 use serde::de::DeserializeOwned;
 
 use super::file::{
-    FileConfig, ListenerFile, MetricsFile, RealmFile, RouteFile, ServerFile, StoreFile,
-    TOP_LEVEL_KEYS,
+    FileConfig, ListenerFile, MetricsFile, RealmFile, RouteFile, ServerFile, SessionFile,
+    StoreFile, TOP_LEVEL_KEYS,
 };
 use super::problem::Problem;
 
@@ -39,6 +39,11 @@ pub fn parse_file(src: &str, problems: &mut Vec<Problem>) -> Option<FileConfig> 
             "store" => {
                 if let Some(s) = section::<StoreFile>(value, &key, problems) {
                     file.store = s;
+                }
+            }
+            "session" => {
+                if let Some(s) = section::<SessionFile>(value, &key, problems) {
+                    file.session = s;
                 }
             }
             "listeners" => file.listeners = elements::<ListenerFile>(value, &key, problems),
