@@ -212,7 +212,9 @@ fn a_tampered_signature_is_rejected() {
 #[test]
 fn a_replayed_assertion_is_rejected() {
     let (wa, mut auth, mut passkey) = registered();
-    let (rcr, state) = wa.start_passkey_authentication(&[passkey.clone()]).unwrap();
+    let (rcr, state) = wa
+        .start_passkey_authentication(std::slice::from_ref(&passkey))
+        .unwrap();
     let options = serde_json::to_value(&rcr).unwrap();
     let old: PublicKeyCredential =
         serde_json::from_value(auth.authenticate(ORIGIN, &options).unwrap()).unwrap();
@@ -222,7 +224,9 @@ fn a_replayed_assertion_is_rejected() {
     passkey.update_credential(&result);
 
     // Against a new ceremony: the challenge differs.
-    let (_, fresh) = wa.start_passkey_authentication(&[passkey.clone()]).unwrap();
+    let (_, fresh) = wa
+        .start_passkey_authentication(std::slice::from_ref(&passkey))
+        .unwrap();
     let err = wa.finish_passkey_authentication(&old, &fresh).unwrap_err();
     assert!(matches!(err, WebauthnError::MismatchedChallenge), "{err:?}");
     // Against the same, unconsumed state it passes again: webauthn-rs keeps no memory,

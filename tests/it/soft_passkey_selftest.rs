@@ -48,7 +48,9 @@ fn soft_passkey_registers_and_signs_in_with_an_allow_list() {
         .finish_passkey_registration(&reg, &state)
         .expect("webauthn-rs accepts the trailing-slash origin");
 
-    let (rcr, state) = wa.start_passkey_authentication(&[passkey.clone()]).unwrap();
+    let (rcr, state) = wa
+        .start_passkey_authentication(std::slice::from_ref(&passkey))
+        .unwrap();
     let options = serde_json::to_value(&rcr).unwrap();
     let response = soft.authenticate(ORIGIN, &options).expect("assert");
     let cred: PublicKeyCredential = serde_json::from_value(response).unwrap();
