@@ -196,6 +196,17 @@ fn registered() -> (Webauthn, Authenticator, Passkey) {
     (wa, auth, passkey)
 }
 
+/// Registers a new user from `origin` and returns webauthn-rs's refusal.
+fn registration_error(wa: &Webauthn, auth: &mut Authenticator, origin: &str) -> WebauthnError {
+    let (options, state) = creation_options(wa, Uuid::new_v4(), "bob");
+    let response = auth
+        .register(origin, &options)
+        .expect("the authenticator answers");
+    let reg: RegisterPublicKeyCredential = serde_json::from_value(response).unwrap();
+    wa.finish_passkey_registration(&reg, &state)
+        .expect_err("webauthn-rs refuses the registration")
+}
+
 #[test]
 fn a_tampered_signature_is_rejected() {
     let (wa, mut auth, passkey) = registered();
@@ -262,10 +273,7 @@ fn a_wrong_origin_is_rejected() {
     let err = sign_in(&wa, &mut auth, "https://evil.test", &passkey).unwrap_err();
     assert!(matches!(err, WebauthnError::InvalidRPOrigin), "{err:?}");
 
-    let (options, state) = creation_options(&wa, Uuid::new_v4(), "bob");
-    let response = auth.register("http://localhost:9999", &options).unwrap();
-    let reg: RegisterPublicKeyCredential = serde_json::from_value(response).unwrap();
-    let err = wa.finish_passkey_registration(&reg, &state).unwrap_err();
+    let err = registration_error(&wa, &mut auth, "http://localhost:9999");
     assert!(matches!(err, WebauthnError::InvalidRPOrigin), "{err:?}");
 }
 
@@ -276,10 +284,7 @@ fn a_wrong_rp_id_hash_is_rejected() {
     let err = sign_in(&wa, &mut auth, ORIGIN, &passkey).unwrap_err();
     assert!(matches!(err, WebauthnError::InvalidRPIDHash), "{err:?}");
 
-    let (options, state) = creation_options(&wa, Uuid::new_v4(), "bob");
-    let reg: RegisterPublicKeyCredential =
-        serde_json::from_value(auth.register(ORIGIN, &options).unwrap()).unwrap();
-    let err = wa.finish_passkey_registration(&reg, &state).unwrap_err();
+    let err = registration_error(&wa, &mut auth, ORIGIN);
     assert!(matches!(err, WebauthnError::InvalidRPIDHash), "{err:?}");
 }
 
@@ -290,10 +295,7 @@ fn user_verification_off_is_rejected() {
     let err = sign_in(&wa, &mut auth, ORIGIN, &passkey).unwrap_err();
     assert!(matches!(err, WebauthnError::UserNotVerified), "{err:?}");
 
-    let (options, state) = creation_options(&wa, Uuid::new_v4(), "bob");
-    let reg: RegisterPublicKeyCredential =
-        serde_json::from_value(auth.register(ORIGIN, &options).unwrap()).unwrap();
-    let err = wa.finish_passkey_registration(&reg, &state).unwrap_err();
+    let err = registration_error(&wa, &mut auth, ORIGIN);
     assert!(matches!(err, WebauthnError::UserNotVerified), "{err:?}");
 }
 

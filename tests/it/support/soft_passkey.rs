@@ -44,26 +44,41 @@ impl SoftPasskey {
 
     /// Registers from the options exactly as given (shows what the soft passkey refuses).
     pub fn register_unchanged(&mut self, origin: &str, options: &Value) -> Result<Value, String> {
-        let ccr: CreationChallengeResponse =
-            serde_json::from_value(only_public_key(options)).map_err(|e| e.to_string())?;
-        let origin = Url::parse(origin).map_err(|e| e.to_string())?;
-        let reg = self
-            .inner
-            .do_registration(origin, ccr)
-            .map_err(|e| format!("{e:?}"))?;
-        w3c(serde_json::to_value(reg).map_err(|e| e.to_string())?)
+        self.ceremony(
+            origin,
+            options,
+            |inner, origin, ccr: CreationChallengeResponse| inner.do_registration(origin, ccr),
+        )
     }
 
     /// Answers request options that list the credential in `allowCredentials`.
     pub fn authenticate(&mut self, origin: &str, options: &Value) -> Result<Value, String> {
-        let rcr: RequestChallengeResponse =
+        self.ceremony(
+            origin,
+            options,
+            |inner, origin, rcr: RequestChallengeResponse| inner.do_authentication(origin, rcr),
+        )
+    }
+}
+
+impl SoftPasskey {
+    /// Parses the options into webauthn-rs's type, runs `op`, and writes W3C JSON.
+    fn ceremony<O, R, E>(
+        &mut self,
+        origin: &str,
+        options: &Value,
+        op: impl FnOnce(&mut Inner, Url, O) -> Result<R, E>,
+    ) -> Result<Value, String>
+    where
+        O: serde::de::DeserializeOwned,
+        R: serde::Serialize,
+        E: std::fmt::Debug,
+    {
+        let parsed: O =
             serde_json::from_value(only_public_key(options)).map_err(|e| e.to_string())?;
         let origin = Url::parse(origin).map_err(|e| e.to_string())?;
-        let cred = self
-            .inner
-            .do_authentication(origin, rcr)
-            .map_err(|e| format!("{e:?}"))?;
-        w3c(serde_json::to_value(cred).map_err(|e| e.to_string())?)
+        let out = op(&mut self.inner, origin, parsed).map_err(|e| format!("{e:?}"))?;
+        w3c(serde_json::to_value(out).map_err(|e| e.to_string())?)
     }
 }
 
