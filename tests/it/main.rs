@@ -2,6 +2,8 @@
 
 mod support;
 
+mod authenticator_selftest;
+mod browser_smoke;
 mod config_files;
 mod control_handoff;
 mod lifecycle;
@@ -14,4 +16,5 @@ mod proxy_routing;
 mod proxy_streaming;
 mod proxy_tls;
 mod proxy_upstreams;
+mod soft_passkey_selftest;
 mod upstream_tls;

@@ -1,9 +1,14 @@
-//! Test support: free ports, the gateway as a child process, real upstream apps, a test CA.
+//! Test support: free ports, the gateway as a child process, real upstream apps, a test CA,
+//! software authenticators and the browser-test runner.
 
 #![allow(dead_code)]
 
+pub mod authenticator;
+pub mod browser;
+pub mod cbor;
 pub mod gateway;
 pub mod http;
+pub mod soft_passkey;
 pub mod tls;
 pub mod upstream;
 
