@@ -3,3 +3,4 @@
 mod support;
 
 mod config_files;
+mod store_suite;
