@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod admin;
 pub mod db;
 pub mod gateway;
 pub mod tls;
