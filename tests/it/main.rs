@@ -5,3 +5,4 @@ mod support;
 mod config_files;
 mod store_suite;
 mod admin_api;
+mod cli;
