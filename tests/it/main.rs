@@ -6,3 +6,4 @@ mod config_files;
 mod store_suite;
 mod admin_api;
 mod cli;
+mod readiness;

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod db;
 pub mod gateway;
+pub mod relay;
 pub mod tls;
 pub mod upstream;
 
