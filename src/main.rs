@@ -1,4 +1,7 @@
-//! The `passgate` command line: serve, check, demo. Errors end here as `anyhow`.
+//! The `passgate` command line: serve, check, demo, token, identities. Errors end here as
+//! `anyhow`; the work is done by the library.
+
+mod admin_cli;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,6 +52,16 @@ enum Command {
         #[arg(long)]
         log_json: bool,
     },
+    /// Create, list and revoke admin API tokens (straight in the store of a config).
+    Token {
+        #[command(subcommand)]
+        command: admin_cli::TokenCommand,
+    },
+    /// Create and list identities without the API (straight in the store of a config).
+    Identities {
+        #[command(subcommand)]
+        command: admin_cli::IdentitiesCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -57,6 +70,8 @@ fn main() -> ExitCode {
         Command::Serve { config, log_json } => serve(&config, log_json),
         Command::Check { config } => check(&config),
         Command::Demo { log_json } => demo(log_json),
+        Command::Token { command } => admin_cli::token(command),
+        Command::Identities { command } => admin_cli::identities(command),
     };
     match result {
         Ok(code) => code,

@@ -57,6 +57,8 @@ pub struct MetricsFile {
 #[serde(deny_unknown_fields)]
 pub struct StoreFile {
     pub url: Option<String>,
+    pub max_connections: Option<u32>,
+    pub connect_timeout: Option<ConfigDuration>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

@@ -89,6 +89,10 @@ pub struct CertificatePaths {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreSettings {
     pub url: String,
+    /// Largest number of open database connections.
+    pub max_connections: u32,
+    /// How long to wait for a connection (at start-up and per request).
+    pub connect_timeout: Duration,
 }
 
 #[derive(Debug, Clone)]

@@ -71,12 +71,31 @@ pub fn validate(file: FileConfig, base_dir: &Path, problems: &mut Vec<Problem>) 
             }
         });
 
+    let max_connections = file.store.max_connections.unwrap_or(10);
+    if !(1..=1000).contains(&max_connections) {
+        problems.push(Problem::new(
+            "store.max_connections",
+            "must be between 1 and 1000",
+        ));
+    }
+    let connect_timeout = file
+        .store
+        .connect_timeout
+        .map_or(Duration::from_secs(5), |d| d.0);
+    if connect_timeout.is_zero() {
+        problems.push(Problem::new(
+            "store.connect_timeout",
+            "must be longer than zero",
+        ));
+    }
     let store = StoreSettings {
         url: file
             .store
             .url
             .clone()
             .unwrap_or_else(|| DEFAULT_STORE_URL.to_string()),
+        max_connections,
+        connect_timeout,
     };
     let scheme_ok = ["sqlite:", "postgres://", "postgresql://"]
         .iter()

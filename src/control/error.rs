@@ -9,7 +9,7 @@ use serde::Serialize;
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
-    #[error("{message}")]
+    #[error("{field}: {message}")]
     InvalidField { field: String, message: String },
     #[error("authentication required")]
     Unauthenticated,
@@ -123,5 +123,24 @@ pub fn to_response(err: &ApiError) -> http::Response<Bytes> {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         to_response(&self).map(axum::body::Body::from)
+    }
+}
+
+/// The one mapping from domain errors to HTTP errors.
+impl From<crate::idm::IdmError> for ApiError {
+    fn from(e: crate::idm::IdmError) -> Self {
+        use crate::idm::IdmError as E;
+        match e {
+            E::Invalid { field, message } => ApiError::InvalidField { field, message },
+            E::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
+            E::Conflict(m) => ApiError::Conflict(m),
+            E::Unauthenticated => ApiError::Unauthenticated,
+            E::Forbidden(m) => ApiError::Forbidden(m),
+            E::Unavailable(m) => {
+                tracing::error!(error = %m, "the store is unavailable");
+                ApiError::Unavailable("the store is unavailable".into())
+            }
+            E::Internal(m) => ApiError::Internal(m),
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! health) as an `axum::Router`, called in process by the data plane through
 //! [`ControlPlane`]'s [`ControlHandler`] implementation.
 
+pub mod admin;
 pub mod error;
 pub mod health;
 pub mod router;

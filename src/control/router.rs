@@ -6,13 +6,14 @@ use axum::routing::get;
 use axum::Router;
 
 use super::error::ApiError;
-use super::health;
 use super::state::ControlState;
+use super::{admin, health};
 
 pub fn build(state: Arc<ControlState>) -> Router {
     let api = Router::new()
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz));
+        .route("/readyz", get(health::readyz))
+        .merge(admin::router(state.config.server.control_body_limit));
     Router::new()
         .nest("/.passgate", api)
         .fallback(not_found)

@@ -17,6 +17,8 @@ use pingora::services::background::background_service;
 use crate::config::Config;
 use crate::control::{ControlPlane, ControlState};
 use crate::dataplane::{Gateway, Runtime};
+use crate::idm::{Directory, SystemClock};
+use crate::store::{self, StoreOptions};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -24,11 +26,40 @@ pub enum StartError {
     Tls { address: String, message: String },
     #[error("cannot listen on {address}: {message}")]
     Bind { address: String, message: String },
+    #[error("the store runtime could not start: {0}")]
+    Runtime(std::io::Error),
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("syncing the configured realms into the store: {0}")]
+    Realms(#[from] crate::idm::IdmError),
 }
 
 /// Everything needed to run: call [`Assembled::run`] to serve until SIGTERM/SIGINT.
 pub struct Assembled {
     server: Server,
+    /// Runs the store's connection pool; lives as long as the server.
+    _store_runtime: tokio::runtime::Runtime,
+}
+
+/// Opens and migrates the store on a small runtime of its own (Pingora's runtimes do not
+/// exist yet, and the pool's connections must outlive any one of them), then syncs the
+/// configured realms into it.
+pub fn open_directory(
+    config: &Config,
+) -> Result<(tokio::runtime::Runtime, Arc<Directory>), StartError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("passgate-store")
+        .enable_all()
+        .build()
+        .map_err(StartError::Runtime)?;
+    let directory = runtime.block_on(async {
+        let store = store::open(&StoreOptions::from(&config.store)).await?;
+        let directory = Arc::new(Directory::new(store, Arc::new(SystemClock)));
+        directory.sync_config_realms(config).await?;
+        Ok::<_, StartError>(directory)
+    })?;
+    Ok((runtime, directory))
 }
 
 impl Assembled {
@@ -47,6 +78,11 @@ fn whole_seconds(d: std::time::Duration) -> u64 {
 pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assembled, StartError> {
     reload::ignore_sighup_until_ready();
     let config = Arc::new(config);
+    let (store_runtime, directory) = open_directory(&config)?;
+    tracing::info!(
+        backend = directory.store().backend(),
+        "store open and migrated"
+    );
 
     let conf = ServerConf {
         threads: config.server.threads,
@@ -59,7 +95,10 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
     let mut server = Server::new_with_opt_and_conf(None, conf);
 
     let runtime = Arc::new(ArcSwap::from_pointee(Runtime::new(config.clone())));
-    let control = Arc::new(ControlPlane::new(ControlState::new(config.clone())));
+    let control = Arc::new(ControlPlane::new(ControlState::new(
+        config.clone(),
+        directory.clone(),
+    )));
     let gateway = Gateway::new(runtime.clone(), control.clone());
 
     let mut proxy = pingora::proxy::http_proxy_service_with_name(
@@ -75,6 +114,7 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
         path: config_path,
         runtime,
         control,
+        directory,
         tls_listeners,
         current: ArcSwap::new(config.clone()),
     };
@@ -88,5 +128,8 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
     }
 
     server.bootstrap();
-    Ok(Assembled { server })
+    Ok(Assembled {
+        server,
+        _store_runtime: store_runtime,
+    })
 }

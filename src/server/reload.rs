@@ -14,6 +14,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use crate::config::{self, Config};
 use crate::control::{ControlPlane, ControlState};
 use crate::dataplane::Runtime;
+use crate::idm::Directory;
 
 use super::listeners::{cert_set, TlsListener};
 
@@ -21,6 +22,8 @@ pub struct Reloader {
     pub path: Option<PathBuf>,
     pub runtime: Arc<ArcSwap<Runtime>>,
     pub control: Arc<ControlPlane>,
+    /// Kept across reloads: the store is opened once per process.
+    pub directory: Arc<Directory>,
     pub tls_listeners: Vec<TlsListener>,
     pub current: ArcSwap<Config>,
 }
@@ -97,7 +100,8 @@ impl Reloader {
         }
 
         self.runtime.store(Arc::new(Runtime::new(new.clone())));
-        self.control.update(ControlState::new(new.clone()));
+        self.control
+            .update(ControlState::new(new.clone(), self.directory.clone()));
         self.current.store(new.clone());
         tracing::info!(routes = new.routes.len(), "configuration reloaded");
     }

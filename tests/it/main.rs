@@ -2,8 +2,10 @@
 
 mod support;
 
+mod admin_api;
 mod authenticator_selftest;
 mod browser_smoke;
+mod cli;
 mod config_files;
 mod control_handoff;
 mod lifecycle;
@@ -16,5 +18,7 @@ mod proxy_routing;
 mod proxy_streaming;
 mod proxy_tls;
 mod proxy_upstreams;
+mod readiness;
 mod soft_passkey_selftest;
+mod store_suite;
 mod upstream_tls;

@@ -41,6 +41,7 @@ async fn scrape(port: u16) -> String {
 async fn metrics_count_requests_and_upstream_errors() {
     let up = upstream::start("app").await;
     let (port, metrics_port) = (free_port(), free_port());
+    let dead = dead_url();
     let config = format!(
         r#"{}
 [metrics]
@@ -61,7 +62,7 @@ policy = "public"
 "#,
         base_config(port),
         up.url(),
-        dead_url()
+        dead
     );
     let gw = Gateway::start(port, &config).await;
     let before = scrape(metrics_port).await;

@@ -78,7 +78,7 @@ fail_timeout = "1s"
         .lines()
         .find(|l| l.contains("upstream connect failed"))
         .unwrap();
-    assert!(line.contains("pool") && line.contains(&dead[7..]), "{line}");
+    assert!(line.contains("pool") && line.contains(&dead.url[7..]), "{line}");
 
     // Once fail_timeout has passed the dead peer is tried again (and fails over again).
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -163,7 +163,7 @@ connect_timeout = "1s"
     assert!(
         failed
             .iter()
-            .any(|l| l.contains("down-route") && l.contains(&dead[7..]) && l.contains("502")),
+            .any(|l| l.contains("down-route") && l.contains(&dead.url[7..]) && l.contains("502")),
         "{log}"
     );
 }

@@ -3,11 +3,14 @@
 
 #![allow(dead_code)]
 
+pub mod admin;
 pub mod authenticator;
 pub mod browser;
 pub mod cbor;
+pub mod db;
 pub mod gateway;
 pub mod http;
+pub mod relay;
 pub mod soft_passkey;
 pub mod tls;
 pub mod upstream;
@@ -32,9 +35,34 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
-/// An `http://` URL on a local port nobody listens on (connections are refused).
-pub fn dead_url() -> String {
-    format!("http://127.0.0.1:{}", free_port())
+/// A local address that refuses connections and stays reserved while the guard lives
+/// (a socket bound but not listening), so no other test can start listening there.
+pub struct DeadPeer {
+    pub url: String,
+    _socket: socket2::Socket,
+}
+
+impl std::fmt::Display for DeadPeer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.url)
+    }
+}
+
+pub fn dead_url() -> DeadPeer {
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    socket.bind(&addr.into()).expect("bind");
+    let port = socket
+        .local_addr()
+        .expect("addr")
+        .as_socket()
+        .expect("inet")
+        .port();
+    DeadPeer {
+        url: format!("http://127.0.0.1:{port}"),
+        _socket: socket,
+    }
 }
 
 /// A local address whose accept queue is full, so new connections hang in the handshake

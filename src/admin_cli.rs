@@ -1,0 +1,205 @@
+//! `passgate token …` and `passgate identities …`: open the store named by a config file and
+//! call the directory service, printing what it returns. No logic of their own.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Subcommand;
+use serde_json::{json, Value};
+
+use passgate::config::{self, Config};
+use passgate::idm::tokens::TokenRequest;
+use passgate::idm::{Actor, Directory, Scope};
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it (once: only its hash is kept).
+    Create {
+        #[arg(
+            long,
+            short,
+            env = "PASSGATE_CONFIG",
+            default_value = "/etc/passgate/passgate.toml"
+        )]
+        config: PathBuf,
+        /// What the token is for, e.g. "provisioning script".
+        #[arg(long)]
+        name: String,
+        /// A scope, e.g. identities:write (repeat for more; `admin` for everything).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Bind the token to one realm (default: every realm of the tenant).
+        #[arg(long)]
+        realm: Option<String>,
+        /// Lifetime, e.g. "90d" (default: no expiry).
+        #[arg(long, value_parser = humantime::parse_duration)]
+        expires_in: Option<std::time::Duration>,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[arg(
+            long,
+            short,
+            env = "PASSGATE_CONFIG",
+            default_value = "/etc/passgate/passgate.toml"
+        )]
+        config: PathBuf,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        #[arg(
+            long,
+            short,
+            env = "PASSGATE_CONFIG",
+            default_value = "/etc/passgate/passgate.toml"
+        )]
+        config: PathBuf,
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum IdentitiesCommand {
+    /// Create an identity and print it as JSON.
+    Create {
+        #[arg(
+            long,
+            short,
+            env = "PASSGATE_CONFIG",
+            default_value = "/etc/passgate/passgate.toml"
+        )]
+        config: PathBuf,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Realm id (default: the config's `default` realm, else its first).
+        #[arg(long)]
+        realm: Option<String>,
+    },
+    /// List a realm's identities as JSON lines.
+    List {
+        #[arg(
+            long,
+            short,
+            env = "PASSGATE_CONFIG",
+            default_value = "/etc/passgate/passgate.toml"
+        )]
+        config: PathBuf,
+        #[arg(long)]
+        realm: Option<String>,
+    },
+}
+
+/// Loads the config and opens its store; the runtime must outlive the directory's use.
+fn open(path: &Path) -> anyhow::Result<(tokio::runtime::Runtime, Arc<Directory>, Config)> {
+    let config = config::load(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (runtime, directory) =
+        passgate::server::open_directory(&config).context("opening the store")?;
+    Ok((runtime, directory, config))
+}
+
+fn realm_of(config: &Config, realm: Option<String>) -> String {
+    realm.unwrap_or_else(|| {
+        config
+            .realm("default")
+            .or(config.realms.first())
+            .map(|r| r.id.clone())
+            .unwrap_or_else(|| "default".into())
+    })
+}
+
+pub fn token(command: TokenCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        TokenCommand::Create {
+            config,
+            name,
+            scopes,
+            realm,
+            expires_in,
+        } => {
+            let (rt, dir, config) = open(&config)?;
+            let req = TokenRequest {
+                tenant: &config.tenant_id,
+                realm: realm.as_deref(),
+                name: &name,
+                scopes: &scopes,
+                expires_in,
+            };
+            let (view, issued) = rt.block_on(dir.create_token(&req, &Actor::Cli))?;
+            eprintln!(
+                "created API token {} ({}); it is shown only now:",
+                issued.id,
+                view["name"].as_str().unwrap_or_default()
+            );
+            println!("{}", issued.bearer());
+        }
+        TokenCommand::List { config } => {
+            let (rt, dir, config) = open(&config)?;
+            for t in rt.block_on(dir.list_tokens(&config.tenant_id))? {
+                println!("{t}");
+            }
+        }
+        TokenCommand::Revoke { config, id } => {
+            let (rt, dir, config) = open(&config)?;
+            rt.block_on(dir.revoke_token(&config.tenant_id, &id, &Actor::Cli))?;
+            eprintln!("revoked API token {id}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn identities(command: IdentitiesCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        IdentitiesCommand::Create {
+            config,
+            username,
+            email,
+            display_name,
+            realm,
+        } => {
+            let (rt, dir, config) = open(&config)?;
+            let realm = realm_of(&config, realm);
+            let at = Scope {
+                tenant: &config.tenant_id,
+                realm: &realm,
+                actor: &Actor::Cli,
+            };
+            let mut identity = json!({"traits": {"username": username}});
+            if let Some(e) = email {
+                identity["traits"]["primary_email_address"] = Value::String(e);
+            }
+            if let Some(d) = display_name {
+                identity["display_name"] = Value::String(d);
+            }
+            let created = rt.block_on(dir.create_identity(&at, json!({ "identity": identity })))?;
+            println!("{created}");
+        }
+        IdentitiesCommand::List { config, realm } => {
+            let (rt, dir, config) = open(&config)?;
+            let realm = realm_of(&config, realm);
+            let at = Scope {
+                tenant: &config.tenant_id,
+                realm: &realm,
+                actor: &Actor::Cli,
+            };
+            let mut token: Option<String> = None;
+            loop {
+                let page =
+                    rt.block_on(dir.list_identities(&at, Some("200"), token.as_deref(), None))?;
+                for i in page["identities"].as_array().into_iter().flatten() {
+                    println!("{i}");
+                }
+                match page["next_page_token"].as_str() {
+                    Some(t) => token = Some(t.to_string()),
+                    None => break,
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

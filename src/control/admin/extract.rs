@@ -1,0 +1,207 @@
+//! Extractors every admin handler uses: [`Admin`] (auth host only, then a bearer API token),
+//! [`JsonBody`] (the body as JSON, errors in the standard shape, 413 over the limit),
+//! [`ListParams`] (paging and filter query parameters) and [`Segments`] (path parameters).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use bytes::Bytes;
+use http::request::Parts;
+use serde_json::Value;
+
+use crate::control::error::ApiError;
+use crate::control::state::ControlState;
+use crate::idm::{ApiPrincipal, Scope};
+
+/// An authenticated admin API caller.
+pub struct Admin {
+    pub principal: ApiPrincipal,
+    pub actor: crate::idm::Actor,
+    pub state: Arc<ControlState>,
+}
+
+impl Admin {
+    /// Checks the tenant exists, then that the token may use `scope` there (and in `realm`).
+    pub fn allow(&self, tenant: &str, realm: Option<&str>, scope: &str) -> Result<(), ApiError> {
+        if tenant != self.state.config.tenant_id {
+            return Err(ApiError::NotFound("tenant not found".into()));
+        }
+        Ok(self.principal.authorize(tenant, realm, scope)?)
+    }
+
+    /// [`Admin::allow`] for a realm, returning the domain scope to act in.
+    pub fn in_realm<'a>(
+        &'a self,
+        tenant: &'a str,
+        realm: &'a str,
+        scope: &str,
+    ) -> Result<Scope<'a>, ApiError> {
+        self.allow(tenant, Some(realm), scope)?;
+        Ok(Scope {
+            tenant,
+            realm,
+            actor: &self.actor,
+        })
+    }
+}
+
+/// The request's host (from the URI or `Host`), lower-cased, without the port.
+fn request_host(parts: &Parts) -> Option<String> {
+    let raw = match parts.uri.host() {
+        Some(h) => h.to_string(),
+        None => parts
+            .headers
+            .get(http::header::HOST)?
+            .to_str()
+            .ok()?
+            .to_string(),
+    };
+    let host = if let Some(rest) = raw.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default().to_string()
+    } else {
+        raw.rsplit_once(':')
+            .map_or(raw.as_str(), |(h, _)| h)
+            .to_string()
+    };
+    Some(host.to_ascii_lowercase())
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts
+        .headers
+        .get(http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<Arc<ControlState>> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<ControlState>,
+    ) -> Result<Self, ApiError> {
+        if request_host(parts).as_deref() != Some(state.config.auth_host.as_str()) {
+            return Err(ApiError::NotFound("no such passgate endpoint".into()));
+        }
+        let token = bearer(parts).ok_or(ApiError::Unauthenticated)?;
+        let principal = state.directory.authenticate(token).await?;
+        Ok(Admin {
+            actor: principal.actor(),
+            principal,
+            state: state.clone(),
+        })
+    }
+}
+
+/// The request body parsed as JSON.
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest(r.body_text())
+            }
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError::InvalidField {
+                field: "body".into(),
+                message: format!("invalid JSON: {e}"),
+            })
+    }
+}
+
+/// `page_size`, `page_token` and `filter` from the query string.
+pub struct ListParams(HashMap<String, String>);
+
+impl ListParams {
+    pub fn page_size(&self) -> Option<&str> {
+        self.0.get("page_size").map(String::as_str)
+    }
+    pub fn page_token(&self) -> Option<&str> {
+        self.0.get("page_token").map(String::as_str)
+    }
+    pub fn filter(&self) -> Option<&str> {
+        self.0.get("filter").map(String::as_str)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        Ok(ListParams(
+            url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        ))
+    }
+}
+
+/// Path parameters, with rejections in the standard error shape.
+pub struct Segments<T>(pub T);
+
+impl<S: Send + Sync, T> FromRequestParts<S> for Segments<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(t)| Segments(t))
+            .map_err(|r| ApiError::BadRequest(r.body_text()))
+    }
+}
+
+/// Splits `{id}:action` (custom methods share a path segment with the id).
+pub fn split_action(segment: &str) -> (&str, Option<&str>) {
+    match segment.split_once(':') {
+        Some((id, action)) => (id, Some(action)),
+        None => (segment, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(uri: &str, host: Option<&str>) -> Parts {
+        let mut b = http::Request::builder().uri(uri);
+        if let Some(h) = host {
+            b = b.header(http::header::HOST, h);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn host_comes_from_uri_or_header_without_port() {
+        assert_eq!(
+            request_host(&parts("/x", Some("Auth.Example.com:8443"))).unwrap(),
+            "auth.example.com"
+        );
+        assert_eq!(request_host(&parts("http://a.b:1/x", None)).unwrap(), "a.b");
+        assert_eq!(request_host(&parts("/x", Some("[::1]:80"))).unwrap(), "::1");
+        assert!(request_host(&parts("/x", None)).is_none());
+    }
+
+    #[test]
+    fn actions_split_off_ids() {
+        assert_eq!(split_action("abc:addMembers"), ("abc", Some("addMembers")));
+        assert_eq!(split_action("abc"), ("abc", None));
+    }
+}

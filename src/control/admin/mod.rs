@@ -1,0 +1,59 @@
+//! The admin REST API, `/.passgate/v1/tenants/{tenant}/…`, served on the auth host only and
+//! authenticated with bearer API tokens. Handlers are thin: extract → domain call → map.
+
+mod events;
+mod extract;
+mod groups;
+mod identities;
+mod realms;
+mod tenant;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+use super::state::ControlState;
+
+/// The admin routes, relative to `/.passgate`.
+pub fn router(body_limit: usize) -> Router<Arc<ControlState>> {
+    let realm = "/v1/tenants/{tenant}/realms/{realm}";
+    Router::new()
+        .route("/v1/tenants/{tenant}", get(tenant::get))
+        .route(
+            "/v1/tenants/{tenant}/realms",
+            get(realms::list).post(realms::create),
+        )
+        .route(
+            realm,
+            get(realms::get).patch(realms::patch).delete(realms::delete),
+        )
+        .route(
+            &format!("{realm}/identities"),
+            get(identities::list).post(identities::create),
+        )
+        .route(
+            &format!("{realm}/identities:batchDelete"),
+            post(identities::batch_delete),
+        )
+        .route(
+            &format!("{realm}/identities/{{identity}}"),
+            get(identities::get)
+                .patch(identities::patch)
+                .delete(identities::delete),
+        )
+        .route(
+            &format!("{realm}/groups"),
+            get(groups::list).post(groups::create),
+        )
+        .route(
+            &format!("{realm}/groups/{{group}}"),
+            get(groups::get)
+                .patch(groups::patch)
+                .delete(groups::delete)
+                .post(groups::action),
+        )
+        .route(&format!("{realm}/events"), get(events::list))
+        .layer(DefaultBodyLimit::max(body_limit))
+}

@@ -1,0 +1,67 @@
+//! Identity management, with no HTTP: realms, identities, groups, API tokens and the audit
+//! log, on top of a [`Store`]. Request bodies come in as JSON values and are validated here
+//! field by field; resources go out in the admin API's shapes.
+
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod fields;
+pub mod filter;
+pub mod groups;
+pub mod identities;
+pub mod ids;
+pub mod paging;
+pub mod realms;
+pub mod tokens;
+
+use std::sync::Arc;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::IdmError;
+pub use tokens::{ApiPrincipal, IssuedToken};
+
+use crate::store::Store;
+
+/// The directory service: every domain operation hangs off it.
+pub struct Directory {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Directory {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Directory { store, clock }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn now_us(&self) -> i64 {
+        self.clock.now_us()
+    }
+}
+
+/// Who makes a change, as the audit log records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    ApiToken(String),
+    Cli,
+}
+
+impl Actor {
+    pub fn label(&self) -> String {
+        match self {
+            Actor::ApiToken(id) => format!("api_token:{id}"),
+            Actor::Cli => "cli".into(),
+        }
+    }
+}
+
+/// Where an operation happens: the tenant, the realm, who acts.
+#[derive(Debug, Clone)]
+pub struct Scope<'a> {
+    pub tenant: &'a str,
+    pub realm: &'a str,
+    pub actor: &'a Actor,
+}

@@ -1,0 +1,82 @@
+//! List parameters (`page_size`, `page_token`) and list results (`total_size`,
+//! `next_page_token`). Page tokens are opaque to clients: base64url of a store position.
+
+use data_encoding::BASE64URL_NOPAD;
+use serde_json::{json, Value};
+
+use super::IdmError;
+use crate::store::{Page, PageRequest};
+
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+/// `page_size`: absent or 0 → 20; above 200 → 200; anything not a whole number → 400.
+pub fn page_request(size: Option<&str>, token: Option<&str>) -> Result<PageRequest, IdmError> {
+    let size = match size {
+        None | Some("") => DEFAULT_PAGE_SIZE,
+        Some(raw) => match raw.parse::<u64>() {
+            Ok(0) => DEFAULT_PAGE_SIZE,
+            Ok(n) => n.min(u64::from(MAX_PAGE_SIZE)) as u32,
+            Err(_) => {
+                return Err(IdmError::invalid(
+                    "page_size",
+                    format!("must be a whole number between 1 and {MAX_PAGE_SIZE}"),
+                ))
+            }
+        },
+    };
+    let after = match token {
+        None | Some("") => None,
+        Some(t) => Some(decode_token(t)?),
+    };
+    Ok(PageRequest { size, after })
+}
+
+fn decode_token(token: &str) -> Result<i64, IdmError> {
+    let bad = || IdmError::invalid("page_token", "is not a page token from this API");
+    let bytes = BASE64URL_NOPAD
+        .decode(token.as_bytes())
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    text.strip_prefix("p1:")
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .ok_or_else(bad)
+}
+
+fn encode_token(position: i64) -> String {
+    BASE64URL_NOPAD.encode(format!("p1:{position}").as_bytes())
+}
+
+/// `{"<key>": [...], "total_size": n, "next_page_token": "…"}` (the token only when more follow).
+pub fn list_json<T>(key: &str, page: Page<T>, view: impl Fn(&T) -> Value) -> Value {
+    let items: Vec<Value> = page.items.iter().map(view).collect();
+    let mut out = json!({ key: items, "total_size": page.total });
+    if let (Some(next), Some(obj)) = (page.next, out.as_object_mut()) {
+        obj.insert("next_page_token".into(), Value::String(encode_token(next)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_default_clamp_and_refuse() {
+        assert_eq!(page_request(None, None).unwrap().size, 20);
+        assert_eq!(page_request(Some("0"), None).unwrap().size, 20);
+        assert_eq!(page_request(Some("500"), None).unwrap().size, 200);
+        assert!(page_request(Some("-1"), None).is_err());
+        assert!(page_request(Some("ten"), None).is_err());
+    }
+
+    #[test]
+    fn tokens_round_trip_and_garbage_is_refused() {
+        let t = encode_token(42);
+        assert_eq!(page_request(None, Some(&t)).unwrap().after, Some(42));
+        assert!(page_request(None, Some("not-a-token")).is_err());
+        let forged = BASE64URL_NOPAD.encode(b"p1:-5");
+        assert!(page_request(None, Some(&forged)).is_err());
+    }
+}

@@ -1,0 +1,42 @@
+//! The audit log: one insert inside each write's transaction, and the paged listing.
+
+use sqlx::{AnyConnection, AnyPool};
+
+use super::query::{list, Bind, Listing};
+use super::rows::{audit, AUDIT_COLUMNS};
+use crate::store::{AuditRecord, Page, PageRequest, StoreError};
+
+pub(super) async fn insert(conn: &mut AnyConnection, a: &AuditRecord) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_events (id, tenant_id, realm_id, actor, action, target_ids, \
+         before_state, after_state, create_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&a.id)
+    .bind(&a.tenant_id)
+    .bind(&a.realm_id)
+    .bind(&a.actor)
+    .bind(&a.action)
+    .bind(&a.target_ids)
+    .bind(&a.before)
+    .bind(&a.after)
+    .bind(a.create_us)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn list_events(
+    pool: &AnyPool,
+    tenant: &str,
+    realm: &str,
+    page: PageRequest,
+) -> Result<Page<AuditRecord>, StoreError> {
+    let listing = Listing {
+        from: "audit_events a",
+        columns: AUDIT_COLUMNS,
+        seq: "a.seq",
+        condition: "a.tenant_id = $1 AND a.realm_id = $2".into(),
+        binds: vec![Bind::Text(tenant.into()), Bind::Text(realm.into())],
+    };
+    list(pool, listing, page, audit).await
+}

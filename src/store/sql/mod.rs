@@ -1,0 +1,232 @@
+//! The SQL both backends run (the same statements on SQLite and PostgreSQL through sqlx's
+//! `Any` driver, `$n` placeholders), one file per table family.
+
+mod audit;
+mod groups;
+mod identities;
+mod query;
+mod realms;
+mod rows;
+mod tokens;
+
+use async_trait::async_trait;
+use sqlx::AnyPool;
+
+use crate::store::records::*;
+use crate::store::{Store, StoreError};
+
+pub(super) struct SqlStore {
+    pool: AnyPool,
+    backend: &'static str,
+}
+
+impl SqlStore {
+    pub(super) fn new(pool: AnyPool, backend: &'static str) -> Self {
+        SqlStore { pool, backend }
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT COUNT(*) FROM realms WHERE 1 = 0")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn sync_config_realms(
+        &self,
+        tenant: &str,
+        realms: &[RealmRecord],
+        now_us: i64,
+    ) -> Result<(), StoreError> {
+        realms::sync_config(&self.pool, tenant, realms, now_us).await
+    }
+
+    async fn create_realm(&self, r: &RealmRecord, a: &AuditRecord) -> Result<(), StoreError> {
+        realms::create(&self.pool, r, a).await
+    }
+
+    async fn get_realm(&self, tenant: &str, id: &str) -> Result<RealmRecord, StoreError> {
+        realms::get(&self.pool, tenant, id).await
+    }
+
+    async fn list_realms(
+        &self,
+        tenant: &str,
+        page: PageRequest,
+    ) -> Result<Page<RealmRecord>, StoreError> {
+        realms::list_realms(&self.pool, tenant, page).await
+    }
+
+    async fn update_realm(&self, r: &RealmRecord, a: &AuditRecord) -> Result<(), StoreError> {
+        realms::update(&self.pool, r, a).await
+    }
+
+    async fn delete_realm(
+        &self,
+        tenant: &str,
+        id: &str,
+        a: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        realms::delete(&self.pool, tenant, id, a).await
+    }
+
+    async fn create_identity(&self, i: &IdentityRecord, a: &AuditRecord) -> Result<(), StoreError> {
+        identities::create(&self.pool, i, a).await
+    }
+
+    async fn get_identity(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+    ) -> Result<IdentityRecord, StoreError> {
+        identities::get(&self.pool, tenant, realm, id).await
+    }
+
+    async fn find_identity_by_username(
+        &self,
+        tenant: &str,
+        realm: &str,
+        username: &str,
+    ) -> Result<IdentityRecord, StoreError> {
+        identities::by_username(&self.pool, tenant, realm, username).await
+    }
+
+    async fn list_identities(
+        &self,
+        tenant: &str,
+        realm: &str,
+        filter: Option<&IdentityFilter>,
+        page: PageRequest,
+    ) -> Result<Page<IdentityRecord>, StoreError> {
+        identities::list_identities(&self.pool, tenant, realm, filter, page).await
+    }
+
+    async fn update_identity(&self, i: &IdentityRecord, a: &AuditRecord) -> Result<(), StoreError> {
+        identities::update(&self.pool, i, a).await
+    }
+
+    async fn delete_identities(
+        &self,
+        tenant: &str,
+        realm: &str,
+        ids: &[String],
+        a: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        identities::delete_many(&self.pool, tenant, realm, ids, a).await
+    }
+
+    async fn create_group(
+        &self,
+        g: &GroupRecord,
+        members: &[String],
+        a: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        groups::create(&self.pool, g, members, a).await
+    }
+
+    async fn get_group(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+    ) -> Result<GroupRecord, StoreError> {
+        groups::get(&self.pool, tenant, realm, id).await
+    }
+
+    async fn list_groups(
+        &self,
+        tenant: &str,
+        realm: &str,
+        page: PageRequest,
+    ) -> Result<Page<GroupRecord>, StoreError> {
+        groups::list_groups(&self.pool, tenant, realm, page).await
+    }
+
+    async fn update_group(&self, g: &GroupRecord, a: &AuditRecord) -> Result<(), StoreError> {
+        groups::update(&self.pool, g, a).await
+    }
+
+    async fn delete_group(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+        a: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        groups::delete(&self.pool, tenant, realm, id, a).await
+    }
+
+    async fn add_members(
+        &self,
+        g: &GroupRecord,
+        ids: &[String],
+        now_us: i64,
+        a: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        groups::add_members(&self.pool, g, ids, now_us, a).await
+    }
+
+    async fn delete_members(
+        &self,
+        g: &GroupRecord,
+        ids: &[String],
+        a: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        groups::delete_members(&self.pool, g, ids, a).await
+    }
+
+    async fn list_members(
+        &self,
+        g: &GroupRecord,
+        page: PageRequest,
+    ) -> Result<Page<IdentityRecord>, StoreError> {
+        groups::list_members(&self.pool, g, page).await
+    }
+
+    async fn list_identity_groups(
+        &self,
+        i: &IdentityRecord,
+        page: PageRequest,
+    ) -> Result<Page<GroupRecord>, StoreError> {
+        groups::list_identity_groups(&self.pool, i, page).await
+    }
+
+    async fn create_token(&self, t: &ApiTokenRecord, a: &AuditRecord) -> Result<(), StoreError> {
+        tokens::create(&self.pool, t, a).await
+    }
+
+    async fn get_token(&self, id: &str) -> Result<ApiTokenRecord, StoreError> {
+        tokens::get(&self.pool, id).await
+    }
+
+    async fn list_tokens(&self, tenant: &str) -> Result<Vec<ApiTokenRecord>, StoreError> {
+        tokens::list_tokens(&self.pool, tenant).await
+    }
+
+    async fn revoke_token(
+        &self,
+        tenant: &str,
+        id: &str,
+        now_us: i64,
+        a: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        tokens::revoke(&self.pool, tenant, id, now_us, a).await
+    }
+
+    async fn list_events(
+        &self,
+        tenant: &str,
+        realm: &str,
+        page: PageRequest,
+    ) -> Result<Page<AuditRecord>, StoreError> {
+        audit::list_events(&self.pool, tenant, realm, page).await
+    }
+}

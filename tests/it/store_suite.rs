@@ -1,0 +1,415 @@
+//! The store test suite, run on every backend (SQLite always, PostgreSQL when
+//! `PASSGATE_TEST_POSTGRES_URL` is set): migrations, uniqueness, paging, transactions,
+//! token hashing and expiry, audit records. Real databases, no mocks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use passgate::idm::tokens::TokenRequest;
+use passgate::idm::{Actor, Directory, IdmError, ManualClock, Scope};
+use passgate::store::{self, IdentityFilter, PageRequest, StoreError, StoreOptions};
+
+use crate::support::db::{Backend, TestDb};
+
+fn options(db: &TestDb) -> StoreOptions {
+    StoreOptions {
+        url: db.url.clone(),
+        max_connections: 4,
+        connect_timeout: Duration::from_secs(5),
+    }
+}
+
+const T0: i64 = 1_800_000_000_000_000;
+
+/// A directory on `db` with a hand-driven clock and the `default` realm.
+async fn directory(db: &TestDb) -> (Arc<Directory>, Arc<ManualClock>) {
+    let store = store::open(&options(db)).await.expect("open store");
+    let clock = Arc::new(ManualClock::new(T0));
+    let dir = Arc::new(Directory::new(store, clock.clone()));
+    let config = passgate::config::from_str(
+        "public_url = \"http://localhost:1\"\n[[listeners]]\naddress = \"127.0.0.1:1\"\n",
+        std::path::Path::new("."),
+    )
+    .expect("config");
+    dir.sync_config_realms(&config).await.expect("sync realms");
+    (dir, clock)
+}
+
+const CLI: Actor = Actor::Cli;
+
+fn at() -> Scope<'static> {
+    Scope {
+        tenant: "default",
+        realm: "default",
+        actor: &CLI,
+    }
+}
+
+async fn create(dir: &Directory, username: &str, email: Option<&str>) -> String {
+    let mut traits = json!({"username": username});
+    if let Some(e) = email {
+        traits["primary_email_address"] = e.into();
+    }
+    let v = dir
+        .create_identity(&at(), json!({"identity": {"traits": traits}}))
+        .await
+        .unwrap_or_else(|e| panic!("create {username}: {e}"));
+    v["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn migrations_apply_once_and_a_newer_database_is_refused() {
+    for db in TestDb::all().await {
+        let first = store::open(&options(&db)).await.unwrap();
+        first.ping().await.unwrap();
+        drop(first);
+        // Opening again finds everything applied.
+        store::open(&options(&db)).await.unwrap();
+        if db.backend == Backend::Sqlite {
+            let mode: i64 = db
+                .count("SELECT COUNT(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'")
+                .await;
+            assert_eq!(mode, 1, "SQLite is not in WAL mode");
+        }
+        db.exec(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             SELECT 99999, 'from the future', success, checksum, execution_time \
+             FROM _sqlx_migrations WHERE version = 1",
+        )
+        .await;
+        let err = match store::open(&options(&db)).await {
+            Ok(_) => panic!("{:?}: a newer database was accepted", db.backend),
+            Err(e) => e,
+        };
+        assert!(
+            matches!(err, StoreError::TooNew { version: 99999 }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("newer passgate"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn usernames_are_unique_per_realm_ignoring_case() {
+    for db in TestDb::all().await {
+        let (dir, _) = directory(&db).await;
+        let id = create(&dir, "Alice", Some("Alice@Example.com")).await;
+        let found = dir.find_by_username(&at(), "aLICE").await.unwrap();
+        assert_eq!(found.id, id);
+        let dup = dir
+            .create_identity(
+                &at(),
+                json!({"identity": {"traits": {"username": "alice"}}}),
+            )
+            .await;
+        assert!(
+            matches!(dup, Err(IdmError::Conflict(_))),
+            "{:?}: {dup:?}",
+            db.backend
+        );
+
+        // Renaming onto a taken name conflicts too, and changes nothing.
+        let bob = create(&dir, "bob", None).await;
+        let rename = dir
+            .patch_identity(
+                &at(),
+                &bob,
+                json!({"identity": {"traits": {"username": "ALICE"}}}),
+            )
+            .await;
+        assert!(matches!(rename, Err(IdmError::Conflict(_))), "{rename:?}");
+        assert_eq!(dir.find_by_username(&at(), "bob").await.unwrap().id, bob);
+
+        let store = dir.store();
+        let by_email = store
+            .list_identities(
+                "default",
+                "default",
+                Some(&IdentityFilter::Email("alice@EXAMPLE.com".into())),
+                PageRequest {
+                    size: 10,
+                    after: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(by_email.total, 1);
+        assert_eq!(by_email.items[0].id, id);
+        let none = store
+            .list_identities(
+                "default",
+                "default",
+                Some(&IdentityFilter::ExternalId("nobody".into())),
+                PageRequest {
+                    size: 10,
+                    after: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(none.total, 0);
+        assert!(none.items.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn paging_visits_every_row_once_in_a_stable_order() {
+    for db in TestDb::all().await {
+        let (dir, _) = directory(&db).await;
+        let mut made = Vec::new();
+        for i in 0..45 {
+            made.push(create(&dir, &format!("user{i:02}"), None).await);
+        }
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = dir
+                .store()
+                .list_identities("default", "default", None, PageRequest { size: 10, after })
+                .await
+                .unwrap();
+            assert_eq!(page.total, 45);
+            assert!(page.items.len() <= 10);
+            seen.extend(page.items.into_iter().map(|i| i.id));
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(seen, made, "{:?}: pages out of creation order", db.backend);
+    }
+}
+
+#[tokio::test]
+async fn deleting_identities_takes_everything_attached_or_nothing() {
+    for db in TestDb::all().await {
+        let (dir, _) = directory(&db).await;
+        let alice = create(&dir, "alice", None).await;
+        let bob = create(&dir, "bob", None).await;
+        dir.create_group(
+            &at(),
+            json!({"group": {"display_name": "staff"}, "identity_ids": [alice, bob]}),
+        )
+        .await
+        .unwrap();
+        for (table, cols, vals) in [
+            ("credentials", "id, tenant_id, realm_id, identity_id, credential_id, public_key, sign_count, aaguid, name, state, backup_eligible, backup_state, create_us", "'c1', 'default', 'default', '{A}', 'cid', 'pk', 0, 'aa', 'key', 'ACTIVE', 0, 0, 1"),
+            ("binding_jobs", "id, tenant_id, realm_id, identity_id, delivery_method, state, token_hash, expire_us, create_us, update_us", "'j1', 'default', 'default', '{A}', 'RETURN', 'LINK_SENT', 'h', 1, 1, 1"),
+            ("sessions", "id, tenant_id, realm_id, identity_id, create_us, expire_us", "'s1', 'default', 'default', '{A}', 1, 2"),
+        ] {
+            db.exec(&format!("INSERT INTO {table} ({cols}) VALUES ({})", vals.replace("{A}", &alice)))
+                .await;
+        }
+        let attached =
+            "SELECT (SELECT COUNT(*) FROM credentials) + (SELECT COUNT(*) FROM binding_jobs) \
+                        + (SELECT COUNT(*) FROM sessions) + (SELECT COUNT(*) FROM group_members)";
+        assert_eq!(db.count(attached).await, 5);
+
+        // One unknown id: nothing happens.
+        let store = dir.store();
+        let audit_before = db.count("SELECT COUNT(*) FROM audit_events").await;
+        let missing = dir
+            .batch_delete_identities(&at(), json!({"identity_ids": [alice, "0000"]}))
+            .await;
+        assert!(matches!(missing, Err(IdmError::NotFound(_))), "{missing:?}");
+        assert_eq!(
+            db.count(attached).await,
+            5,
+            "{:?}: half-done delete",
+            db.backend
+        );
+        assert!(store
+            .get_identity("default", "default", &alice)
+            .await
+            .is_ok());
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM audit_events").await,
+            audit_before
+        );
+
+        dir.delete_identity(&at(), &alice).await.unwrap();
+        assert_eq!(db.count(attached).await, 1, "only bob's membership is left");
+        assert!(matches!(
+            store.get_identity("default", "default", &alice).await,
+            Err(StoreError::NotFound(_))
+        ));
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM audit_events").await,
+            audit_before + 1
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_group_is_created_with_its_members_or_not_at_all() {
+    for db in TestDb::all().await {
+        let (dir, _) = directory(&db).await;
+        let alice = create(&dir, "alice", None).await;
+        let bad = dir
+            .create_group(
+                &at(),
+                json!({"group": {"display_name": "g"}, "identity_ids": [alice, "nope"]}),
+            )
+            .await;
+        assert!(matches!(bad, Err(IdmError::NotFound(_))), "{bad:?}");
+        assert_eq!(db.count("SELECT COUNT(*) FROM user_groups").await, 0);
+        assert_eq!(db.count("SELECT COUNT(*) FROM group_members").await, 0);
+
+        let g = dir
+            .create_group(
+                &at(),
+                json!({"group": {"display_name": "g"}, "identity_ids": [alice]}),
+            )
+            .await
+            .unwrap();
+        let gid = g["id"].as_str().unwrap();
+        let members = dir.list_members(&at(), gid, None, None).await.unwrap();
+        assert_eq!(members["total_size"], 1);
+        assert_eq!(members["identities"][0]["id"], alice.as_str());
+        let groups = dir
+            .list_identity_groups(&at(), &alice, None, None)
+            .await
+            .unwrap();
+        assert_eq!(groups["groups"][0]["id"], gid);
+    }
+}
+
+#[tokio::test]
+async fn tokens_are_stored_hashed_and_expire_by_the_clock() {
+    for db in TestDb::all().await {
+        let (dir, clock) = directory(&db).await;
+        let scopes = vec!["identities:read".to_string()];
+        let req = TokenRequest {
+            tenant: "default",
+            realm: None,
+            name: "ci",
+            scopes: &scopes,
+            expires_in: Some(Duration::from_secs(60)),
+        };
+        let (_, issued) = dir.create_token(&req, &CLI).await.unwrap();
+        let bearer = issued.bearer();
+        let secret = bearer.rsplit_once('_').map(|(_, s)| s).unwrap().to_string();
+        assert!(!format!("{issued:?}").contains(&secret));
+        let leaks = db
+            .count(&format!(
+                "SELECT COUNT(*) FROM api_tokens WHERE secret_hash LIKE '%{secret}%' OR name LIKE '%{secret}%'"
+            ))
+            .await;
+        assert_eq!(leaks, 0, "the secret is stored in clear");
+
+        let p = dir.authenticate(&bearer).await.unwrap();
+        assert_eq!(p.token_id, issued.id);
+        assert!(p.has_scope("identities:read") && !p.has_scope("identities:write"));
+        let forged = format!("{}x", bearer);
+        assert!(matches!(
+            dir.authenticate(&forged).await,
+            Err(IdmError::Unauthenticated)
+        ));
+        assert!(matches!(
+            dir.authenticate("pgt_nope").await,
+            Err(IdmError::Unauthenticated)
+        ));
+
+        clock.advance_secs(61);
+        assert!(
+            matches!(
+                dir.authenticate(&bearer).await,
+                Err(IdmError::Unauthenticated)
+            ),
+            "expired token accepted"
+        );
+
+        let (_, other) = dir
+            .create_token(
+                &TokenRequest {
+                    expires_in: None,
+                    ..req
+                },
+                &CLI,
+            )
+            .await
+            .unwrap();
+        dir.authenticate(&other.bearer()).await.unwrap();
+        dir.revoke_token("default", &other.id, &CLI).await.unwrap();
+        assert!(matches!(
+            dir.authenticate(&other.bearer()).await,
+            Err(IdmError::Unauthenticated)
+        ));
+        let listed: Vec<Value> = dir.list_tokens("default").await.unwrap();
+        assert_eq!(listed.len(), 2);
+        assert!(!listed.iter().any(|t| t.to_string().contains(&secret)));
+    }
+}
+
+#[tokio::test]
+async fn every_write_leaves_an_audit_event_with_before_and_after() {
+    for db in TestDb::all().await {
+        let (dir, clock) = directory(&db).await;
+        let id = create(&dir, "carol", None).await;
+        clock.advance_secs(5);
+        dir.patch_identity(&at(), &id, json!({"identity": {"display_name": "Carol C"}}))
+            .await
+            .unwrap();
+        let events = dir
+            .list_events("default", "default", None, None)
+            .await
+            .unwrap();
+        let list = events["events"].as_array().unwrap();
+        assert_eq!(events["total_size"], 2);
+        assert_eq!(list[0]["action"], "identity.create");
+        assert_eq!(list[0]["actor"], "cli");
+        assert_eq!(list[0]["before"], Value::Null);
+        assert_eq!(list[1]["action"], "identity.update");
+        assert_eq!(list[1]["target_ids"], json!([id]));
+        assert_eq!(list[1]["before"]["display_name"], "carol");
+        assert_eq!(list[1]["after"]["display_name"], "Carol C");
+        assert_eq!(list[1]["create_time"], "2027-01-15T08:00:05Z");
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_realm_removes_its_directory_but_config_realms_stay() {
+    for db in TestDb::all().await {
+        let (dir, _) = directory(&db).await;
+        let realm = dir
+            .create_realm(
+                "default",
+                &CLI,
+                "localhost",
+                json!({"realm": {"display_name": "Staff"}}),
+            )
+            .await
+            .unwrap();
+        let rid = realm["id"].as_str().unwrap().to_string();
+        let scope = Scope {
+            tenant: "default",
+            realm: &rid,
+            actor: &CLI,
+        };
+        let v = dir
+            .create_identity(
+                &scope,
+                json!({"identity": {"traits": {"username": "alice"}}}),
+            )
+            .await
+            .unwrap();
+        // The same username in another realm is fine.
+        create(&dir, "alice", None).await;
+        dir.create_group(
+            &scope,
+            json!({"group": {"display_name": "g"}, "identity_ids": [v["id"]]}),
+        )
+        .await
+        .unwrap();
+        dir.delete_realm("default", &rid, &CLI).await.unwrap();
+        assert_eq!(db.count("SELECT COUNT(*) FROM identities").await, 1);
+        assert_eq!(db.count("SELECT COUNT(*) FROM user_groups").await, 0);
+        let config_realm = dir.delete_realm("default", "default", &CLI).await;
+        assert!(
+            matches!(config_realm, Err(IdmError::Conflict(_))),
+            "{config_realm:?}"
+        );
+    }
+}
