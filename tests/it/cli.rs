@@ -41,22 +41,50 @@ async fn tokens_are_shown_once_listed_and_revoked(backend: Backend) {
         return;
     };
     let config = config_for(&db);
-    let (ok, out, err) = run(&config, &["token", "create", "--name", "ci", "--scope", "identities:read", "--scope", "groups:*"]);
+    let (ok, out, err) = run(
+        &config,
+        &[
+            "token",
+            "create",
+            "--name",
+            "ci",
+            "--scope",
+            "identities:read",
+            "--scope",
+            "groups:*",
+        ],
+    );
     assert!(ok, "{err}");
     let token = out.trim();
     assert!(token.starts_with("pgt_"), "{out}");
-    assert_eq!(out.lines().count(), 1, "only the token goes to stdout: {out}");
+    assert_eq!(
+        out.lines().count(),
+        1,
+        "only the token goes to stdout: {out}"
+    );
     let (id, secret) = token["pgt_".len()..].split_once('_').unwrap();
 
     let (ok, out, err) = run(&config, &["token", "list"]);
     assert!(ok, "{err}");
-    assert!(!out.contains(secret) && !err.contains(secret), "token list shows the secret");
+    assert!(
+        !out.contains(secret) && !err.contains(secret),
+        "token list shows the secret"
+    );
     let listed: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     assert_eq!(listed["id"], id);
     assert_eq!(listed["name"], "ci");
-    assert_eq!(listed["scopes"], serde_json::json!(["identities:read", "groups:*"]));
+    assert_eq!(
+        listed["scopes"],
+        serde_json::json!(["identities:read", "groups:*"])
+    );
     assert_eq!(listed["revoke_time"], Value::Null);
-    assert_eq!(db.count(&format!("SELECT COUNT(*) FROM api_tokens WHERE secret_hash = '{secret}'")).await, 0);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT COUNT(*) FROM api_tokens WHERE secret_hash = '{secret}'"
+        ))
+        .await,
+        0
+    );
 
     let (ok, _, err) = run(&config, &["token", "revoke", id]);
     assert!(ok, "{err}");
@@ -65,11 +93,19 @@ async fn tokens_are_shown_once_listed_and_revoked(backend: Backend) {
     assert!(listed["revoke_time"].as_str().is_some(), "{listed}");
 
     // Refusals: unknown scope, no scope, unknown realm, unknown token id.
-    let (ok, _, err) = run(&config, &["token", "create", "--name", "x", "--scope", "root"]);
+    let (ok, _, err) = run(
+        &config,
+        &["token", "create", "--name", "x", "--scope", "root"],
+    );
     assert!(!ok && err.contains("unknown scope \"root\""), "{err}");
     let (ok, _, _) = run(&config, &["token", "create", "--name", "x"]);
     assert!(!ok);
-    let (ok, _, err) = run(&config, &["token", "create", "--name", "x", "--scope", "admin", "--realm", "nope"]);
+    let (ok, _, err) = run(
+        &config,
+        &[
+            "token", "create", "--name", "x", "--scope", "admin", "--realm", "nope",
+        ],
+    );
     assert!(!ok && err.contains("realm not found"), "{err}");
     let (ok, _, err) = run(&config, &["token", "revoke", "0123"]);
     assert!(!ok && err.contains("not found"), "{err}");
@@ -82,17 +118,35 @@ async fn identities_are_provisioned_from_the_cli(backend: Backend) {
     let config = config_for(&db);
     let (ok, out, err) = run(
         &config,
-        &["identities", "create", "--username", "dana", "--email", "dana@example.com", "--display-name", "Dana S"],
+        &[
+            "identities",
+            "create",
+            "--username",
+            "dana",
+            "--email",
+            "dana@example.com",
+            "--display-name",
+            "Dana S",
+        ],
     );
     assert!(ok, "{err}");
     let created: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(created["display_name"], "Dana S");
-    assert_eq!(created["traits"]["primary_email_address"], "dana@example.com");
+    assert_eq!(
+        created["traits"]["primary_email_address"],
+        "dana@example.com"
+    );
     let (ok, _, err) = run(&config, &["identities", "create", "--username", "DANA"]);
     assert!(!ok && err.contains("already taken"), "{err}");
-    let (ok, _, err) = run(&config, &["identities", "create", "--username", "x", "--email", "bad"]);
+    let (ok, _, err) = run(
+        &config,
+        &["identities", "create", "--username", "x", "--email", "bad"],
+    );
     assert!(!ok && err.contains("primary_email_address"), "{err}");
-    let (ok, _, err) = run(&config, &["identities", "create", "--username", "x", "--realm", "nope"]);
+    let (ok, _, err) = run(
+        &config,
+        &["identities", "create", "--username", "x", "--realm", "nope"],
+    );
     assert!(!ok && err.contains("realm not found"), "{err}");
     for i in 0..205 {
         let name = format!("bulk{i}");
@@ -119,7 +173,10 @@ async fn a_database_from_a_newer_passgate_is_refused(backend: Backend) {
     .await;
     let (ok, _, err) = run(&config, &["serve"]);
     assert!(!ok, "serve started on a newer database");
-    assert!(err.contains("migrated by a newer passgate") && err.contains("424242"), "{err}");
+    assert!(
+        err.contains("migrated by a newer passgate") && err.contains("424242"),
+        "{err}"
+    );
 }
 
 macro_rules! on_every_backend {
@@ -160,7 +217,10 @@ fn an_unreachable_store_stops_the_start_with_a_clear_message() {
     .unwrap();
     let (ok, _, err) = run(&path, &["serve"]);
     assert!(!ok);
-    assert!(err.contains("store unavailable") && err.contains("PostgreSQL"), "{err}");
+    assert!(
+        err.contains("store unavailable") && err.contains("PostgreSQL"),
+        "{err}"
+    );
 
     let missing_dir = dir.path().join("no/such/dir/passgate.db");
     std::fs::write(
@@ -189,13 +249,21 @@ fn store_keys_are_checked() {
     .unwrap();
     let (ok, _, err) = check(&path);
     assert!(!ok);
-    for needle in ["store.url", "store.max_connections", "store.connect_timeout"] {
+    for needle in [
+        "store.url",
+        "store.max_connections",
+        "store.connect_timeout",
+    ] {
         assert!(err.contains(needle), "{needle} not reported:\n{err}");
     }
     std::fs::write(&path, format!("{head}pool = 3\n")).unwrap();
     let (ok, _, err) = check(&path);
     assert!(!ok && err.contains("store.pool"), "{err}");
-    std::fs::write(&path, format!("{head}max_connections = 20\nconnect_timeout = \"3s\"\n")).unwrap();
+    std::fs::write(
+        &path,
+        format!("{head}max_connections = 20\nconnect_timeout = \"3s\"\n"),
+    )
+    .unwrap();
     let (ok, out, err) = check(&path);
     assert!(ok, "{out}{err}");
 }

@@ -2,8 +2,8 @@
 
 mod support;
 
-mod config_files;
-mod store_suite;
 mod admin_api;
 mod cli;
+mod config_files;
 mod readiness;
+mod store_suite;

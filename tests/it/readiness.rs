@@ -25,7 +25,10 @@ async fn wait_for(port: u16, status: u16) {
         if got == status {
             return;
         }
-        assert!(Instant::now() < deadline, "readyz stayed {got}, expected {status}");
+        assert!(
+            Instant::now() < deadline,
+            "readyz stayed {got}, expected {status}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

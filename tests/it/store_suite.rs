@@ -68,7 +68,9 @@ async fn migrations_apply_once_and_a_newer_database_is_refused() {
         // Opening again finds everything applied.
         store::open(&options(&db)).await.unwrap();
         if db.backend == Backend::Sqlite {
-            let mode: i64 = db.count("SELECT COUNT(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'").await;
+            let mode: i64 = db
+                .count("SELECT COUNT(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'")
+                .await;
             assert_eq!(mode, 1, "SQLite is not in WAL mode");
         }
         db.exec(
@@ -81,7 +83,10 @@ async fn migrations_apply_once_and_a_newer_database_is_refused() {
             Ok(_) => panic!("{:?}: a newer database was accepted", db.backend),
             Err(e) => e,
         };
-        assert!(matches!(err, StoreError::TooNew { version: 99999 }), "{err:?}");
+        assert!(
+            matches!(err, StoreError::TooNew { version: 99999 }),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("newer passgate"), "{err}");
     }
 }
@@ -94,27 +99,54 @@ async fn usernames_are_unique_per_realm_ignoring_case() {
         let found = dir.find_by_username(&at(), "aLICE").await.unwrap();
         assert_eq!(found.id, id);
         let dup = dir
-            .create_identity(&at(), json!({"identity": {"traits": {"username": "alice"}}}))
+            .create_identity(
+                &at(),
+                json!({"identity": {"traits": {"username": "alice"}}}),
+            )
             .await;
-        assert!(matches!(dup, Err(IdmError::Conflict(_))), "{:?}: {dup:?}", db.backend);
+        assert!(
+            matches!(dup, Err(IdmError::Conflict(_))),
+            "{:?}: {dup:?}",
+            db.backend
+        );
 
         // Renaming onto a taken name conflicts too, and changes nothing.
         let bob = create(&dir, "bob", None).await;
         let rename = dir
-            .patch_identity(&at(), &bob, json!({"identity": {"traits": {"username": "ALICE"}}}))
+            .patch_identity(
+                &at(),
+                &bob,
+                json!({"identity": {"traits": {"username": "ALICE"}}}),
+            )
             .await;
         assert!(matches!(rename, Err(IdmError::Conflict(_))), "{rename:?}");
         assert_eq!(dir.find_by_username(&at(), "bob").await.unwrap().id, bob);
 
         let store = dir.store();
         let by_email = store
-            .list_identities("default", "default", Some(&IdentityFilter::Email("alice@EXAMPLE.com".into())), PageRequest { size: 10, after: None })
+            .list_identities(
+                "default",
+                "default",
+                Some(&IdentityFilter::Email("alice@EXAMPLE.com".into())),
+                PageRequest {
+                    size: 10,
+                    after: None,
+                },
+            )
             .await
             .unwrap();
         assert_eq!(by_email.total, 1);
         assert_eq!(by_email.items[0].id, id);
         let none = store
-            .list_identities("default", "default", Some(&IdentityFilter::ExternalId("nobody".into())), PageRequest { size: 10, after: None })
+            .list_identities(
+                "default",
+                "default",
+                Some(&IdentityFilter::ExternalId("nobody".into())),
+                PageRequest {
+                    size: 10,
+                    after: None,
+                },
+            )
             .await
             .unwrap();
         assert_eq!(none.total, 0);
@@ -156,9 +188,12 @@ async fn deleting_identities_takes_everything_attached_or_nothing() {
         let (dir, _) = directory(&db).await;
         let alice = create(&dir, "alice", None).await;
         let bob = create(&dir, "bob", None).await;
-        dir.create_group(&at(), json!({"group": {"display_name": "staff"}, "identity_ids": [alice, bob]}))
-            .await
-            .unwrap();
+        dir.create_group(
+            &at(),
+            json!({"group": {"display_name": "staff"}, "identity_ids": [alice, bob]}),
+        )
+        .await
+        .unwrap();
         for (table, cols, vals) in [
             ("credentials", "id, tenant_id, realm_id, identity_id, credential_id, public_key, sign_count, aaguid, name, state, backup_eligible, backup_state, create_us", "'c1', 'default', 'default', '{A}', 'cid', 'pk', 0, 'aa', 'key', 'ACTIVE', 0, 0, 1"),
             ("binding_jobs", "id, tenant_id, realm_id, identity_id, delivery_method, state, token_hash, expire_us, create_us, update_us", "'j1', 'default', 'default', '{A}', 'RETURN', 'LINK_SENT', 'h', 1, 1, 1"),
@@ -167,7 +202,8 @@ async fn deleting_identities_takes_everything_attached_or_nothing() {
             db.exec(&format!("INSERT INTO {table} ({cols}) VALUES ({})", vals.replace("{A}", &alice)))
                 .await;
         }
-        let attached = "SELECT (SELECT COUNT(*) FROM credentials) + (SELECT COUNT(*) FROM binding_jobs) \
+        let attached =
+            "SELECT (SELECT COUNT(*) FROM credentials) + (SELECT COUNT(*) FROM binding_jobs) \
                         + (SELECT COUNT(*) FROM sessions) + (SELECT COUNT(*) FROM group_members)";
         assert_eq!(db.count(attached).await, 5);
 
@@ -178,9 +214,20 @@ async fn deleting_identities_takes_everything_attached_or_nothing() {
             .batch_delete_identities(&at(), json!({"identity_ids": [alice, "0000"]}))
             .await;
         assert!(matches!(missing, Err(IdmError::NotFound(_))), "{missing:?}");
-        assert_eq!(db.count(attached).await, 5, "{:?}: half-done delete", db.backend);
-        assert!(store.get_identity("default", "default", &alice).await.is_ok());
-        assert_eq!(db.count("SELECT COUNT(*) FROM audit_events").await, audit_before);
+        assert_eq!(
+            db.count(attached).await,
+            5,
+            "{:?}: half-done delete",
+            db.backend
+        );
+        assert!(store
+            .get_identity("default", "default", &alice)
+            .await
+            .is_ok());
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM audit_events").await,
+            audit_before
+        );
 
         dir.delete_identity(&at(), &alice).await.unwrap();
         assert_eq!(db.count(attached).await, 1, "only bob's membership is left");
@@ -188,7 +235,10 @@ async fn deleting_identities_takes_everything_attached_or_nothing() {
             store.get_identity("default", "default", &alice).await,
             Err(StoreError::NotFound(_))
         ));
-        assert_eq!(db.count("SELECT COUNT(*) FROM audit_events").await, audit_before + 1);
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM audit_events").await,
+            audit_before + 1
+        );
     }
 }
 
@@ -198,21 +248,30 @@ async fn a_group_is_created_with_its_members_or_not_at_all() {
         let (dir, _) = directory(&db).await;
         let alice = create(&dir, "alice", None).await;
         let bad = dir
-            .create_group(&at(), json!({"group": {"display_name": "g"}, "identity_ids": [alice, "nope"]}))
+            .create_group(
+                &at(),
+                json!({"group": {"display_name": "g"}, "identity_ids": [alice, "nope"]}),
+            )
             .await;
         assert!(matches!(bad, Err(IdmError::NotFound(_))), "{bad:?}");
         assert_eq!(db.count("SELECT COUNT(*) FROM user_groups").await, 0);
         assert_eq!(db.count("SELECT COUNT(*) FROM group_members").await, 0);
 
         let g = dir
-            .create_group(&at(), json!({"group": {"display_name": "g"}, "identity_ids": [alice]}))
+            .create_group(
+                &at(),
+                json!({"group": {"display_name": "g"}, "identity_ids": [alice]}),
+            )
             .await
             .unwrap();
         let gid = g["id"].as_str().unwrap();
         let members = dir.list_members(&at(), gid, None, None).await.unwrap();
         assert_eq!(members["total_size"], 1);
         assert_eq!(members["identities"][0]["id"], alice.as_str());
-        let groups = dir.list_identity_groups(&at(), &alice, None, None).await.unwrap();
+        let groups = dir
+            .list_identity_groups(&at(), &alice, None, None)
+            .await
+            .unwrap();
         assert_eq!(groups["groups"][0]["id"], gid);
     }
 }
@@ -244,19 +303,40 @@ async fn tokens_are_stored_hashed_and_expire_by_the_clock() {
         assert_eq!(p.token_id, issued.id);
         assert!(p.has_scope("identities:read") && !p.has_scope("identities:write"));
         let forged = format!("{}x", bearer);
-        assert!(matches!(dir.authenticate(&forged).await, Err(IdmError::Unauthenticated)));
-        assert!(matches!(dir.authenticate("pgt_nope").await, Err(IdmError::Unauthenticated)));
+        assert!(matches!(
+            dir.authenticate(&forged).await,
+            Err(IdmError::Unauthenticated)
+        ));
+        assert!(matches!(
+            dir.authenticate("pgt_nope").await,
+            Err(IdmError::Unauthenticated)
+        ));
 
         clock.advance_secs(61);
-        assert!(matches!(dir.authenticate(&bearer).await, Err(IdmError::Unauthenticated)), "expired token accepted");
+        assert!(
+            matches!(
+                dir.authenticate(&bearer).await,
+                Err(IdmError::Unauthenticated)
+            ),
+            "expired token accepted"
+        );
 
         let (_, other) = dir
-            .create_token(&TokenRequest { expires_in: None, ..req }, &CLI)
+            .create_token(
+                &TokenRequest {
+                    expires_in: None,
+                    ..req
+                },
+                &CLI,
+            )
             .await
             .unwrap();
         dir.authenticate(&other.bearer()).await.unwrap();
         dir.revoke_token("default", &other.id, &CLI).await.unwrap();
-        assert!(matches!(dir.authenticate(&other.bearer()).await, Err(IdmError::Unauthenticated)));
+        assert!(matches!(
+            dir.authenticate(&other.bearer()).await,
+            Err(IdmError::Unauthenticated)
+        ));
         let listed: Vec<Value> = dir.list_tokens("default").await.unwrap();
         assert_eq!(listed.len(), 2);
         assert!(!listed.iter().any(|t| t.to_string().contains(&secret)));
@@ -272,7 +352,10 @@ async fn every_write_leaves_an_audit_event_with_before_and_after() {
         dir.patch_identity(&at(), &id, json!({"identity": {"display_name": "Carol C"}}))
             .await
             .unwrap();
-        let events = dir.list_events("default", "default", None, None).await.unwrap();
+        let events = dir
+            .list_events("default", "default", None, None)
+            .await
+            .unwrap();
         let list = events["events"].as_array().unwrap();
         assert_eq!(events["total_size"], 2);
         assert_eq!(list[0]["action"], "identity.create");
@@ -291,24 +374,42 @@ async fn deleting_a_realm_removes_its_directory_but_config_realms_stay() {
     for db in TestDb::all().await {
         let (dir, _) = directory(&db).await;
         let realm = dir
-            .create_realm("default", &CLI, "localhost", json!({"realm": {"display_name": "Staff"}}))
+            .create_realm(
+                "default",
+                &CLI,
+                "localhost",
+                json!({"realm": {"display_name": "Staff"}}),
+            )
             .await
             .unwrap();
         let rid = realm["id"].as_str().unwrap().to_string();
-        let scope = Scope { tenant: "default", realm: &rid, actor: &CLI };
+        let scope = Scope {
+            tenant: "default",
+            realm: &rid,
+            actor: &CLI,
+        };
         let v = dir
-            .create_identity(&scope, json!({"identity": {"traits": {"username": "alice"}}}))
+            .create_identity(
+                &scope,
+                json!({"identity": {"traits": {"username": "alice"}}}),
+            )
             .await
             .unwrap();
         // The same username in another realm is fine.
         create(&dir, "alice", None).await;
-        dir.create_group(&scope, json!({"group": {"display_name": "g"}, "identity_ids": [v["id"]]}))
-            .await
-            .unwrap();
+        dir.create_group(
+            &scope,
+            json!({"group": {"display_name": "g"}, "identity_ids": [v["id"]]}),
+        )
+        .await
+        .unwrap();
         dir.delete_realm("default", &rid, &CLI).await.unwrap();
         assert_eq!(db.count("SELECT COUNT(*) FROM identities").await, 1);
         assert_eq!(db.count("SELECT COUNT(*) FROM user_groups").await, 0);
         let config_realm = dir.delete_realm("default", "default", &CLI).await;
-        assert!(matches!(config_realm, Err(IdmError::Conflict(_))), "{config_realm:?}");
+        assert!(
+            matches!(config_realm, Err(IdmError::Conflict(_))),
+            "{config_realm:?}"
+        );
     }
 }

@@ -28,7 +28,9 @@ impl Relay {
 
     /// Listens (again) on `port`.
     async fn resume(&mut self, port: u16) {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind relay");
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind relay");
         self.port = port;
         let target = self.target;
         let conns = self.conns.clone();
