@@ -13,17 +13,24 @@ use passgate::config::{self, Config};
 use passgate::idm::tokens::TokenRequest;
 use passgate::idm::{Actor, Directory, Scope};
 
+/// `--config FILE`: the configuration whose store to open.
+#[derive(clap::Args)]
+pub struct ConfigArg {
+    #[arg(
+        long,
+        short,
+        env = "PASSGATE_CONFIG",
+        default_value = "/etc/passgate/passgate.toml"
+    )]
+    config: PathBuf,
+}
+
 #[derive(Subcommand)]
 pub enum TokenCommand {
     /// Create a token and print it (once: only its hash is kept).
     Create {
-        #[arg(
-            long,
-            short,
-            env = "PASSGATE_CONFIG",
-            default_value = "/etc/passgate/passgate.toml"
-        )]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         /// What the token is for, e.g. "provisioning script".
         #[arg(long)]
         name: String,
@@ -39,23 +46,13 @@ pub enum TokenCommand {
     },
     /// List tokens (never their secrets).
     List {
-        #[arg(
-            long,
-            short,
-            env = "PASSGATE_CONFIG",
-            default_value = "/etc/passgate/passgate.toml"
-        )]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
     },
     /// Revoke a token by id.
     Revoke {
-        #[arg(
-            long,
-            short,
-            env = "PASSGATE_CONFIG",
-            default_value = "/etc/passgate/passgate.toml"
-        )]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         id: String,
     },
 }
@@ -64,13 +61,8 @@ pub enum TokenCommand {
 pub enum IdentitiesCommand {
     /// Create an identity and print it as JSON.
     Create {
-        #[arg(
-            long,
-            short,
-            env = "PASSGATE_CONFIG",
-            default_value = "/etc/passgate/passgate.toml"
-        )]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         #[arg(long)]
         username: String,
         #[arg(long)]
@@ -83,13 +75,8 @@ pub enum IdentitiesCommand {
     },
     /// List a realm's identities as JSON lines.
     List {
-        #[arg(
-            long,
-            short,
-            env = "PASSGATE_CONFIG",
-            default_value = "/etc/passgate/passgate.toml"
-        )]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         #[arg(long)]
         realm: Option<String>,
     },
@@ -122,7 +109,7 @@ pub fn token(command: TokenCommand) -> anyhow::Result<ExitCode> {
             realm,
             expires_in,
         } => {
-            let (rt, dir, config) = open(&config)?;
+            let (rt, dir, config) = open(&config.config)?;
             let req = TokenRequest {
                 tenant: &config.tenant_id,
                 realm: realm.as_deref(),
@@ -139,13 +126,13 @@ pub fn token(command: TokenCommand) -> anyhow::Result<ExitCode> {
             println!("{}", issued.bearer());
         }
         TokenCommand::List { config } => {
-            let (rt, dir, config) = open(&config)?;
+            let (rt, dir, config) = open(&config.config)?;
             for t in rt.block_on(dir.list_tokens(&config.tenant_id))? {
                 println!("{t}");
             }
         }
         TokenCommand::Revoke { config, id } => {
-            let (rt, dir, config) = open(&config)?;
+            let (rt, dir, config) = open(&config.config)?;
             rt.block_on(dir.revoke_token(&config.tenant_id, &id, &Actor::Cli))?;
             eprintln!("revoked API token {id}");
         }
@@ -162,7 +149,7 @@ pub fn identities(command: IdentitiesCommand) -> anyhow::Result<ExitCode> {
             display_name,
             realm,
         } => {
-            let (rt, dir, config) = open(&config)?;
+            let (rt, dir, config) = open(&config.config)?;
             let realm = realm_of(&config, realm);
             let at = Scope {
                 tenant: &config.tenant_id,
@@ -180,7 +167,7 @@ pub fn identities(command: IdentitiesCommand) -> anyhow::Result<ExitCode> {
             println!("{created}");
         }
         IdentitiesCommand::List { config, realm } => {
-            let (rt, dir, config) = open(&config)?;
+            let (rt, dir, config) = open(&config.config)?;
             let realm = realm_of(&config, realm);
             let at = Scope {
                 tenant: &config.tenant_id,

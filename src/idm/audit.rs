@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::clock::rfc3339;
 use super::paging::{list_json, page_request};
-use super::{ids, Actor, Directory, IdmError};
+use super::{ids, Actor, Directory, IdmError, Scope};
 use crate::store::AuditRecord;
 
 /// What one write records.
@@ -17,6 +17,27 @@ pub struct Change<'a> {
     pub targets: Vec<String>,
     pub before: Option<Value>,
     pub after: Option<Value>,
+}
+
+impl<'a> Scope<'a> {
+    /// A change inside this scope's realm.
+    pub(crate) fn change(
+        &self,
+        action: &'a str,
+        targets: Vec<String>,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> Change<'a> {
+        Change {
+            tenant: self.tenant,
+            realm: Some(self.realm),
+            actor: self.actor,
+            action,
+            targets,
+            before,
+            after,
+        }
+    }
 }
 
 impl Directory {

@@ -3,7 +3,6 @@
 
 use serde_json::{json, Value};
 
-use super::audit::Change;
 use super::clock::rfc3339;
 use super::fields::{non_blank, Object, Patch};
 use super::identities::{identity_json, parse_id_list, BATCH_MAX, ID_MAX};
@@ -59,15 +58,7 @@ impl Directory {
         let after = group_json(&group);
         let mut targets = vec![group.id.clone()];
         targets.extend(members.iter().cloned());
-        let audit = self.audit(Change {
-            tenant: at.tenant,
-            realm: Some(at.realm),
-            actor: at.actor,
-            action: "group.create",
-            targets,
-            before: None,
-            after: Some(after.clone()),
-        })?;
+        let audit = self.audit(at.change("group.create", targets, None, Some(after.clone())))?;
         self.store().create_group(&group, &members, &audit).await?;
         Ok(after)
     }
@@ -120,30 +111,24 @@ impl Directory {
         input.finish()?;
         group.update_us = self.now_us();
         let after = group_json(&group);
-        let audit = self.audit(Change {
-            tenant: at.tenant,
-            realm: Some(at.realm),
-            actor: at.actor,
-            action: "group.update",
-            targets: vec![id.to_string()],
-            before: Some(group_json(&before)),
-            after: Some(after.clone()),
-        })?;
+        let audit = self.audit(at.change(
+            "group.update",
+            vec![id.to_string()],
+            Some(group_json(&before)),
+            Some(after.clone()),
+        ))?;
         self.store().update_group(&group, &audit).await?;
         Ok(after)
     }
 
     pub async fn delete_group(&self, at: &Scope<'_>, id: &str) -> Result<(), IdmError> {
         let group = self.store().get_group(at.tenant, at.realm, id).await?;
-        let audit = self.audit(Change {
-            tenant: at.tenant,
-            realm: Some(at.realm),
-            actor: at.actor,
-            action: "group.delete",
-            targets: vec![id.to_string()],
-            before: Some(group_json(&group)),
-            after: None,
-        })?;
+        let audit = self.audit(at.change(
+            "group.delete",
+            vec![id.to_string()],
+            Some(group_json(&group)),
+            None,
+        ))?;
         self.store()
             .delete_group(at.tenant, at.realm, id, &audit)
             .await?;
@@ -162,19 +147,12 @@ impl Directory {
         let group = self.store().get_group(at.tenant, at.realm, id).await?;
         let mut targets = vec![group.id.clone()];
         targets.extend(ids.iter().cloned());
-        let audit = self.audit(Change {
-            tenant: at.tenant,
-            realm: Some(at.realm),
-            actor: at.actor,
-            action: if add {
-                "group.add_members"
-            } else {
-                "group.delete_members"
-            },
-            targets,
-            before: None,
-            after: None,
-        })?;
+        let action = if add {
+            "group.add_members"
+        } else {
+            "group.delete_members"
+        };
+        let audit = self.audit(at.change(action, targets, None, None))?;
         if add {
             self.store()
                 .add_members(&group, &ids, self.now_us(), &audit)

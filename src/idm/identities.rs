@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::audit::Change;
 use super::clock::rfc3339;
 use super::fields::{check_string, non_blank, Object, Patch};
 use super::paging::{list_json, page_request};
@@ -252,15 +251,12 @@ impl Directory {
         };
         merge(&mut identity, patch)?;
         let after = identity_json(&identity);
-        let audit = self.audit(Change {
-            tenant: at.tenant,
-            realm: Some(at.realm),
-            actor: at.actor,
-            action: "identity.create",
-            targets: vec![identity.id.clone()],
-            before: None,
-            after: Some(after.clone()),
-        })?;
+        let audit = self.audit(at.change(
+            "identity.create",
+            vec![identity.id.clone()],
+            None,
+            Some(after.clone()),
+        ))?;
         self.store().create_identity(&identity, &audit).await?;
         Ok(after)
     }
@@ -317,15 +313,12 @@ impl Directory {
         merge(&mut identity, patch)?;
         identity.update_us = self.now_us();
         let after = identity_json(&identity);
-        let audit = self.audit(Change {
-            tenant: at.tenant,
-            realm: Some(at.realm),
-            actor: at.actor,
-            action: "identity.update",
-            targets: vec![id.to_string()],
-            before: Some(identity_json(&before)),
-            after: Some(after.clone()),
-        })?;
+        let audit = self.audit(at.change(
+            "identity.update",
+            vec![id.to_string()],
+            Some(identity_json(&before)),
+            Some(after.clone()),
+        ))?;
         self.store().update_identity(&identity, &audit).await?;
         Ok(after)
     }
@@ -355,15 +348,7 @@ impl Directory {
         ids.sort();
         ids.dedup();
         self.store().get_realm(at.tenant, at.realm).await?;
-        let audit = self.audit(Change {
-            tenant: at.tenant,
-            realm: Some(at.realm),
-            actor: at.actor,
-            action,
-            targets: ids.clone(),
-            before: None,
-            after: None,
-        })?;
+        let audit = self.audit(at.change(action, ids.clone(), None, None))?;
         self.store()
             .delete_identities(at.tenant, at.realm, &ids, &audit)
             .await?;

@@ -146,14 +146,22 @@ impl Directory {
         input.ignore(OUTPUT_ONLY);
         let before = self.store().get_realm(tenant, id).await?;
         let mut realm = before.clone();
-        if let Patch::Set(s) = input.string("display_name", NAME_MAX)? {
-            realm.display_name = non_blank(&input.field("display_name"), s)?;
-        }
-        if let Patch::Set(s) = input.string("rp_name", NAME_MAX)? {
-            realm.rp_name = non_blank(&input.field("rp_name"), s)?;
-        }
-        if let Patch::Set(s) = input.string("rp_id", RP_ID_MAX)? {
-            realm.rp_id = check_rp_id(&input.field("rp_id"), s, auth_host)?;
+        for (key, max) in [
+            ("display_name", NAME_MAX),
+            ("rp_name", NAME_MAX),
+            ("rp_id", RP_ID_MAX),
+        ] {
+            let field = input.field(key);
+            let value = match input.string(key, max)? {
+                Patch::Absent => continue,
+                Patch::Clear => return Err(IdmError::invalid(field, "cannot be null")),
+                Patch::Set(s) => non_blank(&field, s)?,
+            };
+            match key {
+                "display_name" => realm.display_name = value,
+                "rp_name" => realm.rp_name = value,
+                _ => realm.rp_id = check_rp_id(&field, value, auth_host)?,
+            }
         }
         input.finish()?;
         realm.update_us = self.now_us();

@@ -1,25 +1,16 @@
 //! The SQLite backend: a file (created on first start, relative paths from the working
 //! directory), WAL journal, the SQLite migrations.
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 
-use super::sql::SqlStore;
+use super::sql::{self, SqlStore};
 use super::{StoreError, StoreOptions};
 
 static MIGRATOR: Migrator = sqlx::migrate!("src/store/migrations/sqlite");
 
 pub(super) async fn open(options: &StoreOptions) -> Result<SqlStore, StoreError> {
     let url = with_create_mode(&options.url);
-    let connect: AnyConnectOptions = url
-        .parse()
-        .map_err(|e: sqlx::Error| StoreError::InvalidUrl(e.to_string()))?;
-    let pool = AnyPoolOptions::new()
-        .max_connections(options.max_connections)
-        .acquire_timeout(options.connect_timeout)
-        .connect_with(connect)
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("opening {}: {e}", options.url)))?;
+    let pool = sql::connect(options, &url, &format!("opening {}", options.url)).await?;
     // WAL is a property of the file: set once, kept by every later connection.
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL")
         .fetch_one(&pool)

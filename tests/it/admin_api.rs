@@ -624,6 +624,20 @@ async fn realms_crud(backend: Backend) {
         .collect();
     assert_eq!(ids, vec!["default", rid.as_str()]);
 
+    assert_invalid(
+        &api.patch(&item, json!({"realm": {"display_name": null}}))
+            .await,
+        "realm.display_name",
+    );
+    assert_invalid(
+        &api.patch(&item, json!({"realm": {"rp_id": "example.org"}}))
+            .await,
+        "realm.rp_id",
+    );
+    assert_invalid(
+        &api.patch(&item, json!({"realm": {"owner": "me"}})).await,
+        "realm.owner",
+    );
     let (s, p) = api
         .patch(&item, json!({"realm": {"display_name": "Staff only"}}))
         .await;

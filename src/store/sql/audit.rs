@@ -1,6 +1,8 @@
 //! The audit log: one insert inside each write's transaction, and the paged listing.
 
-use sqlx::{AnyConnection, AnyPool};
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, AnyPool};
 
 use super::query::{list, Bind, Listing};
 use super::rows::{audit, AUDIT_COLUMNS};
@@ -22,6 +24,25 @@ pub(super) async fn insert(conn: &mut AnyConnection, a: &AuditRecord) -> Result<
     .bind(a.create_us)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Runs one statement and the audit insert in one transaction. With `missing`, a statement
+/// that changes no row fails with `NotFound(missing)`; `on_error` maps the statement's error.
+pub(super) async fn audited<'q>(
+    pool: &AnyPool,
+    statement: Query<'q, Any, AnyArguments<'q>>,
+    missing: Option<&'static str>,
+    on_error: impl FnOnce(sqlx::Error) -> StoreError,
+    a: &AuditRecord,
+) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    let done = statement.execute(&mut *tx).await.map_err(on_error)?;
+    if let (Some(what), 0) = (missing, done.rows_affected()) {
+        return Err(StoreError::NotFound(what));
+    }
+    insert(&mut tx, a).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -97,8 +97,7 @@ pub(super) async fn update(
     g: &GroupRecord,
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
-    let done = sqlx::query(
+    let update = sqlx::query(
         "UPDATE user_groups SET display_name = $4, description = $5, update_us = $6 \
          WHERE tenant_id = $1 AND realm_id = $2 AND id = $3",
     )
@@ -107,15 +106,8 @@ pub(super) async fn update(
     .bind(&g.id)
     .bind(&g.display_name)
     .bind(&g.description)
-    .bind(g.update_us)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound("group"));
-    }
-    audit::insert(&mut tx, a).await?;
-    tx.commit().await?;
-    Ok(())
+    .bind(g.update_us);
+    audit::audited(pool, update, Some("group"), StoreError::from, a).await
 }
 
 pub(super) async fn delete(

@@ -27,8 +27,7 @@ pub(super) async fn create(
     i: &IdentityRecord,
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO identities (id, tenant_id, realm_id, display_name, status, \
          enrollment_status, username, username_key, primary_email_address, email_key, \
          external_id, given_name, family_name, extra_traits, create_us, update_us) \
@@ -49,13 +48,8 @@ pub(super) async fn create(
     .bind(&i.family_name)
     .bind(&i.extra_traits)
     .bind(i.create_us)
-    .bind(i.update_us)
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| taken(e, &i.username))?;
-    audit::insert(&mut tx, a).await?;
-    tx.commit().await?;
-    Ok(())
+    .bind(i.update_us);
+    audit::audited(pool, insert, None, |e| taken(e, &i.username), a).await
 }
 
 async fn fetch_one_where(
@@ -138,8 +132,7 @@ pub(super) async fn update(
     i: &IdentityRecord,
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
-    let done = sqlx::query(
+    let update = sqlx::query(
         "UPDATE identities SET display_name = $4, status = $5, enrollment_status = $6, \
          username = $7, username_key = $8, primary_email_address = $9, email_key = $10, \
          external_id = $11, given_name = $12, family_name = $13, extra_traits = $14, \
@@ -159,16 +152,8 @@ pub(super) async fn update(
     .bind(&i.given_name)
     .bind(&i.family_name)
     .bind(&i.extra_traits)
-    .bind(i.update_us)
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| taken(e, &i.username))?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound("identity"));
-    }
-    audit::insert(&mut tx, a).await?;
-    tx.commit().await?;
-    Ok(())
+    .bind(i.update_us);
+    audit::audited(pool, update, Some("identity"), |e| taken(e, &i.username), a).await
 }
 
 /// Fails with `NotFound` unless every id names an identity of the realm.

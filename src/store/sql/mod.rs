@@ -10,10 +10,29 @@ mod rows;
 mod tokens;
 
 use async_trait::async_trait;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::AnyPool;
 
 use crate::store::records::*;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoreOptions};
+
+/// The connection pool for `url` (sized and timed by `options`); `what` names the database
+/// in the error when it cannot be reached.
+pub(super) async fn connect(
+    options: &StoreOptions,
+    url: &str,
+    what: &str,
+) -> Result<AnyPool, StoreError> {
+    let connect: AnyConnectOptions = url
+        .parse()
+        .map_err(|e: sqlx::Error| StoreError::InvalidUrl(e.to_string()))?;
+    AnyPoolOptions::new()
+        .max_connections(options.max_connections)
+        .acquire_timeout(options.connect_timeout)
+        .connect_with(connect)
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("{what}: {e}")))
+}
 
 pub(super) struct SqlStore {
     pool: AnyPool,

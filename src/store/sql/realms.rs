@@ -47,8 +47,7 @@ pub(super) async fn create(
     r: &RealmRecord,
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO realms (tenant_id, id, display_name, rp_id, rp_name, from_config, \
          create_us, update_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -59,12 +58,8 @@ pub(super) async fn create(
     .bind(&r.rp_name)
     .bind(i64::from(r.from_config))
     .bind(r.create_us)
-    .bind(r.update_us)
-    .execute(&mut *tx)
-    .await?;
-    audit::insert(&mut tx, a).await?;
-    tx.commit().await?;
-    Ok(())
+    .bind(r.update_us);
+    audit::audited(pool, insert, None, StoreError::from, a).await
 }
 
 pub(super) async fn get(pool: &AnyPool, tenant: &str, id: &str) -> Result<RealmRecord, StoreError> {
@@ -98,8 +93,7 @@ pub(super) async fn update(
     r: &RealmRecord,
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
-    let done = sqlx::query(
+    let update = sqlx::query(
         "UPDATE realms SET display_name = $3, rp_id = $4, rp_name = $5, update_us = $6 \
          WHERE tenant_id = $1 AND id = $2",
     )
@@ -108,15 +102,8 @@ pub(super) async fn update(
     .bind(&r.display_name)
     .bind(&r.rp_id)
     .bind(&r.rp_name)
-    .bind(r.update_us)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound("realm"));
-    }
-    audit::insert(&mut tx, a).await?;
-    tx.commit().await?;
-    Ok(())
+    .bind(r.update_us);
+    audit::audited(pool, update, Some("realm"), StoreError::from, a).await
 }
 
 pub(super) async fn delete(

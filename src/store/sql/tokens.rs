@@ -11,8 +11,7 @@ pub(super) async fn create(
     t: &ApiTokenRecord,
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO api_tokens (id, tenant_id, realm_id, name, scopes, secret_hash, create_us, \
          expire_us, revoke_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -24,12 +23,8 @@ pub(super) async fn create(
     .bind(&t.secret_hash)
     .bind(t.create_us)
     .bind(t.expire_us)
-    .bind(t.revoke_us)
-    .execute(&mut *tx)
-    .await?;
-    audit::insert(&mut tx, a).await?;
-    tx.commit().await?;
-    Ok(())
+    .bind(t.revoke_us);
+    audit::audited(pool, insert, None, StoreError::from, a).await
 }
 
 pub(super) async fn get(pool: &AnyPool, id: &str) -> Result<ApiTokenRecord, StoreError> {

@@ -37,8 +37,8 @@ CREATE TABLE identities (
     FOREIGN KEY (tenant_id, realm_id) REFERENCES realms (tenant_id, id)
 );
 CREATE INDEX identities_by_realm ON identities (tenant_id, realm_id, seq);
-CREATE INDEX identities_by_email ON identities (tenant_id, realm_id, email_key);
-CREATE INDEX identities_by_external_id ON identities (tenant_id, realm_id, external_id);
+CREATE INDEX identities_by_email ON identities (email_key, tenant_id, realm_id);
+CREATE INDEX identities_by_external_id ON identities (external_id, tenant_id, realm_id);
 
 CREATE TABLE user_groups (
     seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
