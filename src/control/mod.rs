@@ -6,7 +6,9 @@ pub mod admin;
 pub mod error;
 pub mod health;
 pub mod router;
+pub mod session_api;
 pub mod state;
+pub mod web;
 
 use std::sync::Arc;
 

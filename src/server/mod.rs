@@ -4,6 +4,7 @@
 
 mod listeners;
 mod metrics_service;
+mod refresher;
 mod reload;
 mod session_sync;
 
@@ -17,6 +18,7 @@ use pingora::services::background::background_service;
 
 use crate::config::Config;
 use crate::control::{ControlPlane, ControlState};
+use crate::dataplane::authn::SessionCheck;
 use crate::dataplane::{Gateway, Runtime};
 use crate::idm::{Directory, SessionService, SystemClock};
 use crate::session::cache::PrincipalCache;
@@ -107,7 +109,11 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
     ));
     let sessions = Arc::new(
         store_runtime
-            .block_on(SessionService::open(directory.clone(), cache, &config))
+            .block_on(SessionService::open(
+                directory.clone(),
+                cache.clone(),
+                &config,
+            ))
             .map_err(StartError::Sessions)?,
     );
     let runtime = Arc::new(ArcSwap::from_pointee(Runtime::new(config.clone())));
@@ -116,7 +122,12 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
         directory.clone(),
         sessions.clone(),
     )));
-    let gateway = Gateway::new(runtime.clone(), control.clone());
+    let check = SessionCheck {
+        cache,
+        keys: sessions.keys(),
+    };
+    let refresher = Arc::new(refresher::Refresher(sessions.clone()));
+    let gateway = Gateway::new(runtime.clone(), control.clone(), check, refresher);
 
     let mut proxy = pingora::proxy::http_proxy_service_with_name(
         &server.configuration,

@@ -11,6 +11,7 @@ pub mod db;
 pub mod gateway;
 pub mod http;
 pub mod relay;
+pub mod sessions;
 pub mod soft_passkey;
 pub mod tls;
 pub mod upstream;
