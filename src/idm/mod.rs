@@ -3,7 +3,10 @@
 //! field by field; resources go out in the admin API's shapes.
 
 pub mod audit;
+pub mod binding;
+pub mod bind_ceremony;
 pub mod clock;
+pub mod credentials;
 pub mod error;
 pub mod fields;
 pub mod filter;
@@ -13,6 +16,7 @@ pub mod ids;
 pub mod paging;
 pub mod realms;
 pub mod tokens;
+pub mod webauthn;
 
 use std::sync::Arc;
 
@@ -47,6 +51,10 @@ impl Directory {
 pub enum Actor {
     ApiToken(String),
     Cli,
+    /// The background task that (re)sends binding-link emails.
+    Delivery,
+    /// A user acting through a credential binding link.
+    BindingLink,
 }
 
 impl Actor {
@@ -54,6 +62,8 @@ impl Actor {
         match self {
             Actor::ApiToken(id) => format!("api_token:{id}"),
             Actor::Cli => "cli".into(),
+            Actor::Delivery => "email_delivery".into(),
+            Actor::BindingLink => "binding_link".into(),
         }
     }
 }
