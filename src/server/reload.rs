@@ -14,7 +14,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use crate::config::{self, Config};
 use crate::control::{ControlPlane, ControlState};
 use crate::dataplane::Runtime;
-use crate::idm::Directory;
+use crate::idm::{Directory, SessionService};
 
 use super::listeners::{cert_set, TlsListener};
 
@@ -24,6 +24,7 @@ pub struct Reloader {
     pub control: Arc<ControlPlane>,
     /// Kept across reloads: the store is opened once per process.
     pub directory: Arc<Directory>,
+    pub sessions: Arc<SessionService>,
     pub tls_listeners: Vec<TlsListener>,
     pub current: ArcSwap<Config>,
 }
@@ -100,8 +101,12 @@ impl Reloader {
         }
 
         self.runtime.store(Arc::new(Runtime::new(new.clone())));
-        self.control
-            .update(ControlState::new(new.clone(), self.directory.clone()));
+        self.sessions.reconfigure(&new);
+        self.control.update(ControlState::new(
+            new.clone(),
+            self.directory.clone(),
+            self.sessions.clone(),
+        ));
         self.current.store(new.clone());
         tracing::info!(routes = new.routes.len(), "configuration reloaded");
     }

@@ -6,6 +6,7 @@
 pub mod error;
 mod postgres;
 pub mod records;
+pub mod session_records;
 mod sql;
 mod sqlite;
 
@@ -16,6 +17,7 @@ use async_trait::async_trait;
 
 pub use error::StoreError;
 pub use records::*;
+pub use session_records::*;
 
 /// How to reach the database (from `[store]` in the config).
 #[derive(Debug, Clone)]
@@ -50,8 +52,9 @@ pub async fn open(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> 
     Ok(Arc::new(store))
 }
 
+/// Session operations live in [`SessionStore`] (a supertrait, so `dyn Store` has them).
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: SessionStore + Send + Sync {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Succeeds when the database answers a query.

@@ -10,6 +10,7 @@ mod identities;
 mod query;
 mod realms;
 mod rows;
+mod sessions;
 mod tokens;
 
 use async_trait::async_trait;

@@ -122,6 +122,7 @@ pub(super) async fn delete(
     if exists == 0 {
         return Err(StoreError::NotFound("realm"));
     }
+    super::sessions::revoke_realm_in(&mut tx, tenant, id, a.create_us).await?;
     for sql in [
         "DELETE FROM group_members WHERE group_id IN \
          (SELECT id FROM user_groups WHERE tenant_id = $1 AND realm_id = $2)",
