@@ -73,7 +73,8 @@ impl Mailer {
         let setup = |e: lettre::transport::smtp::Error| MailError::Setup(e.to_string());
         let builder = match settings.security {
             SmtpSecurity::StartTls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host).map_err(setup)?
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)
+                    .map_err(setup)?
             }
             SmtpSecurity::Tls => {
                 AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host).map_err(setup)?
@@ -82,9 +83,7 @@ impl Mailer {
                 AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
             }
         };
-        let mut builder = builder
-            .port(settings.port)
-            .timeout(Some(settings.timeout));
+        let mut builder = builder.port(settings.port).timeout(Some(settings.timeout));
         if let (Some(u), Some(p)) = (&settings.username, &settings.password) {
             builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
         }
@@ -101,10 +100,9 @@ impl Mailer {
 
     /// The message for `m` (subject branded with the realm's name).
     pub fn message(&self, m: &LinkMail<'_>) -> Result<Message, MailError> {
-        let to: Mailbox = m
-            .to
-            .parse()
-            .map_err(|e: lettre::address::AddressError| MailError::Address(e.to_string()))?;
+        let to: Mailbox =
+            m.to.parse()
+                .map_err(|e: lettre::address::AddressError| MailError::Address(e.to_string()))?;
         Message::builder()
             .from(self.from.clone())
             .to(to)

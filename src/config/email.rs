@@ -79,7 +79,10 @@ pub(super) fn email_settings(
     if e.from.parse::<lettre::message::Mailbox>().is_err() {
         problems.push(Problem::new(
             "email.from",
-            format!("\"{}\" is not a mailbox (name <user@host> or user@host)", e.from),
+            format!(
+                "\"{}\" is not a mailbox (name <user@host> or user@host)",
+                e.from
+            ),
         ));
     }
     if e.username.is_some() != e.password.is_some() {
@@ -144,7 +147,11 @@ fn absolute_http(s: &str) -> Result<Url, String> {
     }
 }
 
-pub(super) fn realm_binding(r: &RealmFile, path: &str, problems: &mut Vec<Problem>) -> RealmBinding {
+pub(super) fn realm_binding(
+    r: &RealmFile,
+    path: &str,
+    problems: &mut Vec<Problem>,
+) -> RealmBinding {
     let link_base = r.link_base.as_ref().and_then(|s| match absolute_http(s) {
         Ok(u) => Some(u),
         Err(m) => {

@@ -5,8 +5,8 @@
 use serde::de::DeserializeOwned;
 
 use super::file::{
-    EmailFile, FileConfig, ListenerFile, MetricsFile, RealmFile, RouteFile, ServerFile, SessionFile,
-    StoreFile, TOP_LEVEL_KEYS,
+    EmailFile, FileConfig, ListenerFile, MetricsFile, RealmFile, RouteFile, ServerFile,
+    SessionFile, StoreFile, TOP_LEVEL_KEYS,
 };
 use super::problem::Problem;
 

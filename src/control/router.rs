@@ -2,17 +2,21 @@
 
 use std::sync::Arc;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 use super::error::ApiError;
 use super::state::ControlState;
-use super::{admin, health};
+use super::{admin, bind, health, pages};
 
 pub fn build(state: Arc<ControlState>) -> Router {
     let api = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/assets/{name}", get(pages::asset))
+        .route("/bind", get(bind::page))
+        .route("/api/v1/bind/begin", post(bind::begin))
+        .route("/api/v1/bind/finish", post(bind::finish))
         .merge(admin::router(state.config.server.control_body_limit));
     Router::new()
         .nest("/.passgate", api)

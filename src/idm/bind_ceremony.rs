@@ -16,7 +16,9 @@ use super::identities::identity_json;
 use super::webauthn::{relying_party, require_resident_key, user_handle};
 use super::{ids, Actor, Directory, IdmError, Scope};
 use crate::config::Config;
-use crate::store::{BindingCompletion, BindingJobRecord, CredentialRecord, IdentityRecord, StoreError};
+use crate::store::{
+    BindingCompletion, BindingJobRecord, CredentialRecord, IdentityRecord, StoreError,
+};
 
 /// The ceremony kind binding stores its state under.
 pub const KIND: &str = "bind";
@@ -60,7 +62,11 @@ impl Directory {
         if token.is_empty() || token.len() > TOKEN_MAX {
             return Err(unknown());
         }
-        let job = match self.store().find_binding_job_by_token(&ids::sha256_hex(token)).await {
+        let job = match self
+            .store()
+            .find_binding_job_by_token(&ids::sha256_hex(token))
+            .await
+        {
             Ok(j) => j,
             Err(StoreError::NotFound(_)) => return Err(unknown()),
             Err(e) => return Err(e.into()),
@@ -108,7 +114,10 @@ impl Directory {
         if identity.status != "active" {
             return Err(suspended());
         }
-        let realm = self.store().get_realm(&job.tenant_id, &job.realm_id).await?;
+        let realm = self
+            .store()
+            .get_realm(&job.tenant_id, &job.realm_id)
+            .await?;
         let rp = relying_party(config, &realm)?;
         let existing = self
             .store()
@@ -116,13 +125,20 @@ impl Directory {
                 &job.tenant_id,
                 &job.realm_id,
                 &identity.id,
-                crate::store::PageRequest { size: 100, after: None },
+                crate::store::PageRequest {
+                    size: 100,
+                    after: None,
+                },
             )
             .await?;
         let exclude: Vec<CredentialID> = existing
             .items
             .iter()
-            .filter_map(|c| data_encoding::BASE64URL_NOPAD.decode(c.credential_id.as_bytes()).ok())
+            .filter_map(|c| {
+                data_encoding::BASE64URL_NOPAD
+                    .decode(c.credential_id.as_bytes())
+                    .ok()
+            })
             .map(CredentialID::from)
             .collect();
         let (options, state) = rp
@@ -151,7 +167,9 @@ impl Directory {
         credential: Value,
         user_agent: Option<&str>,
     ) -> Result<BindOutcome, IdmError> {
-        let (record, state) = self.take_ceremony::<PasskeyRegistration>(KIND, ceremony).await?;
+        let (record, state) = self
+            .take_ceremony::<PasskeyRegistration>(KIND, ceremony)
+            .await?;
         let job = self
             .store()
             .get_binding_job(&record.tenant_id, &record.realm_id, &record.subject)
@@ -168,12 +186,22 @@ impl Directory {
             return Err(suspended());
         }
         let response: RegisterPublicKeyCredential = serde_json::from_value(credential.clone())
-            .map_err(|e| IdmError::invalid("credential", format!("not a RegistrationResponseJSON: {e}")))?;
-        let realm = self.store().get_realm(&job.tenant_id, &job.realm_id).await?;
+            .map_err(|e| {
+                IdmError::invalid("credential", format!("not a RegistrationResponseJSON: {e}"))
+            })?;
+        let realm = self
+            .store()
+            .get_realm(&job.tenant_id, &job.realm_id)
+            .await?;
         let rp = relying_party(config, &realm)?;
         let passkey = rp
             .finish_passkey_registration(&response, &state)
-            .map_err(|e| IdmError::invalid("credential", format!("the passkey could not be verified: {e}")))?;
+            .map_err(|e| {
+                IdmError::invalid(
+                    "credential",
+                    format!("the passkey could not be verified: {e}"),
+                )
+            })?;
         let now = self.now_us();
         let cred = new_credential(&identity, &passkey, &credential, user_agent, now)?;
         let mut done = job.clone();

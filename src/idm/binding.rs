@@ -24,7 +24,14 @@ pub const COMPLETE: &str = "COMPLETE";
 pub const EXPIRED: &str = "EXPIRED";
 pub const REVOKED: &str = "REVOKED";
 pub const FAILED_TO_SEND: &str = "FAILED_TO_SEND";
-const STATES: &[&str] = &[LINK_SENT, LINK_OPENED, COMPLETE, EXPIRED, REVOKED, FAILED_TO_SEND];
+const STATES: &[&str] = &[
+    LINK_SENT,
+    LINK_OPENED,
+    COMPLETE,
+    EXPIRED,
+    REVOKED,
+    FAILED_TO_SEND,
+];
 /// States in which the link may still be used or delivered.
 pub const OPEN: &[&str] = &[LINK_SENT, LINK_OPENED, FAILED_TO_SEND];
 const URI_MAX: usize = 2048;
@@ -80,7 +87,10 @@ fn realm_settings<'c>(config: &'c Config, realm: &str) -> (String, i64, &'c [url
 }
 
 pub fn binding_link(config: &Config, realm: &str, token: &str) -> String {
-    format!("{}/.passgate/bind?token={token}", realm_settings(config, realm).0)
+    format!(
+        "{}/.passgate/bind?token={token}",
+        realm_settings(config, realm).0
+    )
 }
 
 /// Whether `host` is one passgate fronts (the auth host, an exact route host, or under a
@@ -107,9 +117,10 @@ pub fn check_redirect(config: &Config, realm: &str, uri: &str) -> Result<String,
         return Err(IdmError::invalid(field, "must not carry credentials"));
     }
     let host = url.host_str().unwrap_or_default();
-    let allowed = realm_settings(config, realm).2.iter().any(|a| {
-        a.origin() == url.origin() && url.path().starts_with(a.path())
-    });
+    let allowed = realm_settings(config, realm)
+        .2
+        .iter()
+        .any(|a| a.origin() == url.origin() && url.path().starts_with(a.path()));
     if !allowed && !is_fronted_host(config, host) {
         return Err(IdmError::invalid(
             field,
@@ -120,9 +131,23 @@ pub fn check_redirect(config: &Config, realm: &str, uri: &str) -> Result<String,
 }
 
 /// `{"job": {"delivery_method", "post_binding_redirect_uri"}}` → (method, redirect).
-fn parse_job(config: &Config, realm: &str, top: &mut Object) -> Result<(String, Option<String>), IdmError> {
+fn parse_job(
+    config: &Config,
+    realm: &str,
+    top: &mut Object,
+) -> Result<(String, Option<String>), IdmError> {
     let mut job = top.object("job")?;
-    job.ignore(&["id", "identity_id", "realm_id", "tenant_id", "state", "expire_time", "credential_id", "create_time", "update_time"]);
+    job.ignore(&[
+        "id",
+        "identity_id",
+        "realm_id",
+        "tenant_id",
+        "state",
+        "expire_time",
+        "credential_id",
+        "create_time",
+        "update_time",
+    ]);
     let method = match job.string("delivery_method", 16)? {
         Patch::Set(m) if m == RETURN || m == EMAIL => m,
         Patch::Absent | Patch::Clear => {
@@ -284,10 +309,9 @@ impl Directory {
             }
             Err(reason) => {
                 tracing::warn!(job = %job.id, attempt = job.send_attempts, reason = %reason, "binding link email failed");
-                let base = config
-                    .email
-                    .as_ref()
-                    .map_or(30_000_000, |e| i64::try_from(e.retry_interval.as_micros()).unwrap_or(i64::MAX));
+                let base = config.email.as_ref().map_or(30_000_000, |e| {
+                    i64::try_from(e.retry_interval.as_micros()).unwrap_or(i64::MAX)
+                });
                 let shift = u32::try_from(job.send_attempts - 1).unwrap_or(0).min(20);
                 let wait = base.saturating_mul(1_i64 << shift).min(MAX_BACKOFF_US);
                 job.state = FAILED_TO_SEND.into();
@@ -301,7 +325,12 @@ impl Directory {
             realm: &job.realm_id,
             actor,
         };
-        let audit = self.audit(scope.change(action, vec![job.id.clone()], None, Some(job_json(&job, now))))?;
+        let audit = self.audit(scope.change(
+            action,
+            vec![job.id.clone()],
+            None,
+            Some(job_json(&job, now)),
+        ))?;
         self.store().record_delivery(&job, &audit).await?;
         Ok(job)
     }
@@ -314,7 +343,10 @@ impl Directory {
         let due = self.store().due_deliveries(now, 50).await?;
         let n = due.len();
         for job in due {
-            let realm = self.store().get_realm(&job.tenant_id, &job.realm_id).await?;
+            let realm = self
+                .store()
+                .get_realm(&job.tenant_id, &job.realm_id)
+                .await?;
             let identity = match self
                 .store()
                 .get_identity(&job.tenant_id, &job.realm_id, &job.identity_id)
@@ -325,8 +357,16 @@ impl Directory {
                 Err(e) => return Err(e.into()),
             };
             let token = ids::new_secret()?;
-            self.deliver(config, Some(mailer), &realm, &identity, job, token, &Actor::Delivery)
-                .await?;
+            self.deliver(
+                config,
+                Some(mailer),
+                &realm,
+                &identity,
+                job,
+                token,
+                &Actor::Delivery,
+            )
+            .await?;
         }
         Ok(n)
     }
@@ -345,19 +385,27 @@ impl Directory {
         let page = page_request(page_size, page_token)?;
         if let Some(s) = state {
             if !STATES.contains(&s) {
-                return Err(IdmError::invalid("state", format!("must be one of {}", STATES.join(", "))));
+                return Err(IdmError::invalid(
+                    "state",
+                    format!("must be one of {}", STATES.join(", ")),
+                ));
             }
         }
         if let Some(m) = delivery_method {
             if m != RETURN && m != EMAIL {
-                return Err(IdmError::invalid("delivery_method", "must be RETURN or EMAIL"));
+                return Err(IdmError::invalid(
+                    "delivery_method",
+                    "must be RETURN or EMAIL",
+                ));
             }
         }
         self.store().get_realm(at.tenant, at.realm).await?;
         let identity_id = if identity == "-" {
             None
         } else {
-            self.store().get_identity(at.tenant, at.realm, identity).await?;
+            self.store()
+                .get_identity(at.tenant, at.realm, identity)
+                .await?;
             Some(identity.to_string())
         };
         let now = self.now_us();
@@ -371,24 +419,44 @@ impl Directory {
             .store()
             .list_binding_jobs(at.tenant, at.realm, &filter, page)
             .await?;
-        Ok(list_json("credential_binding_jobs", jobs, |j| job_json(j, now)))
+        Ok(list_json("credential_binding_jobs", jobs, |j| {
+            job_json(j, now)
+        }))
     }
 
-    async fn job_of(&self, at: &Scope<'_>, identity: &str, id: &str) -> Result<BindingJobRecord, IdmError> {
-        let job = self.store().get_binding_job(at.tenant, at.realm, id).await?;
+    async fn job_of(
+        &self,
+        at: &Scope<'_>,
+        identity: &str,
+        id: &str,
+    ) -> Result<BindingJobRecord, IdmError> {
+        let job = self
+            .store()
+            .get_binding_job(at.tenant, at.realm, id)
+            .await?;
         if identity != "-" && job.identity_id != identity {
             return Err(IdmError::NotFound("credential binding job".into()));
         }
         Ok(job)
     }
 
-    pub async fn get_binding_job(&self, at: &Scope<'_>, identity: &str, id: &str) -> Result<Value, IdmError> {
+    pub async fn get_binding_job(
+        &self,
+        at: &Scope<'_>,
+        identity: &str,
+        id: &str,
+    ) -> Result<Value, IdmError> {
         let job = self.job_of(at, identity, id).await?;
         Ok(json!({"credential_binding_job": job_json(&job, self.now_us())}))
     }
 
     /// `:revoke`: the link stops working. Revoking a job that is no longer open is a 409.
-    pub async fn revoke_binding_job(&self, at: &Scope<'_>, identity: &str, id: &str) -> Result<Value, IdmError> {
+    pub async fn revoke_binding_job(
+        &self,
+        at: &Scope<'_>,
+        identity: &str,
+        id: &str,
+    ) -> Result<Value, IdmError> {
         let before = self.job_of(at, identity, id).await?;
         let now = self.now_us();
         let mut after = before.clone();
@@ -428,7 +496,10 @@ impl Directory {
         let ids_value = top.drain().into_iter().collect::<serde_json::Map<_, _>>();
         let identity_ids = parse_id_list(Value::Object(ids_value))?;
         if identity_ids.len() > BATCH_MAX {
-            return Err(IdmError::invalid("identity_ids", format!("at most {BATCH_MAX}")));
+            return Err(IdmError::invalid(
+                "identity_ids",
+                format!("at most {BATCH_MAX}"),
+            ));
         }
         if method == EMAIL && mailer.is_none() {
             return Err(IdmError::Unprocessable(
@@ -440,16 +511,30 @@ impl Directory {
         let mut jobs = Vec::new();
         let mut results = Vec::new();
         for identity_id in &identity_ids {
-            let outcome = match self.store().get_identity(at.tenant, at.realm, identity_id).await {
-                Ok(identity) => self.new_job(config, &identity, &method, redirect.clone(), Some(&batch_id)),
-                Err(crate::store::StoreError::NotFound(_)) => Err(IdmError::NotFound("identity".into())),
+            let outcome = match self
+                .store()
+                .get_identity(at.tenant, at.realm, identity_id)
+                .await
+            {
+                Ok(identity) => self.new_job(
+                    config,
+                    &identity,
+                    &method,
+                    redirect.clone(),
+                    Some(&batch_id),
+                ),
+                Err(crate::store::StoreError::NotFound(_)) => {
+                    Err(IdmError::NotFound("identity".into()))
+                }
                 Err(e) => return Err(e.into()),
             };
             match outcome {
                 Ok(NewJob { record, token }) => {
-                    let mut r = json!({"identity_id": identity_id, "credential_binding_job_id": record.id});
+                    let mut r =
+                        json!({"identity_id": identity_id, "credential_binding_job_id": record.id});
                     if method == RETURN {
-                        r["credential_binding_link"] = binding_link(config, at.realm, &token).into();
+                        r["credential_binding_link"] =
+                            binding_link(config, at.realm, &token).into();
                     }
                     results.push(r);
                     jobs.push(record);
@@ -486,7 +571,9 @@ impl Directory {
             None,
             Some(json!({"batch_id": batch_id, "delivery_method": method, "jobs": jobs.len(), "errors": identity_ids.len() - jobs.len()})),
         ))?;
-        self.store().create_binding_jobs(&jobs, Some(&batch), &audit).await?;
+        self.store()
+            .create_binding_jobs(&jobs, Some(&batch), &audit)
+            .await?;
         let mut out = self.batch_json(&batch, &jobs, now);
         out["results"] = Value::from(results);
         Ok(json!({"batch_credential_binding_job": out}))
@@ -518,7 +605,10 @@ impl Directory {
     pub async fn get_batch_binding_job(&self, at: &Scope<'_>, id: &str) -> Result<Value, IdmError> {
         let now = self.now_us();
         self.store().expire_binding_jobs(now).await?;
-        let batch = self.store().get_binding_batch(at.tenant, at.realm, id).await?;
+        let batch = self
+            .store()
+            .get_binding_batch(at.tenant, at.realm, id)
+            .await?;
         let jobs = self.store().list_batch_jobs(id).await?;
         let stored: Vec<Value> = serde_json::from_str(&batch.results).unwrap_or_default();
         let results: Vec<Value> = stored

@@ -46,7 +46,10 @@ pub fn aaguid_of(attestation_object: &[u8]) -> String {
         .and_then(|rest| {
             let (len, skip) = match *rest.first()? {
                 0x58 => (usize::from(*rest.get(1)?), 2),
-                0x59 => (usize::from(u16::from_be_bytes([*rest.get(1)?, *rest.get(2)?])), 3),
+                0x59 => (
+                    usize::from(u16::from_be_bytes([*rest.get(1)?, *rest.get(2)?])),
+                    3,
+                ),
                 b @ 0x40..=0x57 => (usize::from(b - 0x40), 1),
                 _ => return None,
             };
@@ -70,7 +73,10 @@ pub fn aaguid_of(attestation_object: &[u8]) -> String {
 pub fn default_name(aaguid: &str, user_agent: Option<&str>) -> String {
     let known = [
         ("fbfc3007-154e-4ecc-8c0b-6e020557d7bd", "iCloud Keychain"),
-        ("ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4", "Google Password Manager"),
+        (
+            "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4",
+            "Google Password Manager",
+        ),
         ("08987058-cadc-4b81-b6e1-30de50dcbe96", "Windows Hello"),
         ("9ddd1817-af5a-4672-a2b9-3e3dd95000a9", "Windows Hello"),
         ("bada5566-a7aa-401f-bd96-45619a55120d", "1Password"),
@@ -244,7 +250,9 @@ impl Directory {
         passkey: &Passkey,
     ) -> Result<(), IdmError> {
         let json = serde_json::to_value(passkey).map_err(|e| IdmError::Internal(e.to_string()))?;
-        let counter = json["cred"]["counter"].as_i64().unwrap_or(record.sign_count);
+        let counter = json["cred"]["counter"]
+            .as_i64()
+            .unwrap_or(record.sign_count);
         self.store()
             .record_credential_use(&record.id, counter, &json.to_string(), self.now_us())
             .await?;
@@ -282,7 +290,9 @@ mod tests {
         assert_eq!(
             default_name(
                 "00000000-0000-0000-0000-000000000000",
-                Some("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36")
+                Some(
+                    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36"
+                )
             ),
             "Passkey (Chrome on Linux)"
         );

@@ -3,8 +3,8 @@
 //! field by field; resources go out in the admin API's shapes.
 
 pub mod audit;
-pub mod binding;
 pub mod bind_ceremony;
+pub mod binding;
 pub mod clock;
 pub mod credentials;
 pub mod error;

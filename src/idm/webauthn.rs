@@ -107,7 +107,9 @@ pub fn user_handle(identity_id: &str) -> Result<Uuid, IdmError> {
 
 /// The identity id a user handle (raw bytes) names.
 pub fn identity_from_user_handle(handle: &[u8]) -> Option<String> {
-    Uuid::from_slice(handle).ok().map(|u| u.simple().to_string())
+    Uuid::from_slice(handle)
+        .ok()
+        .map(|u| u.simple().to_string())
 }
 
 impl Directory {
@@ -140,7 +142,8 @@ impl Directory {
         kind: &str,
         id: &str,
     ) -> Result<(CeremonyRecord, T), IdmError> {
-        let gone = || IdmError::Gone("the ceremony is unknown, used or expired; start again".into());
+        let gone =
+            || IdmError::Gone("the ceremony is unknown, used or expired; start again".into());
         if id.is_empty() || id.len() > 128 {
             return Err(gone());
         }

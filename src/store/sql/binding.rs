@@ -64,7 +64,11 @@ pub(super) async fn create(
     Ok(())
 }
 
-async fn one(pool: &AnyPool, condition: &str, binds: &[&str]) -> Result<BindingJobRecord, StoreError> {
+async fn one(
+    pool: &AnyPool,
+    condition: &str,
+    binds: &[&str],
+) -> Result<BindingJobRecord, StoreError> {
     let sql = format!("SELECT {JOB_COLUMNS} FROM binding_jobs j WHERE {condition}");
     let mut q = sqlx::query(&sql);
     for b in binds {
@@ -128,7 +132,8 @@ pub(super) async fn batch_jobs(
     pool: &AnyPool,
     batch_id: &str,
 ) -> Result<Vec<BindingJobRecord>, StoreError> {
-    let sql = format!("SELECT {JOB_COLUMNS} FROM binding_jobs j WHERE j.batch_id = $1 ORDER BY j.seq");
+    let sql =
+        format!("SELECT {JOB_COLUMNS} FROM binding_jobs j WHERE j.batch_id = $1 ORDER BY j.seq");
     let rows = sqlx::query(&sql).bind(batch_id).fetch_all(pool).await?;
     Ok(rows.iter().map(job).collect::<Result<_, _>>()?)
 }

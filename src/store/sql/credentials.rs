@@ -8,7 +8,11 @@ use super::query::{list, Bind, Listing};
 use super::rows::{credential, CREDENTIAL_COLUMNS};
 use crate::store::*;
 
-async fn one(pool: &AnyPool, condition: &str, binds: &[&str]) -> Result<CredentialRecord, StoreError> {
+async fn one(
+    pool: &AnyPool,
+    condition: &str,
+    binds: &[&str],
+) -> Result<CredentialRecord, StoreError> {
     let sql = format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials c WHERE {condition}");
     let mut q = sqlx::query(&sql);
     for b in binds {
