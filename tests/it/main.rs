@@ -4,6 +4,7 @@ mod support;
 
 mod admin_api;
 mod authenticator_selftest;
+mod binding_ceremony;
 mod browser_smoke;
 mod cli;
 mod config_files;

@@ -248,16 +248,8 @@ pub(super) async fn complete(
 ) -> Result<(), StoreError> {
     let cred = &c.credential;
     let mut tx = pool.begin().await?;
-    let taken: i64 = sqlx::query("SELECT COUNT(*) FROM credentials WHERE credential_id = $1")
-        .bind(&cred.credential_id)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-    if taken > 0 {
-        return Err(StoreError::Conflict(
-            "this passkey is already registered".into(),
-        ));
-    }
+    // The job's update comes first: it takes the write lock (SQLite) or the row lock
+    // (PostgreSQL), so of two racing completions the second sees the job already done.
     let moved = sqlx::query(
         "UPDATE binding_jobs SET state = 'COMPLETE', credential_id = $1, update_us = $2, \
          next_send_us = NULL WHERE id = $3 AND expire_us > $2 \
@@ -271,6 +263,16 @@ pub(super) async fn complete(
     .rows_affected();
     if moved != 1 {
         return Err(StoreError::Gone("credential binding link"));
+    }
+    let taken: i64 = sqlx::query("SELECT COUNT(*) FROM credentials WHERE credential_id = $1")
+        .bind(&cred.credential_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    if taken > 0 {
+        return Err(StoreError::Conflict(
+            "this passkey is already registered".into(),
+        ));
     }
     let enrolled = sqlx::query(
         "UPDATE identities SET enrollment_status = 'ENROLLED', update_us = $1 \

@@ -5,12 +5,14 @@
 
 pub mod admin;
 pub mod authenticator;
+pub mod binding;
 pub mod browser;
 pub mod cbor;
 pub mod db;
 pub mod gateway;
 pub mod http;
 pub mod relay;
+pub mod smtp;
 pub mod soft_passkey;
 pub mod tls;
 pub mod upstream;
