@@ -5,6 +5,7 @@ mod support;
 mod admin_api;
 mod authenticator_selftest;
 mod binding_ceremony;
+mod binding_email;
 mod binding_jobs;
 mod browser_smoke;
 mod cli;
