@@ -4,6 +4,7 @@ mod support;
 
 mod admin_api;
 mod authenticator_selftest;
+mod binding_browser;
 mod binding_ceremony;
 mod binding_email;
 mod binding_jobs;
