@@ -139,7 +139,6 @@ impl Directory {
                     .decode(c.credential_id.as_bytes())
                     .ok()
             })
-            .map(CredentialID::from)
             .collect();
         let (options, state) = rp
             .start_passkey_registration(
