@@ -10,23 +10,7 @@ use crate::support::binding::{begin, finish, get_job, open_page, return_link, to
 use crate::support::db::Backend;
 use crate::support::soft_passkey::SoftPasskey;
 
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            use crate::support::db::Backend;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$scenario(Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$scenario(Backend::Postgres).await
-            }
-        }
-    )*};
-}
-
-on_every_backend!(
+on_both_backends!(
     soft_passkey_binds_through_a_return_link,
     test_authenticator_binds_and_the_passkey_is_described,
     used_revoked_expired_and_unknown_links_are_refused,

@@ -10,23 +10,7 @@ use crate::support::binding::{begin, create_job, finish, get_job, identity_with_
 use crate::support::db::Backend;
 use crate::support::smtp::{link_in, SmtpServer};
 
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            use crate::support::db::Backend;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$scenario(Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$scenario(Backend::Postgres).await
-            }
-        }
-    )*};
-}
-
-on_every_backend!(
+on_both_backends!(
     emailed_link_binds_a_passkey,
     failed_delivery_is_retried_until_the_server_answers,
 );

@@ -9,23 +9,7 @@ use crate::support::authenticator::Authenticator;
 use crate::support::binding::{begin, create_job, finish, return_link, token_of};
 use crate::support::db::Backend;
 
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            use crate::support::db::Backend;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$scenario(Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$scenario(Backend::Postgres).await
-            }
-        }
-    )*};
-}
-
-on_every_backend!(
+on_both_backends!(
     redirects_must_be_fronted_or_allowed,
     jobs_list_filter_get_and_scopes,
     batches_report_per_identity_results,

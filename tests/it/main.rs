@@ -1,5 +1,6 @@
 //! The one integration-test binary: real sockets, a real gateway process, real upstreams.
 
+#[macro_use]
 mod support;
 
 mod admin_api;

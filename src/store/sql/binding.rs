@@ -5,7 +5,7 @@
 use sqlx::{AnyPool, Row};
 
 use super::audit;
-use super::query::{list, placeholders, Bind, Listing};
+use super::query::{self, list, placeholders, Bind, Listing};
 use super::rows::{batch, credential_insert, job, BATCH_COLUMNS, JOB_COLUMNS};
 use crate::store::*;
 
@@ -69,16 +69,16 @@ async fn one(
     condition: &str,
     binds: &[&str],
 ) -> Result<BindingJobRecord, StoreError> {
-    let sql = format!("SELECT {JOB_COLUMNS} FROM binding_jobs j WHERE {condition}");
-    let mut q = sqlx::query(&sql);
-    for b in binds {
-        q = q.bind(*b);
-    }
-    let row = q
-        .fetch_optional(pool)
-        .await?
-        .ok_or(StoreError::NotFound("credential binding job"))?;
-    Ok(job(&row)?)
+    let select = (JOB_COLUMNS, "binding_jobs j");
+    query::one(
+        pool,
+        select,
+        condition,
+        binds,
+        "credential binding job",
+        job,
+    )
+    .await
 }
 
 pub(super) async fn get(
@@ -144,18 +144,18 @@ pub(super) async fn get_batch(
     realm: &str,
     id: &str,
 ) -> Result<BindingBatchRecord, StoreError> {
-    let sql = format!(
-        "SELECT {BATCH_COLUMNS} FROM binding_batches b \
-         WHERE b.tenant_id = $1 AND b.realm_id = $2 AND b.id = $3"
-    );
-    let row = sqlx::query(&sql)
-        .bind(tenant)
-        .bind(realm)
-        .bind(id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(StoreError::NotFound("batch credential binding job"))?;
-    Ok(batch(&row)?)
+    let select = (BATCH_COLUMNS, "binding_batches b");
+    let condition = "b.tenant_id = $1 AND b.realm_id = $2 AND b.id = $3";
+    let missing = "batch credential binding job";
+    query::one(
+        pool,
+        select,
+        condition,
+        &[tenant, realm, id],
+        missing,
+        batch,
+    )
+    .await
 }
 
 pub(super) async fn expire(pool: &AnyPool, now_us: i64) -> Result<(), StoreError> {

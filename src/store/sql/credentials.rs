@@ -4,7 +4,7 @@
 use sqlx::AnyPool;
 
 use super::audit;
-use super::query::{list, Bind, Listing};
+use super::query::{self, list, Bind, Listing};
 use super::rows::{credential, CREDENTIAL_COLUMNS};
 use crate::store::*;
 
@@ -13,16 +13,8 @@ async fn one(
     condition: &str,
     binds: &[&str],
 ) -> Result<CredentialRecord, StoreError> {
-    let sql = format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials c WHERE {condition}");
-    let mut q = sqlx::query(&sql);
-    for b in binds {
-        q = q.bind(*b);
-    }
-    let row = q
-        .fetch_optional(pool)
-        .await?
-        .ok_or(StoreError::NotFound("credential"))?;
-    Ok(credential(&row)?)
+    let select = (CREDENTIAL_COLUMNS, "credentials c");
+    query::one(pool, select, condition, binds, "credential", credential).await
 }
 
 pub(super) async fn get(
