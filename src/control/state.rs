@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::idm::{Directory, SessionService};
+use crate::mail::Mailer;
 
 #[derive(Clone)]
 pub struct ControlState {
@@ -13,6 +14,8 @@ pub struct ControlState {
     pub directory: Arc<Directory>,
     /// Starts sessions (`start` + `set_cookie` after a ceremony), signs out, revokes.
     pub sessions: Arc<SessionService>,
+    /// SMTP delivery of binding links, built from `[email]` (`None` without it).
+    pub mailer: Option<Arc<Mailer>>,
 }
 
 impl ControlState {
@@ -21,10 +24,18 @@ impl ControlState {
         directory: Arc<Directory>,
         sessions: Arc<SessionService>,
     ) -> Self {
+        let mailer = config.email.as_ref().and_then(|e| match Mailer::new(e) {
+            Ok(m) => Some(Arc::new(m)),
+            Err(err) => {
+                tracing::error!(error = %err, "email delivery is unavailable");
+                None
+            }
+        });
         ControlState {
             config,
             directory,
             sessions,
+            mailer,
         }
     }
 }

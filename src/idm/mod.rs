@@ -3,7 +3,10 @@
 //! field by field; resources go out in the admin API's shapes.
 
 pub mod audit;
+pub mod bind_ceremony;
+pub mod binding;
 pub mod clock;
+pub mod credentials;
 pub mod error;
 pub mod fields;
 pub mod filter;
@@ -15,6 +18,7 @@ pub mod realms;
 pub mod sessions;
 pub mod signing_keys;
 pub mod tokens;
+pub mod webauthn;
 
 use std::sync::{Arc, OnceLock};
 
@@ -71,6 +75,10 @@ impl Directory {
 pub enum Actor {
     ApiToken(String),
     Cli,
+    /// The background task that (re)sends binding-link emails.
+    Delivery,
+    /// A user acting through a credential binding link.
+    BindingLink,
 }
 
 impl Actor {
@@ -78,6 +86,8 @@ impl Actor {
         match self {
             Actor::ApiToken(id) => format!("api_token:{id}"),
             Actor::Cli => "cli".into(),
+            Actor::Delivery => "email_delivery".into(),
+            Actor::BindingLink => "binding_link".into(),
         }
     }
 }

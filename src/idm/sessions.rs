@@ -250,7 +250,7 @@ impl SessionService {
 
     /// Re-issues an expired token whose session is still valid: signature, issuer and `kid`
     /// checked as always; the session must be neither revoked nor past its absolute end or
-    /// idle timeout; the identity must be active. Groups and email are read afresh. The new
+    /// idle timeout; the identity must be active and the passkey it began with not revoked. Groups and email are read afresh. The new
     /// token is put in the cache.
     pub async fn refresh(&self, expired: &str) -> Result<Arc<IssuedSession>, RefreshDenied> {
         let now = self.directory.now_us();
@@ -317,6 +317,15 @@ impl SessionService {
             .map_err(denied)?;
         if identity.status != "active" {
             return Err(RefreshDenied::Ended("suspended"));
+        }
+        if let Some(cid) = &session.credential_id {
+            let passkey = store
+                .get_credential(&session.tenant_id, &session.realm_id, cid)
+                .await
+                .map_err(denied)?;
+            if passkey.state != super::credentials::ACTIVE {
+                return Err(RefreshDenied::Ended("passkey revoked"));
+            }
         }
         store
             .touch_session(&session.id, now)

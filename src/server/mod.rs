@@ -2,6 +2,7 @@
 //! every listener, the SIGHUP reload service and the optional metrics listener. This is
 //! the one module that wires the data plane to the control plane.
 
+mod email_delivery;
 mod listeners;
 mod metrics_service;
 mod refresher;
@@ -117,11 +118,9 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
             .map_err(StartError::Sessions)?,
     );
     let runtime = Arc::new(ArcSwap::from_pointee(Runtime::new(config.clone())));
-    let control = Arc::new(ControlPlane::new(ControlState::new(
-        config.clone(),
-        directory.clone(),
-        sessions.clone(),
-    )));
+    let control_state = ControlState::new(config.clone(), directory.clone(), sessions.clone());
+    let mailer = control_state.mailer.clone();
+    let control = Arc::new(ControlPlane::new(control_state));
     let check = SessionCheck {
         cache,
         keys: sessions.keys(),
@@ -138,6 +137,16 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
     let tls_listeners = listeners::add_all(&mut proxy, &config)?;
     server.add_service(proxy);
 
+    if let Some(mailer) = mailer {
+        server.add_service(background_service(
+            "email delivery",
+            email_delivery::EmailDelivery {
+                directory: directory.clone(),
+                config: config.clone(),
+                mailer,
+            },
+        ));
+    }
     let reloader = reload::Reloader {
         path: config_path,
         runtime,

@@ -1,9 +1,14 @@
 //! The one integration-test binary: real sockets, a real gateway process, real upstreams.
 
+#[macro_use]
 mod support;
 
 mod admin_api;
 mod authenticator_selftest;
+mod binding_browser;
+mod binding_ceremony;
+mod binding_email;
+mod binding_jobs;
 mod browser_smoke;
 mod cli;
 mod config_files;
