@@ -6,9 +6,11 @@ pub mod admin;
 pub mod bind;
 pub mod error;
 pub mod health;
+pub mod limits;
 pub mod pages;
 pub mod router;
 pub mod session_api;
+pub mod signin;
 pub mod state;
 pub mod web;
 

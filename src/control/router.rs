@@ -7,7 +7,7 @@ use axum::Router;
 
 use super::error::ApiError;
 use super::state::ControlState;
-use super::{admin, bind, health, pages, session_api};
+use super::{admin, bind, health, pages, session_api, signin};
 
 pub fn build(state: Arc<ControlState>) -> Router {
     let api = Router::new()
@@ -24,6 +24,9 @@ pub fn build(state: Arc<ControlState>) -> Router {
         )
         .route("/assets/{name}", get(pages::asset))
         .route("/bind", get(bind::page))
+        .route("/login", get(signin::page))
+        .route("/api/v1/authenticate/begin", post(signin::begin))
+        .route("/api/v1/authenticate/finish", post(signin::finish))
         .route("/api/v1/bind/begin", post(bind::begin))
         .route("/api/v1/bind/finish", post(bind::finish))
         .merge(admin::router(state.config.server.control_body_limit));

@@ -8,6 +8,8 @@ use crate::config::Config;
 use crate::idm::{Directory, SessionService};
 use crate::mail::Mailer;
 
+use super::limits::RateLimits;
+
 #[derive(Clone)]
 pub struct ControlState {
     pub config: Arc<Config>,
@@ -16,6 +18,8 @@ pub struct ControlState {
     pub sessions: Arc<SessionService>,
     /// SMTP delivery of binding links, built from `[email]` (`None` without it).
     pub mailer: Option<Arc<Mailer>>,
+    /// Rate limits of the ceremony and recovery endpoints.
+    pub limits: Arc<RateLimits>,
 }
 
 impl ControlState {
@@ -36,6 +40,12 @@ impl ControlState {
             directory,
             sessions,
             mailer,
+            limits: Arc::new(RateLimits::default()),
         }
+    }
+
+    /// Now, in seconds since the Unix epoch, by the directory's clock.
+    pub fn now_secs(&self) -> u64 {
+        u64::try_from(self.directory.now_us() / 1_000_000).unwrap_or(0)
     }
 }

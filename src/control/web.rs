@@ -30,6 +30,37 @@ pub fn secure(parts: &Parts) -> bool {
     cookie::needs_secure(tls(parts), &host(parts))
 }
 
+/// The client's address as the data plane saw it (not `X-Forwarded-For`).
+pub fn client_ip(parts: &Parts) -> Option<std::net::IpAddr> {
+    parts
+        .extensions
+        .get::<ClientInfo>()
+        .and_then(|c| c.addr)
+        .map(|a| a.ip())
+}
+
+/// The realm sign-in on `host` is for: that of the first route fronting the host, else
+/// the `default` realm (or the first configured).
+pub fn realm_for(config: &Config, host: &str) -> String {
+    let fronting = config.routes.iter().find(|r| match &r.host {
+        HostPattern::Exact(h) => h == host,
+        HostPattern::Wildcard(suffix) => host.ends_with(suffix.as_str()),
+        HostPattern::Any => false,
+    });
+    let any = || {
+        config
+            .routes
+            .iter()
+            .find(|r| matches!(r.host, HostPattern::Any))
+    };
+    fronting
+        .or_else(any)
+        .map(|r| r.realm.clone())
+        .or_else(|| config.realm("default").map(|r| r.id.clone()))
+        .or_else(|| config.realms.first().map(|r| r.id.clone()))
+        .unwrap_or_else(|| "default".into())
+}
+
 /// Whether `host` is one passgate fronts (a route's host, or the auth host). A catch-all
 /// route (`*`) counts only for the host the request came to.
 fn fronted(config: &Config, host: &str, request_host: &str) -> bool {

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod paging;
 pub mod realms;
 pub mod sessions;
+pub mod signin_ceremony;
 pub mod signing_keys;
 pub mod tokens;
 pub mod webauthn;
@@ -79,6 +80,8 @@ pub enum Actor {
     Delivery,
     /// A user acting through a credential binding link.
     BindingLink,
+    /// A user signing in (or trying to) with a passkey.
+    SignIn,
 }
 
 impl Actor {
@@ -88,6 +91,7 @@ impl Actor {
             Actor::Cli => "cli".into(),
             Actor::Delivery => "email_delivery".into(),
             Actor::BindingLink => "binding_link".into(),
+            Actor::SignIn => "sign_in".into(),
         }
     }
 }

@@ -104,4 +104,7 @@ pub trait SessionStore: Send + Sync {
         audit: Option<&super::AuditRecord>,
     ) -> Result<(), StoreError>;
     async fn delete_signing_keys(&self, kids: &[String]) -> Result<(), StoreError>;
+
+    /// An audit record on its own (for events with no other write, e.g. a refused sign-in).
+    async fn insert_audit(&self, audit: &super::AuditRecord) -> Result<(), StoreError>;
 }

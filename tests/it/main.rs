@@ -25,6 +25,7 @@ mod proxy_tls;
 mod proxy_upstreams;
 mod readiness;
 mod sessions;
+mod signin;
 mod soft_passkey_selftest;
 mod store_suite;
 mod upstream_tls;

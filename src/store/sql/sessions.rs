@@ -277,4 +277,9 @@ impl SessionStore for SqlStore {
         q.execute(&self.pool).await?;
         Ok(())
     }
+
+    async fn insert_audit(&self, a: &AuditRecord) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        audit::insert(&mut conn, a).await
+    }
 }

@@ -1,0 +1,220 @@
+//! The sign-in ceremony behind `/.passgate/api/v1/authenticate/begin|finish`: usernameless
+//! (discoverable credentials, empty `allowCredentials`) or username-first (the identity's
+//! active passkeys), user verification required, state single-use in the store. Finish
+//! verifies with webauthn-rs, refuses a revoked passkey or a suspended identity, refuses and
+//! audits a sign count that went backwards, and records the new count and `last_used_time`.
+//! The control plane then starts the session.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use webauthn_rs::prelude::{
+    DiscoverableAuthentication, PasskeyAuthentication, PublicKeyCredential, WebauthnError,
+};
+
+use super::credentials::{credential_json, SignInCredential, ACTIVE};
+use super::webauthn::{identity_from_user_handle, relying_party};
+use super::{Actor, Directory, IdmError, Scope};
+use crate::config::Config;
+use crate::store::{CredentialRecord, IdentityRecord, PageRequest};
+
+/// The ceremony kind sign-in stores its state under.
+pub const KIND: &str = "signin";
+const USERNAME_MAX: usize = 128;
+
+#[derive(Serialize, Deserialize)]
+enum SignInState {
+    Discoverable(DiscoverableAuthentication),
+    /// For the identity named.
+    Passkey(Option<String>, PasskeyAuthentication),
+}
+
+/// A verified sign-in: who, and with which passkey.
+pub struct SignInOutcome {
+    pub identity: IdentityRecord,
+    pub credential: CredentialRecord,
+}
+
+fn not_recognised() -> IdmError {
+    IdmError::NotFound("passkey".into())
+}
+
+fn suspended() -> IdmError {
+    IdmError::Forbidden("this account is suspended".into())
+}
+
+fn scope_of<'a>(record: &'a crate::store::CeremonyRecord) -> Scope<'a> {
+    Scope {
+        tenant: &record.tenant_id,
+        realm: &record.realm_id,
+        actor: &Actor::SignIn,
+    }
+}
+
+impl Directory {
+    /// `authenticate/begin`: `{}` (usernameless) or `{"username"}` → `{"ceremony",
+    /// "publicKey"}` for `realm`. An unknown username gets usernameless-looking options
+    /// (nothing that says the name does not exist); finishing them fails as "not
+    /// recognised".
+    pub async fn begin_sign_in(
+        &self,
+        config: &Config,
+        tenant: &str,
+        realm: &str,
+        username: Option<&str>,
+    ) -> Result<Value, IdmError> {
+        let realm = self.store().get_realm(tenant, realm).await?;
+        let rp = relying_party(config, &realm)?;
+        let internal = |e: WebauthnError| IdmError::Internal(format!("starting sign-in: {e}"));
+        let username = username.map(str::trim).filter(|u| !u.is_empty());
+        if username.is_some_and(|u| u.len() > USERNAME_MAX) {
+            return Err(IdmError::invalid("username", "is too long"));
+        }
+        let passkeys = match username {
+            Some(u) => self.active_passkeys(tenant, &realm.id, u).await?,
+            None => None,
+        };
+        let (options, state) = match passkeys {
+            Some((identity, keys)) if !keys.is_empty() => {
+                let (options, state) = rp.start_passkey_authentication(&keys).map_err(internal)?;
+                (options, SignInState::Passkey(Some(identity), state))
+            }
+            _ => {
+                // Also for a name that matches no one (or no passkey): the answer's shape
+                // does not tell whether it exists.
+                let (options, state) = rp.start_discoverable_authentication().map_err(internal)?;
+                (options, SignInState::Discoverable(state))
+            }
+        };
+        let mut options =
+            serde_json::to_value(options).map_err(|e| IdmError::Internal(e.to_string()))?;
+        // webauthn-rs adds a top-level "mediation": "conditional" for discoverable requests;
+        // the page decides mediation itself (button: none; autofill: conditional).
+        if let Some(o) = options.as_object_mut() {
+            o.remove("mediation");
+        }
+        let ceremony = self.put_ceremony(KIND, &realm, "", &state).await?;
+        Ok(json!({"ceremony": ceremony, "publicKey": options["publicKey"]}))
+    }
+
+    /// The identity's active passkeys, when `username` names an active identity.
+    async fn active_passkeys(
+        &self,
+        tenant: &str,
+        realm: &str,
+        username: &str,
+    ) -> Result<Option<(String, Vec<webauthn_rs::prelude::Passkey>)>, IdmError> {
+        let identity = match self
+            .store()
+            .find_identity_by_username(tenant, realm, username)
+            .await
+        {
+            Ok(i) => i,
+            Err(crate::store::StoreError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let page = PageRequest {
+            size: 100,
+            after: None,
+        };
+        let creds = self
+            .store()
+            .list_credentials(tenant, realm, &identity.id, page)
+            .await?;
+        let keys = creds
+            .items
+            .iter()
+            .filter(|c| c.state == ACTIVE)
+            .filter_map(|c| serde_json::from_str(&c.passkey).ok())
+            .collect();
+        Ok(Some((identity.id, keys)))
+    }
+
+    /// `authenticate/finish`: verifies the assertion for the single-use ceremony.
+    pub async fn finish_sign_in(
+        &self,
+        config: &Config,
+        ceremony: &str,
+        credential: Value,
+    ) -> Result<SignInOutcome, IdmError> {
+        let (record, state) = self.take_ceremony::<SignInState>(KIND, ceremony).await?;
+        let response: PublicKeyCredential = serde_json::from_value(credential).map_err(|e| {
+            IdmError::invalid(
+                "credential",
+                format!("not an AuthenticationResponseJSON: {e}"),
+            )
+        })?;
+        let realm = self
+            .store()
+            .get_realm(&record.tenant_id, &record.realm_id)
+            .await?;
+        let rp = relying_party(config, &realm)?;
+        let presented = data_encoding::BASE64URL_NOPAD.encode(response.get_credential_id());
+        let SignInCredential {
+            record: cred,
+            mut passkey,
+        } = self
+            .credential_for_sign_in(&record.tenant_id, &record.realm_id, &presented)
+            .await?;
+        let result = match state {
+            SignInState::Discoverable(state) => {
+                let (handle, _) = rp
+                    .identify_discoverable_authentication(&response)
+                    .map_err(|_| not_recognised())?;
+                if identity_from_user_handle(handle.as_bytes()).as_deref()
+                    != Some(cred.identity_id.as_str())
+                {
+                    return Err(not_recognised());
+                }
+                rp.finish_discoverable_authentication_v2(&response, state, &passkey)
+            }
+            SignInState::Passkey(identity, state) => {
+                if identity.as_deref() != Some(cred.identity_id.as_str()) {
+                    return Err(not_recognised());
+                }
+                rp.finish_passkey_authentication(&response, &state)
+            }
+        };
+        let result = match result {
+            Ok(r) => r,
+            Err(WebauthnError::CredentialPossibleCompromise) => {
+                let audit = self.audit(scope_of(&record).change(
+                    "credential.counter_regression",
+                    vec![cred.id.clone(), cred.identity_id.clone()],
+                    Some(credential_json(&cred)),
+                    None,
+                ))?;
+                self.store().insert_audit(&audit).await?;
+                tracing::warn!(credential = %cred.id, identity = %cred.identity_id,
+                    "sign-in refused: the passkey's signature counter went backwards (cloned?)");
+                return Err(IdmError::Forbidden(
+                    "this passkey cannot be used: its signature counter went backwards".into(),
+                ));
+            }
+            Err(e) => {
+                return Err(IdmError::invalid(
+                    "credential",
+                    format!("the passkey could not be verified: {e}"),
+                ))
+            }
+        };
+        if !result.user_verified() {
+            return Err(IdmError::invalid(
+                "credential",
+                "user verification (PIN or biometrics) is required",
+            ));
+        }
+        let identity = self
+            .store()
+            .get_identity(&record.tenant_id, &record.realm_id, &cred.identity_id)
+            .await?;
+        if identity.status != "active" {
+            return Err(suspended());
+        }
+        passkey.update_credential(&result);
+        self.record_credential_use(&cred, &passkey).await?;
+        Ok(SignInOutcome {
+            identity,
+            credential: cred,
+        })
+    }
+}
