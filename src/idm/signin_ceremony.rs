@@ -39,7 +39,7 @@ fn not_recognised() -> IdmError {
 }
 
 fn suspended() -> IdmError {
-    IdmError::Forbidden("this account is suspended".into())
+    IdmError::Forbidden("This account is suspended.".into())
 }
 
 fn scope_of<'a>(record: &'a crate::store::CeremonyRecord) -> Scope<'a> {
@@ -187,7 +187,7 @@ impl Directory {
                 tracing::warn!(credential = %cred.id, identity = %cred.identity_id,
                     "sign-in refused: the passkey's signature counter went backwards (cloned?)");
                 return Err(IdmError::Forbidden(
-                    "this passkey cannot be used: its signature counter went backwards".into(),
+                    "This passkey cannot be used: its signature counter went backwards (it may have been copied).".into(),
                 ));
             }
             Err(e) => {

@@ -26,6 +26,7 @@ mod proxy_upstreams;
 mod readiness;
 mod sessions;
 mod signin;
+mod signin_browser;
 mod soft_passkey_selftest;
 mod store_suite;
 mod upstream_tls;
