@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load test on loopback: a static upstream, passgate in front of it, and wrk measuring
 # requests/s and p99 latency for (1) the upstream directly, (2) a public route through
-# passgate, (3) a protected route without a session (the 401 answered by passgate itself).
+# passgate, (3) a protected route without a session (the 401 answered by passgate itself),
+# (4) the same protected route with a valid session cookie (minted by
+# examples/mint_session.rs on passgate's store): the fast path, cached after the first hit.
 # Bounded: each run lasts DURATION seconds; everything started here is stopped on exit.
 #
 #   benches/load.sh            # defaults: 10s per run, 2 threads, 64 connections
@@ -18,7 +20,7 @@ cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install -y wrk)"; exit 1; }
 
 echo "== building release binaries"
-cargo build --release --quiet --bin passgate --example static_upstream
+cargo build --release --quiet --bin passgate --example static_upstream --example mint_session
 target=${CARGO_TARGET_DIR:-target}
 
 work=$(mktemp -d)
@@ -38,6 +40,10 @@ access_log = false
 grace_period = "0s"
 [[listeners]]
 address = "127.0.0.1:$GW_PORT"
+[store]
+url = "sqlite://$work/passgate.db"
+[session]
+token_ttl = "1h"
 [[routes]]
 host = "*"
 path_prefix = "/public"
@@ -61,10 +67,16 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+token=$("$target/release/examples/mint_session" "$work/passgate.toml" loadtest)
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: passgate_session=$token" \
+  "http://127.0.0.1:$GW_PORT/private/page")
+[ "$code" = 200 ] || { echo "the minted session was not accepted ($code)"; exit 1; }
+
 run() {
   local name=$1 url=$2
+  shift 2
   local out
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url")
   local rps p99 non2xx
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
@@ -76,3 +88,5 @@ echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s (upstream and gateway shar
 run "upstream direct" "http://127.0.0.1:$UP_PORT/public/page"
 run "passgate public route" "http://127.0.0.1:$GW_PORT/public/page"
 run "passgate protected, no session" "http://127.0.0.1:$GW_PORT/private/page"
+run "passgate protected, valid cookie" "http://127.0.0.1:$GW_PORT/private/page" \
+  -H "Cookie: passgate_session=$token"
