@@ -14,10 +14,12 @@ use passgate::session::cache::PrincipalCache;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let path = args.next().context("usage: mint_session CONFIG [USERNAME]")?;
+    let path = args
+        .next()
+        .context("usage: mint_session CONFIG [USERNAME]")?;
     let username = args.next().unwrap_or_else(|| "loadtest".into());
-    let config = passgate::config::load(std::path::Path::new(&path))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let config =
+        passgate::config::load(std::path::Path::new(&path)).map_err(|e| anyhow::anyhow!("{e}"))?;
     let (rt, directory) = passgate::server::open_directory(&config)?;
     let realm = config
         .realm("default")

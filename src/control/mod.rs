@@ -9,6 +9,7 @@ pub mod health;
 pub mod limits;
 pub mod pages;
 pub mod router;
+pub mod self_service;
 pub mod session_api;
 pub mod signin;
 pub mod state;

@@ -10,6 +10,9 @@ const CSS: &str = include_str!("../../assets/passgate.css");
 const BIND_JS: &str = include_str!("../../assets/bind.js");
 const LOGIN_JS: &str = include_str!("../../assets/login.js");
 pub const LOGIN_HTML: &str = include_str!("../../assets/login.html");
+pub const RECOVER_HTML: &str = include_str!("../../assets/recover.html");
+pub const PASSKEYS_HTML: &str = include_str!("../../assets/passkeys.html");
+const PASSKEYS_JS: &str = include_str!("../../assets/passkeys.js");
 pub const BIND_HTML: &str = include_str!("../../assets/bind.html");
 const MESSAGE_HTML: &str = include_str!("../../assets/message.html");
 
@@ -66,6 +69,7 @@ pub async fn asset(Path(name): Path<String>) -> Response {
         "passgate.css" => (CSS, "text/css; charset=utf-8"),
         "bind.js" => (BIND_JS, "text/javascript; charset=utf-8"),
         "login.js" => (LOGIN_JS, "text/javascript; charset=utf-8"),
+        "passkeys.js" => (PASSKEYS_JS, "text/javascript; charset=utf-8"),
         _ => return message(StatusCode::NOT_FOUND, "Not found", "There is no such page."),
     };
     let mut resp = body.into_response();

@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::Router;
 
 use super::error::ApiError;
 use super::state::ControlState;
-use super::{admin, bind, health, pages, session_api, signin};
+use super::{admin, bind, health, pages, self_service, session_api, signin};
 
 pub fn build(state: Arc<ControlState>) -> Router {
     let api = Router::new()
@@ -27,6 +27,18 @@ pub fn build(state: Arc<ControlState>) -> Router {
         .route("/login", get(signin::page))
         .route("/api/v1/authenticate/begin", post(signin::begin))
         .route("/api/v1/authenticate/finish", post(signin::finish))
+        .route(
+            "/recover",
+            get(self_service::recover_page).post(self_service::recover_form),
+        )
+        .route("/api/v1/recover", post(self_service::recover_api))
+        .route("/passkeys", get(self_service::passkeys_page))
+        .route("/api/v1/passkeys", get(self_service::list))
+        .route("/api/v1/passkeys/link", post(self_service::add_link))
+        .route(
+            "/api/v1/passkeys/{id}",
+            patch(self_service::rename).delete(self_service::remove),
+        )
         .route("/api/v1/bind/begin", post(bind::begin))
         .route("/api/v1/bind/finish", post(bind::finish))
         .merge(admin::router(state.config.server.control_body_limit));

@@ -15,6 +15,7 @@ pub mod identities;
 pub mod ids;
 pub mod paging;
 pub mod realms;
+pub mod self_service;
 pub mod sessions;
 pub mod signin_ceremony;
 pub mod signing_keys;
@@ -82,6 +83,10 @@ pub enum Actor {
     BindingLink,
     /// A user signing in (or trying to) with a passkey.
     SignIn,
+    /// A signed-in user managing their own passkeys (`identity:<id>`).
+    Identity(String),
+    /// Someone asking for a recovery link at `/.passgate/recover`.
+    Recovery,
 }
 
 impl Actor {
@@ -92,6 +97,8 @@ impl Actor {
             Actor::Delivery => "email_delivery".into(),
             Actor::BindingLink => "binding_link".into(),
             Actor::SignIn => "sign_in".into(),
+            Actor::Identity(id) => format!("identity:{id}"),
+            Actor::Recovery => "recovery".into(),
         }
     }
 }

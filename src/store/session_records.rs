@@ -105,6 +105,17 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<(), StoreError>;
     async fn delete_signing_keys(&self, kids: &[String]) -> Result<(), StoreError>;
 
+    /// Self-service: renames a passkey of the realm, audited.
+    async fn rename_credential(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+        name: &str,
+        now_us: i64,
+        audit: &super::AuditRecord,
+    ) -> Result<(), StoreError>;
+
     /// An audit record on its own (for events with no other write, e.g. a refused sign-in).
     async fn insert_audit(&self, audit: &super::AuditRecord) -> Result<(), StoreError>;
 }

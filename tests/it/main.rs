@@ -24,6 +24,7 @@ mod proxy_streaming;
 mod proxy_tls;
 mod proxy_upstreams;
 mod readiness;
+mod self_service;
 mod sessions;
 mod signin;
 mod signin_browser;

@@ -282,4 +282,32 @@ impl SessionStore for SqlStore {
         let mut conn = self.pool.acquire().await?;
         audit::insert(&mut conn, a).await
     }
+
+    async fn rename_credential(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+        name: &str,
+        now_us: i64,
+        a: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let statement = sqlx::query(
+            "UPDATE credentials SET name = $1, update_us = $2 \
+             WHERE tenant_id = $3 AND realm_id = $4 AND id = $5",
+        )
+        .bind(name)
+        .bind(now_us)
+        .bind(tenant)
+        .bind(realm)
+        .bind(id);
+        audit::audited(
+            &self.pool,
+            statement,
+            Some("credential"),
+            StoreError::from,
+            a,
+        )
+        .await
+    }
 }

@@ -1,0 +1,246 @@
+//! Self-service pages and JSON: `/.passgate/recover` (a fresh binding link by email; the
+//! same answer whether or not the address is known; rate limited; the work happens in the
+//! background so the timing says nothing either) and `/.passgate/passkeys` with
+//! `/.passgate/api/v1/passkeys[/{id}]` (list, rename, remove one's own; a link to add one).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bytes::Bytes;
+use http::request::Parts;
+use http::{header, HeaderValue, StatusCode};
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use super::state::ControlState;
+use super::{pages, web};
+use crate::idm::{Actor, Scope};
+use crate::session::Principal;
+
+type Shared = State<Arc<ControlState>>;
+
+const EMAIL_MAX: usize = 320;
+const SENT: &str = "If this address belongs to an active account, a link to create a new \
+     passkey is on its way. It works once and expires; check your spam folder too.";
+
+fn valid_email(e: &str) -> bool {
+    e.len() <= EMAIL_MAX
+        && !e.chars().any(char::is_whitespace)
+        && e.split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.contains('@'))
+}
+
+/// Checks limits, then mails in the background; answers the same either way.
+fn recover(state: &Arc<ControlState>, parts: &Parts, email: &str) -> Result<(), ApiError> {
+    if !valid_email(email) {
+        return Err(ApiError::InvalidField {
+            field: "email".into(),
+            message: "must be an email address".into(),
+        });
+    }
+    state
+        .limits
+        .check_recovery(web::client_ip(parts), email, state.now_secs())?;
+    let realm = web::realm_for(&state.config, &web::host(parts));
+    let state = state.clone();
+    let email = email.to_string();
+    tokio::spawn(async move {
+        let mailer = state.mailer.as_deref();
+        let tenant = &state.config.tenant_id;
+        match state
+            .directory
+            .recover(&state.config, mailer, tenant, &realm, &email)
+            .await
+        {
+            Ok(n) => tracing::info!(links = n, "recovery request handled"),
+            Err(e) => tracing::warn!(error = %e, "recovery request failed"),
+        }
+    });
+    Ok(())
+}
+
+/// `GET /.passgate/recover`.
+pub async fn recover_page() -> Response {
+    pages::html(StatusCode::OK, pages::RECOVER_HTML.to_string())
+}
+
+/// `POST /.passgate/recover` (the page's form, `email=`).
+pub async fn recover_form(State(state): Shared, parts: Parts, body: Bytes) -> Response {
+    let email = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "email")
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default();
+    match recover(&state, &parts, &email) {
+        Ok(()) => pages::message(StatusCode::OK, "Check your email", SENT),
+        Err(ApiError::TooManyRequests { retry_after_secs }) => {
+            let mut resp = pages::message(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests",
+                "Please wait a while before asking for another link.",
+            );
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            resp
+        }
+        Err(_) => pages::message(
+            StatusCode::BAD_REQUEST,
+            "That is not an email address",
+            "Go back and enter the email address of your account.",
+        ),
+    }
+}
+
+/// `POST /.passgate/api/v1/recover {"email"}` → `202 {"status": "accepted"}` whatever the
+/// address.
+pub async fn recover_api(
+    State(state): Shared,
+    parts: Parts,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let email = body["email"]
+        .as_str()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    recover(&state, &parts, &email)?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"status": "accepted"}))).into_response())
+}
+
+/// The signed-in principal (an expired token is re-issued: the new cookie is returned).
+async fn me(
+    state: &ControlState,
+    parts: &Parts,
+) -> Result<(Arc<Principal>, Option<String>), ApiError> {
+    let token = state
+        .sessions
+        .token_in(&parts.headers)
+        .ok_or(ApiError::Unauthenticated)?;
+    let (p, reissued) = state
+        .sessions
+        .current(token)
+        .await
+        .map_err(|_| ApiError::Unauthenticated)?;
+    let cookie = reissued.map(|i| state.sessions.set_cookie(&i, web::secure(parts)));
+    Ok((p, cookie))
+}
+
+fn reply(body: Value, cookie: Option<String>) -> Response {
+    let mut resp = Json(body).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(v) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        h.append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// State-changing calls must be JSON (a cross-site form cannot send that).
+fn require_json(parts: &Parts) -> Result<(), ApiError> {
+    let json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(
+            "Content-Type must be application/json".into(),
+        ))
+    }
+}
+
+/// `GET /.passgate/passkeys`: the page, or sign in first.
+pub async fn passkeys_page(State(state): Shared, parts: Parts) -> Response {
+    match me(&state, &parts).await {
+        Ok((p, cookie)) => {
+            let mut resp = pages::html(
+                StatusCode::OK,
+                pages::render(pages::PASSKEYS_HTML, &[("username", &p.username)]),
+            );
+            if let Some(v) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        Err(_) => (
+            StatusCode::FOUND,
+            [(
+                header::LOCATION,
+                HeaderValue::from_static("/.passgate/login?rd=%2F.passgate%2Fpasskeys"),
+            )],
+        )
+            .into_response(),
+    }
+}
+
+/// `GET /.passgate/api/v1/passkeys`.
+pub async fn list(State(state): Shared, parts: Parts) -> Result<Response, ApiError> {
+    let (p, cookie) = me(&state, &parts).await?;
+    let tenant = &state.config.tenant_id;
+    let out = state
+        .directory
+        .own_passkeys(tenant, &p.realm, &p.identity_id)
+        .await?;
+    Ok(reply(out, cookie))
+}
+
+/// `PATCH /.passgate/api/v1/passkeys/{id} {"name"}`.
+pub async fn rename(
+    State(state): Shared,
+    Path(id): Path<String>,
+    parts: Parts,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_json(&parts)?;
+    let (p, cookie) = me(&state, &parts).await?;
+    let body: Value = serde_json::from_slice(&body).map_err(|e| ApiError::InvalidField {
+        field: "body".into(),
+        message: format!("invalid JSON: {e}"),
+    })?;
+    let tenant = &state.config.tenant_id;
+    let out = state
+        .directory
+        .rename_own_passkey(tenant, &p.realm, &p.identity_id, &id, body)
+        .await?;
+    Ok(reply(out, cookie))
+}
+
+/// `DELETE /.passgate/api/v1/passkeys/{id}`: revokes it and ends the sessions it began.
+pub async fn remove(
+    State(state): Shared,
+    Path(id): Path<String>,
+    parts: Parts,
+) -> Result<Response, ApiError> {
+    let (p, cookie) = me(&state, &parts).await?;
+    let tenant = &state.config.tenant_id;
+    let target = state
+        .directory
+        .remove_own_passkey(tenant, &p.realm, &p.identity_id, &id)
+        .await?;
+    state.sessions.revoke(&target, None).await?;
+    Ok(reply(json!({}), cookie))
+}
+
+/// `POST /.passgate/api/v1/passkeys/link` → `{"link"}`: a one-time binding link for
+/// oneself, to add a passkey on this or another device.
+pub async fn add_link(State(state): Shared, parts: Parts) -> Result<Response, ApiError> {
+    require_json(&parts)?;
+    let (p, cookie) = me(&state, &parts).await?;
+    let actor = Actor::Identity(p.identity_id.to_string());
+    let at = Scope {
+        tenant: &state.config.tenant_id,
+        realm: &p.realm,
+        actor: &actor,
+    };
+    let body = json!({"job": {"delivery_method": "RETURN"}});
+    let out = state
+        .directory
+        .create_binding_job(&at, &state.config, None, &p.identity_id, body)
+        .await?;
+    let link = out["credential_binding_link"].clone();
+    Ok(reply(json!({ "link": link }), cookie))
+}

@@ -1,0 +1,269 @@
+//! Self-service: `/.passgate/recover` mails a fresh binding link to an active identity and
+//! answers the same for unknown addresses (rate limited); `/.passgate/passkeys` and its
+//! API list, rename and remove one's own passkeys (never the last; removing one ends the
+//! sessions it began) and hand out a link to add another.
+
+use serde_json::{json, Value};
+
+use crate::support::admin::realm_path;
+use crate::support::authenticator::Authenticator;
+use crate::support::binding::{begin as bind_begin, finish as bind_finish, return_link, token_of};
+use crate::support::client;
+use crate::support::db::Backend;
+use crate::support::http::{send, Reply};
+use crate::support::sessions::SessionEnv;
+use crate::support::smtp::{link_in, SmtpServer};
+
+fn origin(env: &SessionEnv) -> String {
+    format!("http://localhost:{}", env.api.port)
+}
+
+/// Binds a passkey on `device` with `link`; returns the session token the binding set.
+async fn bind(env: &SessionEnv, device: &mut Authenticator, link: &str) -> String {
+    let (s, options) = bind_begin(&env.api, &token_of(link)).await;
+    assert_eq!(s, 200, "{options}");
+    let credential = device.register(&origin(env), &options).unwrap();
+    let done = bind_finish(&env.api, options["ceremony"].as_str().unwrap(), &credential).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let set = done.set_cookie.expect("cookie");
+    set["passgate_session=".len()..]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+async fn recover_form(env: &SessionEnv, email: &str) -> Reply {
+    send(
+        client()
+            .post(env.gw().url("/.passgate/recover"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("email={}", email.replace('@', "%40"))),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn recovery_mails_a_link_and_says_the_same_either_way() {
+    let smtp = SmtpServer::start(0).await;
+    let email = format!(
+        "[email]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nfrom = \"Acme <no-reply@acme.test>\"\ntimeout = \"2s\"\n",
+        smtp.port
+    );
+    let env = SessionEnv::start(Backend::Sqlite, &email).await.unwrap();
+    let (id, _) = env.sign_in("nina").await; // nina@example.com
+    let page = send(client().get(env.gw().url("/.passgate/recover"))).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("name=\"email\""));
+
+    let known = recover_form(&env, "Nina@Example.com").await;
+    let unknown = recover_form(&env, "nobody@example.com").await;
+    assert_eq!(known.status, 200);
+    assert_eq!(known.body, unknown.body, "the same answer either way");
+    let mail = smtp.wait_for(1, 10).await;
+    assert!(mail.to[0].contains("nina@example.com"), "{:?}", mail.to);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        smtp.mails.lock().unwrap().len(),
+        1,
+        "nothing for the unknown address"
+    );
+
+    // The link binds a new passkey that signs in.
+    let mut device = Authenticator::new();
+    let token = bind(&env, &mut device, &link_in(&mail)).await;
+    env.get(&token).await.echo();
+    let (_, creds) = env
+        .api
+        .get(&realm_path(&format!("/identities/{id}/credentials")))
+        .await;
+    assert_eq!(creds["total_size"], 1, "{creds}");
+
+    // A suspended identity gets nothing (and the same answer).
+    let (s, _) = env
+        .api
+        .patch(
+            &realm_path(&format!("/identities/{id}")),
+            json!({"identity": {"status": "suspended"}}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let r = send(
+        client()
+            .post(env.gw().url("/.passgate/api/v1/recover"))
+            .json(&json!({"email": "nina@example.com"})),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let r = send(
+        client()
+            .post(env.gw().url("/.passgate/api/v1/recover"))
+            .json(&json!({"email": "not-an-email"})),
+    )
+    .await;
+    r.assert_json_error(400, "invalid_argument");
+    // Per address: 3 an hour (this is the third for nina's address, the fourth is refused).
+    assert_eq!(recover_form(&env, "nina@example.com").await.status, 200);
+    let limited = recover_form(&env, "nina@example.com").await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(!limited.header("retry-after").is_empty());
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(smtp.mails.lock().unwrap().len(), 1);
+}
+
+async fn api(
+    env: &SessionEnv,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Reply {
+    let mut req = client()
+        .request(method, env.gw().url(path))
+        .header("cookie", format!("passgate_session={token}"));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    send(req).await
+}
+
+#[tokio::test]
+async fn own_passkeys_list_rename_remove_and_add() {
+    let env = SessionEnv::start(Backend::Sqlite, "").await.unwrap();
+    let id = env.api.create_identity("omar").await;
+    let mut phone = Authenticator::new();
+    let (_, link) = return_link(&env.api, &id).await;
+    let first = bind(&env, &mut phone, &link).await;
+
+    // Not signed in: the page sends to sign-in, the API says 401.
+    let r = send(client().get(env.gw().url("/.passgate/passkeys"))).await;
+    assert_eq!(r.status, 302);
+    assert!(r.header("location").starts_with("/.passgate/login?rd="));
+    let r = send(client().get(env.gw().url("/.passgate/api/v1/passkeys"))).await;
+    r.assert_json_error(401, "unauthenticated");
+
+    let r = api(
+        &env,
+        &first,
+        reqwest::Method::GET,
+        "/.passgate/passkeys",
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("omar"));
+    let list = api(
+        &env,
+        &first,
+        reqwest::Method::GET,
+        "/.passgate/api/v1/passkeys",
+        None,
+    )
+    .await;
+    let list = list.json();
+    assert_eq!(list["passkeys"].as_array().unwrap().len(), 1, "{list}");
+    let pid = list["passkeys"][0]["id"].as_str().unwrap().to_string();
+
+    // The only passkey cannot be removed.
+    let r = api(
+        &env,
+        &first,
+        reqwest::Method::DELETE,
+        &format!("/.passgate/api/v1/passkeys/{pid}"),
+        None,
+    )
+    .await;
+    r.assert_json_error(409, "already_exists");
+
+    let r = api(
+        &env,
+        &first,
+        reqwest::Method::PATCH,
+        &format!("/.passgate/api/v1/passkeys/{pid}"),
+        Some(json!({"name": "Phone"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["passkey"]["name"], "Phone");
+    let r = api(
+        &env,
+        &first,
+        reqwest::Method::PATCH,
+        &format!("/.passgate/api/v1/passkeys/{pid}"),
+        Some(json!({"name": "  "})),
+    )
+    .await;
+    r.assert_json_error(400, "invalid_argument");
+
+    // Add another on a second device through a link for oneself.
+    let r = api(
+        &env,
+        &first,
+        reqwest::Method::POST,
+        "/.passgate/api/v1/passkeys/link",
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let link = r.json()["link"].as_str().unwrap().to_string();
+    let mut laptop = Authenticator::new();
+    let second = bind(&env, &mut laptop, &link).await;
+    let list = api(
+        &env,
+        &second,
+        reqwest::Method::GET,
+        "/.passgate/api/v1/passkeys",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(list["passkeys"].as_array().unwrap().len(), 2);
+
+    // Someone else's passkey is not found; removing one's own ends its sessions.
+    let other = env.api.create_identity("zoe").await;
+    let (_, zlink) = return_link(&env.api, &other).await;
+    let zoe = bind(&env, &mut Authenticator::new(), &zlink).await;
+    let r = api(
+        &env,
+        &zoe,
+        reqwest::Method::DELETE,
+        &format!("/.passgate/api/v1/passkeys/{pid}"),
+        None,
+    )
+    .await;
+    r.assert_json_error(404, "not_found");
+    let r = api(
+        &env,
+        &second,
+        reqwest::Method::DELETE,
+        &format!("/.passgate/api/v1/passkeys/{pid}"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    env.get(&first)
+        .await
+        .assert_json_error(401, "unauthenticated");
+    env.get(&second).await.echo();
+    let (_, events) = env.api.get(&realm_path("/events?page_size=200")).await;
+    let actions: Vec<&str> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"credential.rename") && actions.contains(&"credential.revoke"),
+        "{actions:?}"
+    );
+    // A cross-site form cannot rename (JSON only).
+    let r = send(
+        client()
+            .patch(env.gw().url(&format!("/.passgate/api/v1/passkeys/{pid}")))
+            .header("cookie", format!("passgate_session={second}"))
+            .header("content-type", "text/plain")
+            .body("{\"name\":\"x\"}"),
+    )
+    .await;
+    r.assert_json_error(400, "bad_request");
+}
