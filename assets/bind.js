@@ -1,19 +1,7 @@
 // The hosted binding page: runs the WebAuthn registration through
 // /.passgate/api/v1/bind/begin and /finish with the token from the link.
 
-const b64url = {
-  decode(s) {
-    const pad = '='.repeat((4 - (s.length % 4)) % 4);
-    const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '') + pad);
-    return Uint8Array.from(bin, (c) => c.charCodeAt(0)).buffer;
-  },
-  encode(buf) {
-    const bytes = new Uint8Array(buf);
-    let bin = '';
-    for (const b of bytes) bin += String.fromCharCode(b);
-    return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-  },
-};
+import { b64url, post } from './webauthn.js';
 
 // PublicKeyCredential.parseCreationOptionsFromJSON where the browser has it.
 function creationOptions(json) {
@@ -43,22 +31,6 @@ function registrationJSON(cred) {
     },
     clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
   };
-}
-
-async function post(path, body) {
-  const resp = await fetch(path, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    credentials: 'same-origin',
-    body: JSON.stringify(body),
-  });
-  const data = await resp.json().catch(() => ({}));
-  if (!resp.ok) {
-    const err = new Error(data.message || `The server answered ${resp.status}.`);
-    err.status = resp.status;
-    throw err;
-  }
-  return data;
 }
 
 function explain(err) {

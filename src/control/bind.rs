@@ -70,13 +70,6 @@ fn link_error_page(e: IdmError) -> Response {
     }
 }
 
-fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::InvalidField {
-        field: "body".into(),
-        message: format!("invalid JSON: {e}"),
-    })
-}
-
 #[derive(Deserialize)]
 struct BeginBody {
     token: String,
@@ -84,7 +77,7 @@ struct BeginBody {
 
 /// `POST /.passgate/api/v1/bind/begin {"token"}` → `{"ceremony", "publicKey"}`.
 pub async fn begin(State(state): Shared, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let b: BeginBody = json_body(&body)?;
+    let b: BeginBody = super::web::json_body(&body)?;
     Ok(Json(
         state
             .directory
@@ -107,7 +100,7 @@ pub async fn finish(
     client: Option<axum::Extension<ClientInfo>>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let b: FinishBody = json_body(&body)?;
+    let b: FinishBody = super::web::json_body(&body)?;
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());

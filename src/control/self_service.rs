@@ -197,10 +197,7 @@ pub async fn rename(
 ) -> Result<Response, ApiError> {
     require_json(&parts)?;
     let (p, cookie) = me(&state, &parts).await?;
-    let body: Value = serde_json::from_slice(&body).map_err(|e| ApiError::InvalidField {
-        field: "body".into(),
-        message: format!("invalid JSON: {e}"),
-    })?;
+    let body: Value = web::json_body(&body)?;
     let tenant = &state.config.tenant_id;
     let out = state
         .directory

@@ -24,18 +24,6 @@ type Shared = State<Arc<ControlState>>;
 /// Where a sign-in without a usable `rd` lands.
 pub const DEFAULT_REDIRECT: &str = "/";
 
-fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|e| ApiError::InvalidField {
-        field: "body".into(),
-        message: format!("invalid JSON: {e}"),
-    })
-}
-
 /// `GET /.passgate/login?rd=`.
 pub async fn page(State(state): Shared, parts: Parts) -> Response {
     let realm_id = web::realm_for(&state.config, &web::host(&parts));
@@ -63,7 +51,7 @@ struct BeginBody {
 
 /// `POST /.passgate/api/v1/authenticate/begin {}` or `{"username"}`.
 pub async fn begin(State(state): Shared, parts: Parts, body: Bytes) -> Result<Response, ApiError> {
-    let b: BeginBody = json_body(&body)?;
+    let b: BeginBody = web::json_body(&body)?;
     let ip = web::client_ip(&parts);
     state.limits.check_ceremony(ip, state.now_secs())?;
     let realm = web::realm_for(&state.config, &web::host(&parts));
@@ -89,7 +77,7 @@ struct FinishBody {
 
 /// `POST /.passgate/api/v1/authenticate/finish {"ceremony", "credential", "rd"}`.
 pub async fn finish(State(state): Shared, parts: Parts, body: Bytes) -> Result<Response, ApiError> {
-    let b: FinishBody = json_body(&body)?;
+    let b: FinishBody = web::json_body(&body)?;
     let ip = web::client_ip(&parts);
     state.limits.check_ceremony(ip, state.now_secs())?;
     let outcome = match state

@@ -5,9 +5,23 @@
 use http::request::Parts;
 use url::Url;
 
+use super::error::ApiError;
 use crate::config::{Config, HostPattern};
 use crate::dataplane::ClientInfo;
 use crate::session::cookie;
+
+/// A JSON request body as `T` (an empty body reads as `{}`), errors in the standard shape.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| ApiError::InvalidField {
+        field: "body".into(),
+        message: format!("invalid JSON: {e}"),
+    })
+}
 
 /// The request's host, lower-cased, without the port (empty when it has none).
 pub fn host(parts: &Parts) -> String {

@@ -11,7 +11,7 @@ use crate::support::binding::{begin as bind_begin, finish as bind_finish, return
 use crate::support::client;
 use crate::support::db::Backend;
 use crate::support::http::{send, Reply};
-use crate::support::sessions::SessionEnv;
+use crate::support::sessions::{token_in_set_cookie, SessionEnv};
 use crate::support::smtp::{link_in, SmtpServer};
 
 fn origin(env: &SessionEnv) -> String {
@@ -25,12 +25,7 @@ async fn bind(env: &SessionEnv, device: &mut Authenticator, link: &str) -> Strin
     let credential = device.register(&origin(env), &options).unwrap();
     let done = bind_finish(&env.api, options["ceremony"].as_str().unwrap(), &credential).await;
     assert_eq!(done.status, 200, "{}", done.body);
-    let set = done.set_cookie.expect("cookie");
-    set["passgate_session=".len()..]
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string()
+    token_in_set_cookie(&done.set_cookie.expect("cookie"))
 }
 
 async fn recover_form(env: &SessionEnv, email: &str) -> Reply {

@@ -13,7 +13,7 @@ use crate::support::binding::{begin as bind_begin, finish as bind_finish, return
 use crate::support::client;
 use crate::support::db::Backend;
 use crate::support::http::{echoed_one, send, Reply};
-use crate::support::sessions::SessionEnv;
+use crate::support::sessions::{token_in_set_cookie, SessionEnv};
 
 on_both_backends!(
     usernameless_sign_in_reaches_the_upstream,
@@ -81,11 +81,7 @@ fn cookie_token(r: &Reply) -> String {
         !set.contains("Secure"),
         "plain-http localhost: no Secure ({set})"
     );
-    set["passgate_session=".len()..]
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string()
+    token_in_set_cookie(set)
 }
 
 async fn credentials_of(env: &SessionEnv, id: &str) -> Vec<Value> {

@@ -189,3 +189,14 @@ pub async fn whoami(gw: &Gateway, token: &str) -> (u16, Value) {
     let v = serde_json::from_str(&r.body).unwrap_or(Value::Null);
     (r.status, v)
 }
+
+/// The session token a `Set-Cookie` value sets (`passgate_session=<token>; …`).
+pub fn token_in_set_cookie(set_cookie: &str) -> String {
+    set_cookie
+        .strip_prefix("passgate_session=")
+        .unwrap_or_else(|| panic!("not the session cookie: {set_cookie}"))
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
