@@ -10,11 +10,11 @@
 use serde_json::{json, Value};
 use webauthn_rs::prelude::{CredentialID, PasskeyRegistration, RegisterPublicKeyCredential};
 
-use super::binding::{job_json, COMPLETE, LINK_OPENED, LINK_SENT};
+use super::binding::{job_json, job_scope, with_state, COMPLETE, LINK_OPENED, LINK_SENT};
 use super::credentials::{credential_json, new_credential};
 use super::identities::identity_json;
 use super::webauthn::{relying_party, require_resident_key, user_handle};
-use super::{ids, Actor, Directory, IdmError, Scope};
+use super::{ids, Actor, Directory, IdmError};
 use crate::config::Config;
 use crate::store::{
     BindingCompletion, BindingJobRecord, CredentialRecord, IdentityRecord, StoreError,
@@ -82,15 +82,8 @@ impl Directory {
         let job = self.binding_job_for_token(token).await?;
         if job.state == LINK_SENT {
             let now = self.now_us();
-            let mut after = job.clone();
-            after.state = LINK_OPENED.into();
-            after.update_us = now;
-            let scope = Scope {
-                tenant: &job.tenant_id,
-                realm: &job.realm_id,
-                actor: &Actor::BindingLink,
-            };
-            let audit = self.audit(scope.change(
+            let after = with_state(&job, LINK_OPENED, now);
+            let audit = self.audit(job_scope(&job, &Actor::BindingLink).change(
                 "credential_binding_job.open",
                 vec![job.id.clone()],
                 Some(job_json(&job, now)),
@@ -203,16 +196,9 @@ impl Directory {
             })?;
         let now = self.now_us();
         let cred = new_credential(&identity, &passkey, &credential, user_agent, now)?;
-        let mut done = job.clone();
-        done.state = COMPLETE.into();
+        let mut done = with_state(&job, COMPLETE, now);
         done.credential_id = Some(cred.id.clone());
-        done.update_us = now;
-        let scope = Scope {
-            tenant: &job.tenant_id,
-            realm: &job.realm_id,
-            actor: &Actor::BindingLink,
-        };
-        let audit = self.audit(scope.change(
+        let audit = self.audit(job_scope(&job, &Actor::BindingLink).change(
             "credential_binding_job.complete",
             vec![job.id.clone(), identity.id.clone(), cred.id.clone()],
             Some(job_json(&job, now)),
