@@ -184,3 +184,47 @@ mod tests {
         assert!(identity_from_user_handle(b"short").is_none());
     }
 }
+
+#[cfg(test)]
+mod origin_tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn config(public_url: &str, routes: &str) -> Config {
+        let src = format!(
+            "public_url = \"{public_url}\"\n[[listeners]]\naddress = \"127.0.0.1:18443\"\n\
+             [[realms]]\nid = \"default\"\nrp_id = \"example.com\"\n{routes}"
+        );
+        crate::config::from_str(&src, Path::new(".")).unwrap()
+    }
+
+    #[test]
+    fn origins_are_public_url_and_exact_hosts_under_the_rp_id() {
+        let routes = "[[routes]]\nhost = \"app.example.com\"\nupstream = \"http://127.0.0.1:9\"\n\
+                      [[routes]]\nhost = \"other.test\"\nupstream = \"http://127.0.0.1:9\"\n";
+        let c = config("https://auth.example.com:8443", routes);
+        let (origins, subdomains) = allowed_origins(&c, "example.com").unwrap();
+        let got: Vec<&str> = origins.iter().map(Url::as_str).collect();
+        assert_eq!(
+            got,
+            [
+                "https://auth.example.com:8443/",
+                "https://app.example.com:8443/"
+            ]
+        );
+        assert!(!subdomains, "no wildcard route");
+    }
+
+    #[test]
+    fn wildcard_routes_under_the_rp_id_allow_subdomains() {
+        let routes = "[[routes]]\nhost = \"*.example.com\"\nupstream = \"http://127.0.0.1:9\"\n";
+        let c = config("https://auth.example.com", routes);
+        let (origins, subdomains) = allowed_origins(&c, "example.com").unwrap();
+        assert_eq!(origins.len(), 1);
+        assert!(subdomains);
+        let elsewhere = "[[routes]]\nhost = \"*.other.test\"\nupstream = \"http://127.0.0.1:9\"\n";
+        let c = config("https://auth.example.com", elsewhere);
+        assert!(!allowed_origins(&c, "example.com").unwrap().1);
+    }
+}
