@@ -13,7 +13,7 @@ use webauthn_rs::prelude::{CredentialID, PasskeyRegistration, RegisterPublicKeyC
 use super::binding::{job_json, job_scope, with_state, COMPLETE, LINK_OPENED, LINK_SENT};
 use super::credentials::{credential_json, new_credential};
 use super::identities::identity_json;
-use super::webauthn::{relying_party, require_resident_key, user_handle};
+use super::webauthn::{check_authenticator, relying_party, require_resident_key, user_handle};
 use super::{ids, Actor, Directory, IdmError};
 use crate::config::Config;
 use crate::store::{
@@ -143,7 +143,10 @@ impl Directory {
             .map_err(|e| IdmError::Internal(format!("starting registration: {e}")))?;
         let mut options =
             serde_json::to_value(options).map_err(|e| IdmError::Internal(e.to_string()))?;
-        require_resident_key(&mut options);
+        let attestation = config
+            .realm(&realm.id)
+            .is_some_and(|r| r.attestation_required);
+        require_resident_key(&mut options, attestation);
         let ceremony = self
             .put_ceremony::<PasskeyRegistration>(KIND, &realm, &job.id, &state)
             .await?;
@@ -196,6 +199,8 @@ impl Directory {
             })?;
         let now = self.now_us();
         let cred = new_credential(&identity, &passkey, &credential, user_agent, now)?;
+        let stored: Value = serde_json::from_str(&cred.passkey).unwrap_or_default();
+        check_authenticator(config.realm(&realm.id), &cred.aaguid, &stored)?;
         let mut done = with_state(&job, COMPLETE, now);
         done.credential_id = Some(cred.id.clone());
         let audit = self.audit(job_scope(&job, &Actor::BindingLink).change(

@@ -16,6 +16,7 @@ on_both_backends!(
     used_revoked_expired_and_unknown_links_are_refused,
     racing_browsers_one_wins_and_ceremonies_are_single_use,
     suspended_identities_and_taken_credentials_are_refused,
+    realm_authenticator_policy_is_enforced,
 );
 
 fn origin(api: &AdminApi) -> String {
@@ -352,4 +353,70 @@ async fn suspended_identities_and_taken_credentials_are_refused(backend: Backend
     assert_eq!(dup.status, 409, "{}", dup.body);
     let (_, identity) = api.get(&realm_path(&format!("/identities/{hank}"))).await;
     assert_eq!(identity["enrollment_status"], "UNENROLLED");
+}
+
+async fn realm_authenticator_policy_is_enforced(backend: Backend) {
+    // Chromium's virtual authenticator AAGUID is allowed, another one is not; attestation
+    // is required, and the test authenticator only gives `none`.
+    let policy = |attestation: &'static str| {
+        move |_| {
+            format!(
+                "\n[[realms]]\nid = \"default\"\nattestation = \"{attestation}\"\n\
+                 allowed_aaguids = [\"01020304-0506-0708-0102-030405060708\"]\n"
+            )
+        }
+    };
+    let Some(api) = AdminApi::start_with(backend, policy("none")).await else {
+        return;
+    };
+    let id = api.create_identity("uma").await;
+    let (job, link) = return_link(&api, &id).await;
+    let (_, o) = begin(&api, &token_of(&link)).await;
+    assert_eq!(o["publicKey"]["attestation"], "none");
+    let other = Authenticator::new()
+        .with_aaguid([9; 16])
+        .register(&origin(&api), &o)
+        .unwrap();
+    let refused = finish(&api, o["ceremony"].as_str().unwrap(), &other).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("not allowed"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        get_job(&api, &id, job["id"].as_str().unwrap()).await["state"],
+        "LINK_OPENED"
+    );
+    let (_, o) = begin(&api, &token_of(&link)).await;
+    let allowed = Authenticator::new().register(&origin(&api), &o).unwrap();
+    assert_eq!(
+        finish(&api, o["ceremony"].as_str().unwrap(), &allowed)
+            .await
+            .status,
+        200
+    );
+    drop(api);
+
+    let Some(api) = AdminApi::start_with(backend, policy("direct")).await else {
+        return;
+    };
+    let id = api.create_identity("vic").await;
+    let (_, link) = return_link(&api, &id).await;
+    let (_, o) = begin(&api, &token_of(&link)).await;
+    assert_eq!(o["publicKey"]["attestation"], "direct");
+    let unattested = Authenticator::new().register(&origin(&api), &o).unwrap();
+    let refused = finish(&api, o["ceremony"].as_str().unwrap(), &unattested).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("attestation"),
+        "{}",
+        refused.body
+    );
 }
