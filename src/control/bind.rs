@@ -70,7 +70,23 @@ fn link_error_page(e: IdmError) -> Response {
     }
 }
 
-fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+/// The JSON body of a ceremony call. `Content-Type: application/json` is required: a
+/// cross-site form cannot send it, and a cross-site `fetch` with it needs a CORS preflight
+/// passgate never grants, so another site cannot finish a ceremony in the user's browser.
+fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<T, ApiError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiError::BadRequest(
+            "Content-Type must be application/json".into(),
+        ));
+    }
     serde_json::from_slice(body).map_err(|e| ApiError::InvalidField {
         field: "body".into(),
         message: format!("invalid JSON: {e}"),
@@ -83,8 +99,12 @@ struct BeginBody {
 }
 
 /// `POST /.passgate/api/v1/bind/begin {"token"}` → `{"ceremony", "publicKey"}`.
-pub async fn begin(State(state): Shared, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let b: BeginBody = json_body(&body)?;
+pub async fn begin(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let b: BeginBody = json_body(&headers, &body)?;
     Ok(Json(
         state
             .directory
@@ -107,7 +127,7 @@ pub async fn finish(
     client: Option<axum::Extension<ClientInfo>>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let b: FinishBody = json_body(&body)?;
+    let b: FinishBody = json_body(&headers, &body)?;
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());

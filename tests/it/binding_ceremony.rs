@@ -218,6 +218,16 @@ async fn used_revoked_expired_and_unknown_links_are_refused(backend: Backend) {
         )
         .await;
     assert_eq!(s, 400);
+    // A form post (what another site could make a browser send) is refused.
+    let (_, link) = return_link(&api, &id).await;
+    let form = crate::support::client()
+        .post(api.url("/.passgate/api/v1/bind/begin"))
+        .header("content-type", "text/plain")
+        .body(json!({"token": token_of(&link)}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status().as_u16(), 400);
     let (_, link) = return_link(&api, &id).await;
     let (_, options) = begin(&api, &token_of(&link)).await;
     let bad = finish(
