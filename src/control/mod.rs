@@ -8,7 +8,9 @@ pub mod error;
 pub mod health;
 pub mod pages;
 pub mod router;
+pub mod session_api;
 pub mod state;
+pub mod web;
 
 use std::sync::Arc;
 

@@ -7,12 +7,21 @@ use axum::Router;
 
 use super::error::ApiError;
 use super::state::ControlState;
-use super::{admin, bind, health, pages};
+use super::{admin, bind, health, pages, session_api};
 
 pub fn build(state: Arc<ControlState>) -> Router {
     let api = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/jwks.json", get(session_api::jwks))
+        .route(
+            "/api/v1/session",
+            get(session_api::get_session).delete(session_api::delete_session),
+        )
+        .route(
+            "/logout",
+            get(session_api::logout).post(session_api::logout),
+        )
         .route("/assets/{name}", get(pages::asset))
         .route("/bind", get(bind::page))
         .route("/api/v1/bind/begin", post(bind::begin))

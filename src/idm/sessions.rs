@@ -213,8 +213,9 @@ impl SessionService {
         cookie::find(headers, &self.params.load().settings.cookie_name)
     }
 
-    /// The identity behind a valid token; an expired one is re-issued when its session is
-    /// still valid (then the second value is the new session to set as cookie).
+    /// The identity behind a valid token whose session stands (checked in the store); an
+    /// expired one is re-issued when its session is still valid (then the second value is
+    /// the new session to set as cookie).
     pub async fn current(
         &self,
         token: &str,
@@ -223,8 +224,18 @@ impl SessionService {
         let params = self.params.load();
         match params.verifier.verify(&self.keys.load(), token, secs(now)) {
             Ok(claims) => {
+                // Not the fast path: the store is asked whether the session still stands.
+                let session = match self.directory.store().get_session(&claims.sid).await {
+                    Ok(s) => s,
+                    Err(StoreError::NotFound(_)) => return Err(IdmError::Unauthenticated),
+                    Err(e) => return Err(e.into()),
+                };
+                let live = session.revoke_us.is_none()
+                    && session.expire_us > now
+                    && session.identity_id == claims.sub
+                    && session.realm_id == claims.realm;
                 let p = Principal::from_claims(&claims);
-                if self.cache.is_revoked(&p) {
+                if !live || self.cache.is_revoked(&p) {
                     return Err(IdmError::Unauthenticated);
                 }
                 Ok((Arc::new(p), None))
@@ -239,7 +250,7 @@ impl SessionService {
 
     /// Re-issues an expired token whose session is still valid: signature, issuer and `kid`
     /// checked as always; the session must be neither revoked nor past its absolute end or
-    /// idle timeout; the identity must be active. Groups and email are read afresh. The new
+    /// idle timeout; the identity must be active and the passkey it began with not revoked. Groups and email are read afresh. The new
     /// token is put in the cache.
     pub async fn refresh(&self, expired: &str) -> Result<Arc<IssuedSession>, RefreshDenied> {
         let now = self.directory.now_us();
@@ -306,6 +317,15 @@ impl SessionService {
             .map_err(denied)?;
         if identity.status != "active" {
             return Err(RefreshDenied::Ended("suspended"));
+        }
+        if let Some(cid) = &session.credential_id {
+            let passkey = store
+                .get_credential(&session.tenant_id, &session.realm_id, cid)
+                .await
+                .map_err(denied)?;
+            if passkey.state != super::credentials::ACTIVE {
+                return Err(RefreshDenied::Ended("passkey revoked"));
+            }
         }
         store
             .touch_session(&session.id, now)

@@ -5,6 +5,7 @@
 mod email_delivery;
 mod listeners;
 mod metrics_service;
+mod refresher;
 mod reload;
 mod session_sync;
 
@@ -18,6 +19,7 @@ use pingora::services::background::background_service;
 
 use crate::config::Config;
 use crate::control::{ControlPlane, ControlState};
+use crate::dataplane::authn::SessionCheck;
 use crate::dataplane::{Gateway, Runtime};
 use crate::idm::{Directory, SessionService, SystemClock};
 use crate::session::cache::PrincipalCache;
@@ -108,14 +110,23 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
     ));
     let sessions = Arc::new(
         store_runtime
-            .block_on(SessionService::open(directory.clone(), cache, &config))
+            .block_on(SessionService::open(
+                directory.clone(),
+                cache.clone(),
+                &config,
+            ))
             .map_err(StartError::Sessions)?,
     );
     let runtime = Arc::new(ArcSwap::from_pointee(Runtime::new(config.clone())));
     let control_state = ControlState::new(config.clone(), directory.clone(), sessions.clone());
     let mailer = control_state.mailer.clone();
     let control = Arc::new(ControlPlane::new(control_state));
-    let gateway = Gateway::new(runtime.clone(), control.clone());
+    let check = SessionCheck {
+        cache,
+        keys: sessions.keys(),
+    };
+    let refresher = Arc::new(refresher::Refresher(sessions.clone()));
+    let gateway = Gateway::new(runtime.clone(), control.clone(), check, refresher);
 
     let mut proxy = pingora::proxy::http_proxy_service_with_name(
         &server.configuration,

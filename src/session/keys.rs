@@ -107,16 +107,19 @@ impl KeyRing {
         }
     }
 
-    /// Like [`KeyRing::new`] for keys that sign from `created_at` on: the newest key whose
-    /// time has come (`<= now`) signs, every key verifies. Without such a key the oldest
-    /// signs, so a ring with keys can always sign.
+    /// Like [`KeyRing::new`] for keys that sign from `created_at` on, given oldest first:
+    /// the newest key whose time has come (`<= now`; in the same second, the later in
+    /// `keys`) signs, every key verifies. Without such a key the oldest signs, so a ring
+    /// with keys can always sign.
     pub fn at(keys: &[KeyMaterial], now: u64) -> KeyRing {
         let mut ring = KeyRing::new(keys);
         let signer = keys
             .iter()
-            .filter(|k| k.created_at <= now)
-            .max_by_key(|k| (k.created_at, k.kid.clone()))
-            .or_else(|| keys.iter().min_by_key(|k| (k.created_at, k.kid.clone())));
+            .enumerate()
+            .filter(|(_, k)| k.created_at <= now)
+            .max_by_key(|(i, k)| (k.created_at, *i))
+            .map(|(_, k)| k)
+            .or_else(|| keys.iter().min_by_key(|k| k.created_at));
         ring.signing = signer.map(|k| (k.kid.clone(), EncodingKey::from_ed_der(&k.private_pkcs8)));
         ring
     }
@@ -224,5 +227,17 @@ mod tests {
         );
         assert_eq!(KeyRing::at(&keys, 50).signing_kid(), Some(old.kid.as_str()));
         assert_eq!(KeyRing::at(&keys, 150).kids().len(), 2);
+        // In the same second, the later key wins whatever its kid.
+        let same = KeyMaterial::generate(200).unwrap();
+        let keys = [pending.clone(), same.clone()];
+        assert_eq!(
+            KeyRing::at(&keys, 200).signing_kid(),
+            Some(same.kid.as_str())
+        );
+        let keys = [same.clone(), pending.clone()];
+        assert_eq!(
+            KeyRing::at(&keys, 200).signing_kid(),
+            Some(pending.kid.as_str())
+        );
     }
 }

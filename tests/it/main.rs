@@ -24,6 +24,7 @@ mod proxy_streaming;
 mod proxy_tls;
 mod proxy_upstreams;
 mod readiness;
+mod sessions;
 mod soft_passkey_selftest;
 mod store_suite;
 mod upstream_tls;

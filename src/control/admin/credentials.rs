@@ -35,7 +35,9 @@ pub async fn action(admin: Admin, Segments((t, r, seg)): ItemPath) -> Reply {
         return Err(no_such_method());
     };
     let at = admin.in_realm(&t, &r, "credentials:write")?;
-    Ok(Json(
-        admin.state.directory.revoke_credential(&at, id).await?,
-    ))
+    let revoked = admin.state.directory.revoke_credential(&at, id).await?;
+    // Sessions started with the passkey end too (here at once, elsewhere within a second).
+    let target = crate::store::RevokeTarget::Credential(id.to_string());
+    admin.state.sessions.revoke(&target, None).await?;
+    Ok(Json(revoked))
 }

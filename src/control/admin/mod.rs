@@ -8,12 +8,13 @@ mod extract;
 mod groups;
 mod identities;
 mod realms;
+mod sessions;
 mod tenant;
 
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 
 use super::state::ControlState;
@@ -55,6 +56,14 @@ pub fn router(body_limit: usize) -> Router<Arc<ControlState>> {
                 .patch(groups::patch)
                 .delete(groups::delete)
                 .post(groups::action),
+        )
+        .route(
+            &format!("{realm}/identities/{{identity}}/sessions"),
+            get(sessions::list).delete(sessions::revoke_all),
+        )
+        .route(
+            &format!("{realm}/identities/{{identity}}/sessions/{{session}}"),
+            delete(sessions::revoke_one),
         )
         .route(&format!("{realm}/events"), get(events::list))
         .route(

@@ -30,6 +30,7 @@ pub mod db;
 pub mod gateway;
 pub mod http;
 pub mod relay;
+pub mod sessions;
 pub mod smtp;
 pub mod soft_passkey;
 pub mod tls;
