@@ -13,6 +13,7 @@ on_both_backends!(
     redirects_must_be_fronted_or_allowed,
     jobs_list_filter_get_and_scopes,
     batches_report_per_identity_results,
+    an_api_realm_binds_and_deletes_with_its_binding_data,
 );
 
 fn realm_with_redirects(port: u16) -> String {
@@ -309,4 +310,78 @@ async fn batches_report_per_identity_results(backend: Backend) {
             .0,
         404
     );
+}
+
+async fn an_api_realm_binds_and_deletes_with_its_binding_data(backend: Backend) {
+    let Some(api) = AdminApi::start(backend).await else {
+        return;
+    };
+    let (s, realm) = api
+        .post(
+            &crate::support::admin::tenant_path("/realms"),
+            json!({"realm": {"display_name": "Staff"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{realm}");
+    let r = realm["id"].as_str().unwrap().to_string();
+    let path = |rest: &str| crate::support::admin::tenant_path(&format!("/realms/{r}{rest}"));
+    let (_, identity) = api
+        .post(
+            &path("/identities"),
+            json!({"identity": {"traits": {"username": "wes"}}}),
+        )
+        .await;
+    let id = identity["id"].as_str().unwrap();
+    // Defaults for a realm the config does not declare: link on public_url, 24 h.
+    let (s, v) = api
+        .post(
+            &path(&format!("/identities/{id}/credential-binding-jobs")),
+            json!({"job": {"delivery_method": "RETURN"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let link = v["credential_binding_link"].as_str().unwrap();
+    let (_, o) = begin(&api, &token_of(link)).await;
+    let c = Authenticator::new()
+        .register(&format!("http://localhost:{}", api.port), &o)
+        .unwrap();
+    assert_eq!(
+        finish(&api, o["ceremony"].as_str().unwrap(), &c)
+            .await
+            .status,
+        200
+    );
+    api.post(
+        &path("/batch-credential-binding-jobs"),
+        json!({"identity_ids": [id], "job": {"delivery_method": "RETURN"}}),
+    )
+    .await;
+    let (_, v) = api
+        .post(
+            &path(&format!("/identities/{id}/credential-binding-jobs")),
+            json!({"job": {"delivery_method": "RETURN"}}),
+        )
+        .await;
+    begin(
+        &api,
+        &token_of(v["credential_binding_link"].as_str().unwrap()),
+    )
+    .await;
+
+    let (s, v) = api.delete(&path("")).await;
+    assert_eq!(s, 200, "{v}");
+    for table in [
+        "credentials",
+        "binding_jobs",
+        "binding_batches",
+        "ceremonies",
+    ] {
+        let n = api
+            .db
+            .count(&format!(
+                "SELECT COUNT(*) FROM {table} WHERE realm_id = '{r}'"
+            ))
+            .await;
+        assert_eq!(n, 0, "{table} emptied with the realm");
+    }
 }
