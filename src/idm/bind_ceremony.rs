@@ -97,9 +97,8 @@ impl Directory {
         Ok(job)
     }
 
-    /// `bind/begin {"token"}` → `{"ceremony", "publicKey"}`.
-    pub async fn begin_binding(&self, config: &Config, token: &str) -> Result<Value, IdmError> {
-        let job = self.open_binding_link(token).await?;
+    /// The job's identity, which must be active to bind.
+    async fn active_identity(&self, job: &BindingJobRecord) -> Result<IdentityRecord, IdmError> {
         let identity = self
             .store()
             .get_identity(&job.tenant_id, &job.realm_id, &job.identity_id)
@@ -107,6 +106,13 @@ impl Directory {
         if identity.status != "active" {
             return Err(suspended());
         }
+        Ok(identity)
+    }
+
+    /// `bind/begin {"token"}` → `{"ceremony", "publicKey"}`.
+    pub async fn begin_binding(&self, config: &Config, token: &str) -> Result<Value, IdmError> {
+        let job = self.open_binding_link(token).await?;
+        let identity = self.active_identity(&job).await?;
         let realm = self
             .store()
             .get_realm(&job.tenant_id, &job.realm_id)
@@ -173,13 +179,7 @@ impl Directory {
         if !job_is_usable(&job, self.now_us()) {
             return Err(unusable());
         }
-        let identity = self
-            .store()
-            .get_identity(&job.tenant_id, &job.realm_id, &job.identity_id)
-            .await?;
-        if identity.status != "active" {
-            return Err(suspended());
-        }
+        let identity = self.active_identity(&job).await?;
         let response: RegisterPublicKeyCredential = serde_json::from_value(credential.clone())
             .map_err(|e| {
                 IdmError::invalid("credential", format!("not a RegistrationResponseJSON: {e}"))

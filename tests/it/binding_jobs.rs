@@ -5,8 +5,9 @@
 use serde_json::json;
 
 use crate::support::admin::{realm_path, AdminApi};
-use crate::support::authenticator::Authenticator;
-use crate::support::binding::{begin, create_job, finish, return_link, token_of};
+use crate::support::binding::{
+    begin, begin_registered, bind_link, create_job, finish, return_link, token_of,
+};
 use crate::support::db::Backend;
 
 on_both_backends!(
@@ -107,10 +108,7 @@ async fn redirects_must_be_fronted_or_allowed(backend: Backend) {
         "{link}"
     );
 
-    let (_, o) = begin(&api, &token_of(link)).await;
-    let c = Authenticator::new()
-        .register(&format!("http://localhost:{}", api.port), &o)
-        .unwrap();
+    let (o, c) = begin_registered(&api, link).await;
     let done = finish(&api, o["ceremony"].as_str().unwrap(), &c).await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(done.body["redirect"], "http://app.localhost/home");
@@ -266,16 +264,7 @@ async fn batches_report_per_identity_results(backend: Backend) {
     assert_eq!(results[2]["error"]["code"], "not_found");
 
     // Bind through the batch's link: the batch is then done.
-    let (_, o) = begin(&api, &token_of(link)).await;
-    let c = Authenticator::new()
-        .register(&format!("http://localhost:{}", api.port), &o)
-        .unwrap();
-    assert_eq!(
-        finish(&api, o["ceremony"].as_str().unwrap(), &c)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(bind_link(&api, link).await.status, 200);
     let batch_id = batch["id"].as_str().unwrap();
     let (s, v) = api
         .get(&realm_path(&format!(
@@ -341,16 +330,7 @@ async fn an_api_realm_binds_and_deletes_with_its_binding_data(backend: Backend) 
         .await;
     assert_eq!(s, 200, "{v}");
     let link = v["credential_binding_link"].as_str().unwrap();
-    let (_, o) = begin(&api, &token_of(link)).await;
-    let c = Authenticator::new()
-        .register(&format!("http://localhost:{}", api.port), &o)
-        .unwrap();
-    assert_eq!(
-        finish(&api, o["ceremony"].as_str().unwrap(), &c)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(bind_link(&api, link).await.status, 200);
     api.post(
         &path("/batch-credential-binding-jobs"),
         json!({"identity_ids": [id], "job": {"delivery_method": "RETURN"}}),
