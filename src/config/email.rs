@@ -138,6 +138,16 @@ pub(super) struct RealmBinding {
     pub link_base: Option<Url>,
     pub ttl: Duration,
     pub allowed_redirects: Vec<Url>,
+    pub attestation_required: bool,
+    pub allowed_aaguids: Vec<String>,
+}
+
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn absolute_http(s: &str) -> Result<Url, String> {
@@ -173,9 +183,97 @@ pub(super) fn realm_binding(
             Err(m) => problems.push(Problem::new(format!("{path}.allowed_redirects[{i}]"), m)),
         }
     }
+    let attestation_required = match r.attestation.as_deref().unwrap_or("none") {
+        "none" => false,
+        "direct" => true,
+        other => {
+            problems.push(Problem::new(
+                format!("{path}.attestation"),
+                format!("\"{other}\": use \"none\" or \"direct\""),
+            ));
+            false
+        }
+    };
+    let mut allowed_aaguids = Vec::new();
+    for (i, a) in r.allowed_aaguids.iter().enumerate() {
+        if is_uuid(a) {
+            allowed_aaguids.push(a.to_ascii_lowercase());
+        } else {
+            problems.push(Problem::new(
+                format!("{path}.allowed_aaguids[{i}]"),
+                format!("\"{a}\" is not an AAGUID (8-4-4-4-12 hex digits)"),
+            ));
+        }
+    }
     RealmBinding {
         link_base,
         ttl,
         allowed_redirects,
+        attestation_required,
+        allowed_aaguids,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    fn problems(extra: &str) -> Vec<String> {
+        let src = format!(
+            "public_url = \"https://auth.example.com\"\n[[listeners]]\naddress = \"127.0.0.1:18443\"\n{extra}"
+        );
+        match crate::config::from_str(&src, Path::new(".")) {
+            Ok(_) => Vec::new(),
+            Err(p) => p
+                .iter()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn email_settings_are_checked_and_the_password_is_redacted() {
+        assert!(
+            problems("[email]\nhost = \"smtp.example.com\"\nfrom = \"A <a@example.com>\"\n")
+                .is_empty()
+        );
+        let p = problems(
+            "[email]\nhost = \"\"\nfrom = \"not a mailbox\"\nsecurity = \"ssl\"\nusername = \"u\"\n",
+        );
+        for key in [
+            "email.host",
+            "email.from",
+            "email.security",
+            "email.username",
+        ] {
+            assert!(p.iter().any(|l| l.starts_with(key)), "{key} in {p:?}");
+        }
+        let src = "public_url = \"https://auth.example.com\"\n[[listeners]]\naddress = \"127.0.0.1:18443\"\n\
+                   [email]\nhost = \"smtp.example.com\"\nfrom = \"a@example.com\"\nusername = \"u\"\npassword = \"hunter2\"\n";
+        let c = crate::config::from_str(src, Path::new(".")).unwrap();
+        let e = c.email.clone().unwrap();
+        assert_eq!(e.port, 587);
+        assert!(!format!("{e:?}").contains("hunter2"));
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn realm_binding_keys_are_checked() {
+        let ok = "[[realms]]\nid = \"default\"\nlink_base = \"https://app.example.com/\"\n\
+                  binding_link_ttl = \"2h\"\nallowed_redirects = [\"https://x.example.net/a\"]\n";
+        assert!(problems(ok).is_empty(), "{:?}", problems(ok));
+        let bad = "[[realms]]\nid = \"default\"\nlink_base = \"/relative\"\n\
+                   binding_link_ttl = \"1s\"\nallowed_redirects = [\"ftp://x\"]\n\
+                   attestation = \"indirect\"\nallowed_aaguids = [\"nope\"]\n";
+        let p = problems(bad);
+        for key in [
+            "realms[0].link_base",
+            "realms[0].binding_link_ttl",
+            "realms[0].allowed_redirects[0]",
+            "realms[0].attestation",
+            "realms[0].allowed_aaguids[0]",
+        ] {
+            assert!(p.iter().any(|l| l.starts_with(key)), "{key} in {p:?}");
+        }
     }
 }

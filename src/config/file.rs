@@ -84,6 +84,9 @@ pub struct RealmFile {
     pub binding_link_ttl: Option<ConfigDuration>,
     #[serde(default)]
     pub allowed_redirects: Vec<String>,
+    pub attestation: Option<String>,
+    #[serde(default)]
+    pub allowed_aaguids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -110,6 +110,11 @@ pub struct Realm {
     pub binding_link_ttl: Duration,
     /// Absolute URLs accepted as `post_binding_redirect_uri` besides fronted hosts.
     pub allowed_redirects: Vec<Url>,
+    /// `attestation = "direct"`: new passkeys must carry a verifiable attestation statement
+    /// with a certificate (its chain is not checked against vendor roots).
+    pub attestation_required: bool,
+    /// When not empty, only authenticators with these AAGUIDs (lower-case) may bind.
+    pub allowed_aaguids: Vec<String>,
 }
 
 /// Default `binding_link_ttl`: 24 hours.

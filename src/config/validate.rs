@@ -444,6 +444,8 @@ fn realms(
             link_base: binding.link_base,
             binding_link_ttl: binding.ttl,
             allowed_redirects: binding.allowed_redirects,
+            attestation_required: binding.attestation_required,
+            allowed_aaguids: binding.allowed_aaguids,
         });
     }
     if out.is_empty() && items.is_empty() {
@@ -455,6 +457,8 @@ fn realms(
             link_base: None,
             binding_link_ttl: super::model::DEFAULT_BINDING_LINK_TTL,
             allowed_redirects: Vec::new(),
+            attestation_required: false,
+            allowed_aaguids: Vec::new(),
         });
     }
     out

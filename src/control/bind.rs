@@ -76,8 +76,12 @@ struct BeginBody {
 }
 
 /// `POST /.passgate/api/v1/bind/begin {"token"}` → `{"ceremony", "publicKey"}`.
-pub async fn begin(State(state): Shared, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let b: BeginBody = super::web::json_body(&body)?;
+pub async fn begin(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let b: BeginBody = super::web::json_body(&headers, &body)?;
     Ok(Json(
         state
             .directory
@@ -100,7 +104,7 @@ pub async fn finish(
     client: Option<axum::Extension<ClientInfo>>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let b: FinishBody = super::web::json_body(&body)?;
+    let b: FinishBody = super::web::json_body(&headers, &body)?;
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());

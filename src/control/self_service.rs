@@ -137,22 +137,6 @@ fn reply(body: Value, cookie: Option<String>) -> Response {
     resp
 }
 
-/// State-changing calls must be JSON (a cross-site form cannot send that).
-fn require_json(parts: &Parts) -> Result<(), ApiError> {
-    let json = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if json {
-        Ok(())
-    } else {
-        Err(ApiError::BadRequest(
-            "Content-Type must be application/json".into(),
-        ))
-    }
-}
-
 /// `GET /.passgate/passkeys`: the page, or sign in first.
 pub async fn passkeys_page(State(state): Shared, parts: Parts) -> Response {
     match me(&state, &parts).await {
@@ -195,9 +179,8 @@ pub async fn rename(
     parts: Parts,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require_json(&parts)?;
+    let body: Value = web::json_body(&parts.headers, &body)?;
     let (p, cookie) = me(&state, &parts).await?;
-    let body: Value = web::json_body(&body)?;
     let tenant = &state.config.tenant_id;
     let out = state
         .directory
@@ -224,8 +207,13 @@ pub async fn remove(
 
 /// `POST /.passgate/api/v1/passkeys/link` → `{"link"}`: a one-time binding link for
 /// oneself, to add a passkey on this or another device.
-pub async fn add_link(State(state): Shared, parts: Parts) -> Result<Response, ApiError> {
-    require_json(&parts)?;
+pub async fn add_link(
+    State(state): Shared,
+    parts: Parts,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    // JSON only, like every state-changing call (no cross-site form posts).
+    let _: Value = web::json_body(&parts.headers, &body)?;
     let (p, cookie) = me(&state, &parts).await?;
     let actor = Actor::Identity(p.identity_id.to_string());
     let at = Scope {

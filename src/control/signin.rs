@@ -51,7 +51,7 @@ struct BeginBody {
 
 /// `POST /.passgate/api/v1/authenticate/begin {}` or `{"username"}`.
 pub async fn begin(State(state): Shared, parts: Parts, body: Bytes) -> Result<Response, ApiError> {
-    let b: BeginBody = web::json_body(&body)?;
+    let b: BeginBody = web::json_body(&parts.headers, &body)?;
     let ip = web::client_ip(&parts);
     state.limits.check_ceremony(ip, state.now_secs())?;
     let realm = web::realm_for(&state.config, &web::host(&parts));
@@ -77,7 +77,7 @@ struct FinishBody {
 
 /// `POST /.passgate/api/v1/authenticate/finish {"ceremony", "credential", "rd"}`.
 pub async fn finish(State(state): Shared, parts: Parts, body: Bytes) -> Result<Response, ApiError> {
-    let b: FinishBody = web::json_body(&body)?;
+    let b: FinishBody = web::json_body(&parts.headers, &body)?;
     let ip = web::client_ip(&parts);
     state.limits.check_ceremony(ip, state.now_secs())?;
     let outcome = match state

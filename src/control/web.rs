@@ -11,7 +11,22 @@ use crate::dataplane::ClientInfo;
 use crate::session::cookie;
 
 /// A JSON request body as `T` (an empty body reads as `{}`), errors in the standard shape.
-pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+/// `Content-Type: application/json` is required: a cross-site form cannot send it, and a
+/// cross-site `fetch` with it needs a CORS preflight passgate never grants.
+pub fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    let json = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiError::BadRequest(
+            "Content-Type must be application/json".into(),
+        ));
+    }
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {

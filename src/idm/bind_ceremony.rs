@@ -10,11 +10,11 @@
 use serde_json::{json, Value};
 use webauthn_rs::prelude::{CredentialID, PasskeyRegistration, RegisterPublicKeyCredential};
 
-use super::binding::{job_json, COMPLETE, LINK_OPENED, LINK_SENT};
+use super::binding::{job_json, job_scope, with_state, COMPLETE, LINK_OPENED, LINK_SENT};
 use super::credentials::{credential_json, new_credential};
 use super::identities::identity_json;
-use super::webauthn::{relying_party, require_resident_key, user_handle};
-use super::{ids, Actor, Directory, IdmError, Scope};
+use super::webauthn::{check_authenticator, relying_party, require_resident_key, user_handle};
+use super::{ids, Actor, Directory, IdmError};
 use crate::config::Config;
 use crate::store::{
     BindingCompletion, BindingJobRecord, CredentialRecord, IdentityRecord, StoreError,
@@ -82,15 +82,8 @@ impl Directory {
         let job = self.binding_job_for_token(token).await?;
         if job.state == LINK_SENT {
             let now = self.now_us();
-            let mut after = job.clone();
-            after.state = LINK_OPENED.into();
-            after.update_us = now;
-            let scope = Scope {
-                tenant: &job.tenant_id,
-                realm: &job.realm_id,
-                actor: &Actor::BindingLink,
-            };
-            let audit = self.audit(scope.change(
+            let after = with_state(&job, LINK_OPENED, now);
+            let audit = self.audit(job_scope(&job, &Actor::BindingLink).change(
                 "credential_binding_job.open",
                 vec![job.id.clone()],
                 Some(job_json(&job, now)),
@@ -104,9 +97,8 @@ impl Directory {
         Ok(job)
     }
 
-    /// `bind/begin {"token"}` → `{"ceremony", "publicKey"}`.
-    pub async fn begin_binding(&self, config: &Config, token: &str) -> Result<Value, IdmError> {
-        let job = self.open_binding_link(token).await?;
+    /// The job's identity, which must be active to bind.
+    async fn active_identity(&self, job: &BindingJobRecord) -> Result<IdentityRecord, IdmError> {
         let identity = self
             .store()
             .get_identity(&job.tenant_id, &job.realm_id, &job.identity_id)
@@ -114,6 +106,13 @@ impl Directory {
         if identity.status != "active" {
             return Err(suspended());
         }
+        Ok(identity)
+    }
+
+    /// `bind/begin {"token"}` → `{"ceremony", "publicKey"}`.
+    pub async fn begin_binding(&self, config: &Config, token: &str) -> Result<Value, IdmError> {
+        let job = self.open_binding_link(token).await?;
+        let identity = self.active_identity(&job).await?;
         let realm = self
             .store()
             .get_realm(&job.tenant_id, &job.realm_id)
@@ -150,7 +149,10 @@ impl Directory {
             .map_err(|e| IdmError::Internal(format!("starting registration: {e}")))?;
         let mut options =
             serde_json::to_value(options).map_err(|e| IdmError::Internal(e.to_string()))?;
-        require_resident_key(&mut options);
+        let attestation = config
+            .realm(&realm.id)
+            .is_some_and(|r| r.attestation_required);
+        require_resident_key(&mut options, attestation);
         let ceremony = self
             .put_ceremony::<PasskeyRegistration>(KIND, &realm, &job.id, &state)
             .await?;
@@ -177,13 +179,7 @@ impl Directory {
         if !job_is_usable(&job, self.now_us()) {
             return Err(unusable());
         }
-        let identity = self
-            .store()
-            .get_identity(&job.tenant_id, &job.realm_id, &job.identity_id)
-            .await?;
-        if identity.status != "active" {
-            return Err(suspended());
-        }
+        let identity = self.active_identity(&job).await?;
         let response: RegisterPublicKeyCredential = serde_json::from_value(credential.clone())
             .map_err(|e| {
                 IdmError::invalid("credential", format!("not a RegistrationResponseJSON: {e}"))
@@ -203,16 +199,11 @@ impl Directory {
             })?;
         let now = self.now_us();
         let cred = new_credential(&identity, &passkey, &credential, user_agent, now)?;
-        let mut done = job.clone();
-        done.state = COMPLETE.into();
+        let stored: Value = serde_json::from_str(&cred.passkey).unwrap_or_default();
+        check_authenticator(config.realm(&realm.id), &cred.aaguid, &stored)?;
+        let mut done = with_state(&job, COMPLETE, now);
         done.credential_id = Some(cred.id.clone());
-        done.update_us = now;
-        let scope = Scope {
-            tenant: &job.tenant_id,
-            realm: &job.realm_id,
-            actor: &Actor::BindingLink,
-        };
-        let audit = self.audit(scope.change(
+        let audit = self.audit(job_scope(&job, &Actor::BindingLink).change(
             "credential_binding_job.complete",
             vec![job.id.clone(), identity.id.clone(), cred.id.clone()],
             Some(job_json(&job, now)),

@@ -68,6 +68,23 @@ pub fn job_json(j: &BindingJobRecord, now_us: i64) -> Value {
     v
 }
 
+/// The scope a job's own events are recorded in, acted by `actor`.
+pub fn job_scope<'a>(job: &'a BindingJobRecord, actor: &'a Actor) -> Scope<'a> {
+    Scope {
+        tenant: &job.tenant_id,
+        realm: &job.realm_id,
+        actor,
+    }
+}
+
+/// `job` moved to `state` at `now`.
+pub fn with_state(job: &BindingJobRecord, state: &str, now: i64) -> BindingJobRecord {
+    let mut after = job.clone();
+    after.state = state.to_string();
+    after.update_us = now;
+    after
+}
+
 /// The realm's binding settings: link base (no trailing slash), link lifetime in µs, and
 /// the realm's allowed redirects.
 fn realm_settings<'c>(config: &'c Config, realm: &str) -> (String, i64, &'c [url::Url]) {
@@ -320,12 +337,7 @@ impl Directory {
                 "credential_binding_job.email_failed"
             }
         };
-        let scope = Scope {
-            tenant: &job.tenant_id,
-            realm: &job.realm_id,
-            actor,
-        };
-        let audit = self.audit(scope.change(
+        let audit = self.audit(job_scope(&job, actor).change(
             action,
             vec![job.id.clone()],
             None,
@@ -459,9 +471,7 @@ impl Directory {
     ) -> Result<Value, IdmError> {
         let before = self.job_of(at, identity, id).await?;
         let now = self.now_us();
-        let mut after = before.clone();
-        after.state = REVOKED.into();
-        after.update_us = now;
+        let after = with_state(&before, REVOKED, now);
         let audit = self.audit(at.change(
             "credential_binding_job.revoke",
             vec![id.to_string()],

@@ -86,8 +86,9 @@ pub fn relying_party(config: &Config, realm: &RealmRecord) -> Result<Webauthn, I
 }
 
 /// Rewrites webauthn-rs's creation options (`{"publicKey": {…}}`) so the passkey is
-/// discoverable (usernameless sign-in needs it) and user-verified, with `none` attestation.
-pub fn require_resident_key(options: &mut Value) {
+/// discoverable (usernameless sign-in needs it) and user-verified, with `none` attestation
+/// (`direct` when the realm requires attestation).
+pub fn require_resident_key(options: &mut Value, attestation_required: bool) {
     let pk = &mut options["publicKey"];
     let sel = &mut pk["authenticatorSelection"];
     if !sel.is_object() {
@@ -96,7 +97,40 @@ pub fn require_resident_key(options: &mut Value) {
     sel["residentKey"] = "required".into();
     sel["requireResidentKey"] = true.into();
     sel["userVerification"] = "required".into();
-    pk["attestation"] = "none".into();
+    pk["attestation"] = if attestation_required {
+        "direct"
+    } else {
+        "none"
+    }
+    .into();
+}
+
+/// The realm's authenticator policy for a new passkey: with `attestation = "direct"`, the
+/// verified attestation must carry a certificate (`Basic`/`AttCa`/… in webauthn-rs terms,
+/// not `None` or self attestation); with `allowed_aaguids`, the AAGUID must be listed.
+/// Without vendor roots the certificate chain is not checked, so the AAGUID is a policy
+/// filter against honest authenticators, not proof of the make.
+pub fn check_authenticator(
+    realm: Option<&crate::config::Realm>,
+    aaguid: &str,
+    passkey: &Value,
+) -> Result<(), IdmError> {
+    let Some(realm) = realm else {
+        return Ok(());
+    };
+    if realm.attestation_required && !passkey["cred"]["attestation"]["data"].is_object() {
+        return Err(IdmError::invalid(
+            "credential",
+            "this realm requires an authenticator that provides attestation",
+        ));
+    }
+    if !realm.allowed_aaguids.is_empty() && !realm.allowed_aaguids.iter().any(|a| a == aaguid) {
+        return Err(IdmError::invalid(
+            "credential",
+            format!("authenticators of this kind (AAGUID {aaguid}) are not allowed in this realm"),
+        ));
+    }
+    Ok(())
 }
 
 /// The WebAuthn user handle of identity `id` (its 128 bits as a UUID).
@@ -168,12 +202,14 @@ mod tests {
     #[test]
     fn options_become_discoverable_and_verified() {
         let mut v = serde_json::json!({"publicKey": {"authenticatorSelection": {"residentKey": "discouraged", "requireResidentKey": false, "userVerification": "preferred"}, "attestation": "direct"}});
-        require_resident_key(&mut v);
+        require_resident_key(&mut v, false);
         let sel = &v["publicKey"]["authenticatorSelection"];
         assert_eq!(sel["residentKey"], "required");
         assert_eq!(sel["requireResidentKey"], true);
         assert_eq!(sel["userVerification"], "required");
         assert_eq!(v["publicKey"]["attestation"], "none");
+        require_resident_key(&mut v, true);
+        assert_eq!(v["publicKey"]["attestation"], "direct");
     }
 
     #[test]
@@ -182,5 +218,49 @@ mod tests {
         let u = user_handle(id).unwrap();
         assert_eq!(identity_from_user_handle(u.as_bytes()).unwrap(), id);
         assert!(identity_from_user_handle(b"short").is_none());
+    }
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn config(public_url: &str, routes: &str) -> Config {
+        let src = format!(
+            "public_url = \"{public_url}\"\n[[listeners]]\naddress = \"127.0.0.1:18443\"\n\
+             [[realms]]\nid = \"default\"\nrp_id = \"example.com\"\n{routes}"
+        );
+        crate::config::from_str(&src, Path::new(".")).unwrap()
+    }
+
+    #[test]
+    fn origins_are_public_url_and_exact_hosts_under_the_rp_id() {
+        let routes = "[[routes]]\nhost = \"app.example.com\"\nupstream = \"http://127.0.0.1:9\"\n\
+                      [[routes]]\nhost = \"other.test\"\nupstream = \"http://127.0.0.1:9\"\n";
+        let c = config("https://auth.example.com:8443", routes);
+        let (origins, subdomains) = allowed_origins(&c, "example.com").unwrap();
+        let got: Vec<&str> = origins.iter().map(Url::as_str).collect();
+        assert_eq!(
+            got,
+            [
+                "https://auth.example.com:8443/",
+                "https://app.example.com:8443/"
+            ]
+        );
+        assert!(!subdomains, "no wildcard route");
+    }
+
+    #[test]
+    fn wildcard_routes_under_the_rp_id_allow_subdomains() {
+        let routes = "[[routes]]\nhost = \"*.example.com\"\nupstream = \"http://127.0.0.1:9\"\n";
+        let c = config("https://auth.example.com", routes);
+        let (origins, subdomains) = allowed_origins(&c, "example.com").unwrap();
+        assert_eq!(origins.len(), 1);
+        assert!(subdomains);
+        let elsewhere = "[[routes]]\nhost = \"*.other.test\"\nupstream = \"http://127.0.0.1:9\"\n";
+        let c = config("https://auth.example.com", elsewhere);
+        assert!(!allowed_origins(&c, "example.com").unwrap().1);
     }
 }

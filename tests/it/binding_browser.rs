@@ -14,10 +14,28 @@ async fn hosted_page_binds_a_passkey_in_chromium() {
         return;
     }
     let api = AdminApi::start(Backend::Sqlite).await.expect("sqlite");
+    bind_in_chromium(&api).await;
+}
+
+/// A realm that requires attestation: Chromium's virtual authenticator answers `direct`
+/// with a `packed` statement and a certificate, which passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosted_page_binds_an_attested_passkey_in_chromium() {
+    if !ready_or_skip("binding_browser_attested") {
+        return;
+    }
+    let realm = |_| "\n[[realms]]\nid = \"default\"\nattestation = \"direct\"\n".to_string();
+    let api = AdminApi::start_with(Backend::Sqlite, realm)
+        .await
+        .expect("sqlite");
+    bind_in_chromium(&api).await;
+}
+
+async fn bind_in_chromium(api: &AdminApi) {
     let id = api.create_identity("rosa").await;
     let redirect = api.url("/.passgate/healthz");
     let (s, v) = create_job(
-        &api,
+        api,
         &id,
         json!({"delivery_method": "RETURN", "post_binding_redirect_uri": redirect}),
     )

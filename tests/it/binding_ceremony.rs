@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 
 use crate::support::admin::{realm_path, AdminApi};
 use crate::support::authenticator::Authenticator;
-use crate::support::binding::{begin, finish, get_job, open_page, return_link, token_of};
+use crate::support::binding::{
+    begin, begin_registered, bind_link, finish, get_job, open_page, return_link, token_of,
+};
 use crate::support::db::Backend;
 use crate::support::soft_passkey::SoftPasskey;
 
@@ -16,6 +18,7 @@ on_both_backends!(
     used_revoked_expired_and_unknown_links_are_refused,
     racing_browsers_one_wins_and_ceremonies_are_single_use,
     suspended_identities_and_taken_credentials_are_refused,
+    realm_authenticator_policy_is_enforced,
 );
 
 fn origin(api: &AdminApi) -> String {
@@ -194,10 +197,7 @@ async fn used_revoked_expired_and_unknown_links_are_refused(backend: Backend) {
     // Expired between begin and finish.
     let (job, link) = return_link(&api, &id).await;
     let job_id = job["id"].as_str().unwrap();
-    let (_, options) = begin(&api, &token_of(&link)).await;
-    let credential = Authenticator::new()
-        .register(&origin(&api), &options)
-        .unwrap();
+    let (options, credential) = begin_registered(&api, &link).await;
     api.db
         .exec(&format!(
             "UPDATE binding_jobs SET expire_us = 1 WHERE id = '{job_id}'"
@@ -217,6 +217,16 @@ async fn used_revoked_expired_and_unknown_links_are_refused(backend: Backend) {
         )
         .await;
     assert_eq!(s, 400);
+    // A form post (what another site could make a browser send) is refused.
+    let (_, link) = return_link(&api, &id).await;
+    let form = crate::support::client()
+        .post(api.url("/.passgate/api/v1/bind/begin"))
+        .header("content-type", "text/plain")
+        .body(json!({"token": token_of(&link)}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status().as_u16(), 400);
     let (_, link) = return_link(&api, &id).await;
     let (_, options) = begin(&api, &token_of(&link)).await;
     let bad = finish(
@@ -280,14 +290,7 @@ async fn racing_browsers_one_wins_and_ceremonies_are_single_use(backend: Backend
     let late = finish(&api, o["ceremony"].as_str().unwrap(), &c).await;
     assert_eq!(late.status, 410, "{}", late.body);
     // Still usable with a fresh ceremony.
-    let (_, o) = begin(&api, &token_of(&link)).await;
-    let c = Authenticator::new().register(&origin(&api), &o).unwrap();
-    assert_eq!(
-        finish(&api, o["ceremony"].as_str().unwrap(), &c)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(bind_link(&api, &link).await.status, 200);
 }
 
 async fn suspended_identities_and_taken_credentials_are_refused(backend: Backend) {
@@ -313,8 +316,7 @@ async fn suspended_identities_and_taken_credentials_are_refused(backend: Backend
     // Suspended between begin and finish.
     let frank = api.create_identity("frank").await;
     let (_, link) = return_link(&api, &frank).await;
-    let (_, o) = begin(&api, &token_of(&link)).await;
-    let c = Authenticator::new().register(&origin(&api), &o).unwrap();
+    let (o, c) = begin_registered(&api, &link).await;
     api.patch(
         &realm_path(&format!("/identities/{frank}")),
         json!({"identity": {"status": "suspended"}}),
@@ -331,17 +333,9 @@ async fn suspended_identities_and_taken_credentials_are_refused(backend: Backend
     let gina = api.create_identity("gina").await;
     let hank = api.create_identity("hank").await;
     let (_, link) = return_link(&api, &gina).await;
-    let (_, o) = begin(&api, &token_of(&link)).await;
-    let c = Authenticator::new().register(&origin(&api), &o).unwrap();
-    assert_eq!(
-        finish(&api, o["ceremony"].as_str().unwrap(), &c)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(bind_link(&api, &link).await.status, 200);
     let (_, link) = return_link(&api, &hank).await;
-    let (_, o) = begin(&api, &token_of(&link)).await;
-    let c2 = Authenticator::new().register(&origin(&api), &o).unwrap();
+    let (o, c2) = begin_registered(&api, &link).await;
     let taken = c2["id"].as_str().unwrap();
     api.db
         .exec(&format!(
@@ -352,4 +346,63 @@ async fn suspended_identities_and_taken_credentials_are_refused(backend: Backend
     assert_eq!(dup.status, 409, "{}", dup.body);
     let (_, identity) = api.get(&realm_path(&format!("/identities/{hank}"))).await;
     assert_eq!(identity["enrollment_status"], "UNENROLLED");
+}
+
+async fn realm_authenticator_policy_is_enforced(backend: Backend) {
+    // Chromium's virtual authenticator AAGUID is allowed, another one is not; attestation
+    // is required, and the test authenticator only gives `none`.
+    let policy = |attestation: &'static str| {
+        move |_| {
+            format!(
+                "\n[[realms]]\nid = \"default\"\nattestation = \"{attestation}\"\n\
+                 allowed_aaguids = [\"01020304-0506-0708-0102-030405060708\"]\n"
+            )
+        }
+    };
+    let Some(api) = AdminApi::start_with(backend, policy("none")).await else {
+        return;
+    };
+    let id = api.create_identity("uma").await;
+    let (job, link) = return_link(&api, &id).await;
+    let (_, o) = begin(&api, &token_of(&link)).await;
+    assert_eq!(o["publicKey"]["attestation"], "none");
+    let other = Authenticator::new()
+        .with_aaguid([9; 16])
+        .register(&origin(&api), &o)
+        .unwrap();
+    let refused = finish(&api, o["ceremony"].as_str().unwrap(), &other).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("not allowed"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        get_job(&api, &id, job["id"].as_str().unwrap()).await["state"],
+        "LINK_OPENED"
+    );
+    assert_eq!(bind_link(&api, &link).await.status, 200);
+    drop(api);
+
+    let Some(api) = AdminApi::start_with(backend, policy("direct")).await else {
+        return;
+    };
+    let id = api.create_identity("vic").await;
+    let (_, link) = return_link(&api, &id).await;
+    let (_, o) = begin(&api, &token_of(&link)).await;
+    assert_eq!(o["publicKey"]["attestation"], "direct");
+    let unattested = Authenticator::new().register(&origin(&api), &o).unwrap();
+    let refused = finish(&api, o["ceremony"].as_str().unwrap(), &unattested).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("attestation"),
+        "{}",
+        refused.body
+    );
 }

@@ -5,14 +5,16 @@
 use serde_json::json;
 
 use crate::support::admin::{realm_path, AdminApi};
-use crate::support::authenticator::Authenticator;
-use crate::support::binding::{begin, create_job, finish, return_link, token_of};
+use crate::support::binding::{
+    begin, begin_registered, bind_link, create_job, finish, return_link, token_of,
+};
 use crate::support::db::Backend;
 
 on_both_backends!(
     redirects_must_be_fronted_or_allowed,
     jobs_list_filter_get_and_scopes,
     batches_report_per_identity_results,
+    an_api_realm_binds_and_deletes_with_its_binding_data,
 );
 
 fn realm_with_redirects(port: u16) -> String {
@@ -106,10 +108,7 @@ async fn redirects_must_be_fronted_or_allowed(backend: Backend) {
         "{link}"
     );
 
-    let (_, o) = begin(&api, &token_of(link)).await;
-    let c = Authenticator::new()
-        .register(&format!("http://localhost:{}", api.port), &o)
-        .unwrap();
+    let (o, c) = begin_registered(&api, link).await;
     let done = finish(&api, o["ceremony"].as_str().unwrap(), &c).await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(done.body["redirect"], "http://app.localhost/home");
@@ -265,16 +264,7 @@ async fn batches_report_per_identity_results(backend: Backend) {
     assert_eq!(results[2]["error"]["code"], "not_found");
 
     // Bind through the batch's link: the batch is then done.
-    let (_, o) = begin(&api, &token_of(link)).await;
-    let c = Authenticator::new()
-        .register(&format!("http://localhost:{}", api.port), &o)
-        .unwrap();
-    assert_eq!(
-        finish(&api, o["ceremony"].as_str().unwrap(), &c)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(bind_link(&api, link).await.status, 200);
     let batch_id = batch["id"].as_str().unwrap();
     let (s, v) = api
         .get(&realm_path(&format!(
@@ -309,4 +299,69 @@ async fn batches_report_per_identity_results(backend: Backend) {
             .0,
         404
     );
+}
+
+async fn an_api_realm_binds_and_deletes_with_its_binding_data(backend: Backend) {
+    let Some(api) = AdminApi::start(backend).await else {
+        return;
+    };
+    let (s, realm) = api
+        .post(
+            &crate::support::admin::tenant_path("/realms"),
+            json!({"realm": {"display_name": "Staff"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{realm}");
+    let r = realm["id"].as_str().unwrap().to_string();
+    let path = |rest: &str| crate::support::admin::tenant_path(&format!("/realms/{r}{rest}"));
+    let (_, identity) = api
+        .post(
+            &path("/identities"),
+            json!({"identity": {"traits": {"username": "wes"}}}),
+        )
+        .await;
+    let id = identity["id"].as_str().unwrap();
+    // Defaults for a realm the config does not declare: link on public_url, 24 h.
+    let (s, v) = api
+        .post(
+            &path(&format!("/identities/{id}/credential-binding-jobs")),
+            json!({"job": {"delivery_method": "RETURN"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let link = v["credential_binding_link"].as_str().unwrap();
+    assert_eq!(bind_link(&api, link).await.status, 200);
+    api.post(
+        &path("/batch-credential-binding-jobs"),
+        json!({"identity_ids": [id], "job": {"delivery_method": "RETURN"}}),
+    )
+    .await;
+    let (_, v) = api
+        .post(
+            &path(&format!("/identities/{id}/credential-binding-jobs")),
+            json!({"job": {"delivery_method": "RETURN"}}),
+        )
+        .await;
+    begin(
+        &api,
+        &token_of(v["credential_binding_link"].as_str().unwrap()),
+    )
+    .await;
+
+    let (s, v) = api.delete(&path("")).await;
+    assert_eq!(s, 200, "{v}");
+    for table in [
+        "credentials",
+        "binding_jobs",
+        "binding_batches",
+        "ceremonies",
+    ] {
+        let n = api
+            .db
+            .count(&format!(
+                "SELECT COUNT(*) FROM {table} WHERE realm_id = '{r}'"
+            ))
+            .await;
+        assert_eq!(n, 0, "{table} emptied with the realm");
+    }
 }

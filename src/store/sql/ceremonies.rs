@@ -6,9 +6,10 @@ use super::rows::{ceremony, CEREMONY_COLUMNS};
 use crate::store::{CeremonyRecord, StoreError};
 
 pub(super) async fn put(pool: &AnyPool, c: &CeremonyRecord) -> Result<(), StoreError> {
-    // Expired ceremonies nobody finished are swept as new ones begin.
+    // Ceremonies nobody finished are swept as new ones begin, once well past their
+    // expiry (a take re-checks expiry itself).
     sqlx::query("DELETE FROM ceremonies WHERE expire_us <= $1")
-        .bind(c.expire_us - 24 * 3600 * 1_000_000)
+        .bind(c.expire_us - 3600 * 1_000_000)
         .execute(pool)
         .await?;
     sqlx::query(&format!(

@@ -130,6 +130,8 @@ pub(super) async fn delete(
          (SELECT id FROM identities WHERE tenant_id = $1 AND realm_id = $2)",
         "DELETE FROM credentials WHERE tenant_id = $1 AND realm_id = $2",
         "DELETE FROM binding_jobs WHERE tenant_id = $1 AND realm_id = $2",
+        "DELETE FROM binding_batches WHERE tenant_id = $1 AND realm_id = $2",
+        "DELETE FROM ceremonies WHERE tenant_id = $1 AND realm_id = $2",
         "DELETE FROM sessions WHERE tenant_id = $1 AND realm_id = $2",
         "DELETE FROM identities WHERE tenant_id = $1 AND realm_id = $2",
         "DELETE FROM user_groups WHERE tenant_id = $1 AND realm_id = $2",

@@ -107,3 +107,21 @@ pub async fn identity_with_email(api: &AdminApi, username: &str, email: &str) ->
     assert_eq!(s, 200, "{v}");
     v["id"].as_str().unwrap().to_string()
 }
+
+/// `bind/begin` with the link's token, then a new test [`Authenticator`] answers the
+/// options: (begin's answer, the RegistrationResponseJSON).
+pub async fn begin_registered(api: &AdminApi, link: &str) -> (Value, Value) {
+    let (s, options) = begin(api, &token_of(link)).await;
+    assert_eq!(s, 200, "{options}");
+    let origin = format!("http://localhost:{}", api.port);
+    let credential = super::authenticator::Authenticator::new()
+        .register(&origin, &options)
+        .expect("register");
+    (options, credential)
+}
+
+/// Binds a new test passkey through `link`.
+pub async fn bind_link(api: &AdminApi, link: &str) -> Finished {
+    let (options, credential) = begin_registered(api, link).await;
+    finish(api, options["ceremony"].as_str().unwrap(), &credential).await
+}
