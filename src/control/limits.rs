@@ -98,6 +98,12 @@ impl RateLimits {
         self.hit(&format!("ceremony:{ip}"), CEREMONY, now)
     }
 
+    /// Username-first sign-in requests per (lower-cased) username, whatever the address.
+    pub fn check_username(&self, username: &str, now: u64) -> Result<(), ApiError> {
+        let key = format!("user:{}", username.trim().to_lowercase());
+        self.hit(&key, CEREMONY, now)
+    }
+
     /// A failed sign-in from `ip`.
     pub fn failed(&self, ip: Option<IpAddr>, now: u64) {
         let _ = self.hit(&format!("fail:{}", ip_key(ip)), FAILURES, now);

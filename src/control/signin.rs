@@ -54,6 +54,9 @@ pub async fn begin(State(state): Shared, parts: Parts, body: Bytes) -> Result<Re
     let b: BeginBody = web::json_body(&parts.headers, &body)?;
     let ip = web::client_ip(&parts);
     state.limits.check_ceremony(ip, state.now_secs())?;
+    if let Some(u) = b.username.as_deref() {
+        state.limits.check_username(u, state.now_secs())?;
+    }
     let realm = web::realm_for(&state.config, &web::host(&parts));
     let out = state
         .directory

@@ -31,6 +31,8 @@ const US: i64 = 1_000_000;
 const FEED_WINDOW: Duration = Duration::from_secs(10);
 /// Most groups a token carries.
 const GROUPS_MAX: u32 = 200;
+/// How long a session found ended is remembered without asking the store again.
+const ENDED_MEMORY: Duration = Duration::from_secs(600);
 
 fn us(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
@@ -104,6 +106,9 @@ pub struct SessionService {
     /// Re-issued tokens by session id, until they expire: concurrent and later refreshes of
     /// the same session share one store read.
     reissued: moka::future::Cache<String, Arc<IssuedSession>>,
+    /// Sessions found ended, by id: a browser that keeps sending a dead session's token
+    /// costs no further store reads (for [`ENDED_MEMORY`]).
+    ended: moka::sync::Cache<String, &'static str>,
     cursor: Mutex<FeedCursor>,
 }
 
@@ -133,6 +138,10 @@ impl SessionService {
             reissued: moka::future::Cache::builder()
                 .max_capacity(1_000_000)
                 .time_to_live(token_ttl)
+                .build(),
+            ended: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(ENDED_MEMORY)
                 .build(),
             cursor: Mutex::new(FeedCursor::default()),
         })
@@ -268,17 +277,28 @@ impl SessionService {
             return Err(RefreshDenied::Ended("revoked"));
         }
         let sid = claims.sid.clone();
+        if let Some(reason) = self.ended.get(&sid) {
+            return Err(RefreshDenied::Ended(reason));
+        }
         if let Some(cached) = self.reissued.get(&sid).await {
             // Time here is the clock's, not the cache's: drop a re-issue that has expired.
             if cached.principal.expires_at <= secs(now) {
                 self.reissued.invalidate(&sid).await;
             }
         }
-        let issued = self
+        let issued = match self
             .reissued
-            .try_get_with(sid, self.reissue(claims, now))
+            .try_get_with(sid.clone(), self.reissue(claims, now))
             .await
-            .map_err(|e| (*e).clone())?;
+        {
+            Ok(i) => i,
+            Err(e) => {
+                if let RefreshDenied::Ended(reason) = &*e {
+                    self.ended.insert(sid, reason);
+                }
+                return Err((*e).clone());
+            }
+        };
         if self.cache.is_revoked(&issued.principal)
             || issued.principal.identity_id != old.identity_id
         {
@@ -703,6 +723,16 @@ mod tests {
         assert!(f.sessions.cache().get(&again.token).is_some());
         // Idle for longer than idle_timeout: the session is over.
         f.clock.advance_secs(11 * 60);
+        assert!(matches!(
+            f.sessions.refresh(&again.token).await,
+            Err(RefreshDenied::Ended("idle"))
+        ));
+        // Remembered: even a session row made live again is not read for a while.
+        f.directory
+            .store()
+            .touch_session(&issued.session.id, f.clock.now_us())
+            .await
+            .unwrap();
         assert!(matches!(
             f.sessions.refresh(&again.token).await,
             Err(RefreshDenied::Ended("idle"))
