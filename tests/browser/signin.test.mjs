@@ -44,8 +44,6 @@ await run('signin', async (browser) => {
   const autofill = await copyToNewDevice(browser, owner);
   const first = await autofill.page.goto(rd);
   check(first.url().startsWith(`${base}/.passgate/login?rd=`), 'redirected to sign in', first.url());
-  const field = autofill.page.locator('#username');
-  checkEqual(await field.getAttribute('autocomplete'), 'username webauthn', 'autofill field');
   await landedSignedIn(autofill, 'autofill');
 
   // The button (autofill off).
@@ -54,6 +52,8 @@ await run('signin', async (browser) => {
   const button = await copyToNewDevice(browser, autofill);
   await button.context.addInitScript(NO_AUTOFILL);
   await button.page.goto(loginUrl);
+  const field = button.page.locator('#username');
+  checkEqual(await field.getAttribute('autocomplete'), 'username webauthn', 'autofill field');
   await Promise.all([
     landedSignedIn(button, 'button'),
     button.page.getByRole('button', { name: 'Sign in with a passkey' }).click(),
