@@ -1,7 +1,7 @@
 // The hosted binding page: runs the WebAuthn registration through
 // /.passgate/api/v1/bind/begin and /finish with the token from the link.
 
-import { b64url, post } from './webauthn.js';
+import { b64url, credentialJSON, post } from './webauthn.js';
 
 // PublicKeyCredential.parseCreationOptionsFromJSON where the browser has it.
 function creationOptions(json) {
@@ -13,24 +13,6 @@ function creationOptions(json) {
   o.user.id = b64url.decode(o.user.id);
   o.excludeCredentials = (o.excludeCredentials || []).map((c) => ({ ...c, id: b64url.decode(c.id) }));
   return o;
-}
-
-// credential.toJSON() where the browser has it.
-function registrationJSON(cred) {
-  if (typeof cred.toJSON === 'function') return cred.toJSON();
-  const r = cred.response;
-  return {
-    id: cred.id,
-    rawId: b64url.encode(cred.rawId),
-    type: cred.type,
-    authenticatorAttachment: cred.authenticatorAttachment || undefined,
-    response: {
-      clientDataJSON: b64url.encode(r.clientDataJSON),
-      attestationObject: b64url.encode(r.attestationObject),
-      transports: typeof r.getTransports === 'function' ? r.getTransports() : [],
-    },
-    clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
-  };
 }
 
 function explain(err) {
@@ -58,7 +40,7 @@ async function bind(button, status) {
     status.textContent = 'Saving your passkey…';
     const done = await post('/.passgate/api/v1/bind/finish', {
       ceremony: begin.ceremony,
-      credential: registrationJSON(cred),
+      credential: credentialJSON(cred),
     });
     if (done.redirect) {
       status.textContent = 'Your passkey is ready. Taking you on…';

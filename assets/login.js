@@ -2,7 +2,7 @@
 // (conditional mediation) where supported, and a username-first path, all through
 // /.passgate/api/v1/authenticate/begin and /finish.
 
-import { b64url, post } from './webauthn.js';
+import { b64url, credentialJSON, post } from './webauthn.js';
 
 // PublicKeyCredential.parseRequestOptionsFromJSON where the browser has it.
 function requestOptions(json) {
@@ -13,25 +13,6 @@ function requestOptions(json) {
   o.challenge = b64url.decode(o.challenge);
   o.allowCredentials = (o.allowCredentials || []).map((c) => ({ ...c, id: b64url.decode(c.id) }));
   return o;
-}
-
-// credential.toJSON() where the browser has it.
-function assertionJSON(cred) {
-  if (typeof cred.toJSON === 'function') return cred.toJSON();
-  const r = cred.response;
-  return {
-    id: cred.id,
-    rawId: b64url.encode(cred.rawId),
-    type: cred.type,
-    authenticatorAttachment: cred.authenticatorAttachment || undefined,
-    response: {
-      clientDataJSON: b64url.encode(r.clientDataJSON),
-      authenticatorData: b64url.encode(r.authenticatorData),
-      signature: b64url.encode(r.signature),
-      userHandle: r.userHandle ? b64url.encode(r.userHandle) : undefined,
-    },
-    clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
-  };
 }
 
 function explain(err) {
@@ -72,7 +53,7 @@ async function finish(begin, cred) {
   status.textContent = 'Signing you in…';
   const done = await post('/.passgate/api/v1/authenticate/finish', {
     ceremony: begin.ceremony,
-    credential: assertionJSON(cred),
+    credential: credentialJSON(cred),
     rd,
   });
   status.textContent = 'Signed in. Taking you on…';

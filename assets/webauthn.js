@@ -1,5 +1,6 @@
-// Shared by passgate's hosted pages: base64url for WebAuthn's binary fields and a JSON
-// POST that turns passgate's error answers into exceptions (status, code, Retry-After).
+// Shared by passgate's hosted pages: base64url for WebAuthn's binary fields, the W3C JSON
+// of a credential, and a JSON POST that turns passgate's error answers into exceptions
+// (status, code, Retry-After).
 
 export const b64url = {
   decode(s) {
@@ -31,4 +32,28 @@ export async function post(path, body) {
     throw err;
   }
   return data;
+}
+
+// credential.toJSON() where the browser has it, else the same by hand: the
+// RegistrationResponseJSON of create() or the AuthenticationResponseJSON of get().
+export function credentialJSON(cred) {
+  if (typeof cred.toJSON === 'function') return cred.toJSON();
+  const r = cred.response;
+  const response = { clientDataJSON: b64url.encode(r.clientDataJSON) };
+  if (r.attestationObject) {
+    response.attestationObject = b64url.encode(r.attestationObject);
+    response.transports = typeof r.getTransports === 'function' ? r.getTransports() : [];
+  } else {
+    response.authenticatorData = b64url.encode(r.authenticatorData);
+    response.signature = b64url.encode(r.signature);
+    if (r.userHandle) response.userHandle = b64url.encode(r.userHandle);
+  }
+  return {
+    id: cred.id,
+    rawId: b64url.encode(cred.rawId),
+    type: cred.type,
+    authenticatorAttachment: cred.authenticatorAttachment || undefined,
+    response,
+    clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
+  };
 }
