@@ -16,6 +16,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "store",
     "realms",
     "routes",
+    "session",
 ];
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -58,6 +59,17 @@ pub struct StoreFile {
     pub url: Option<String>,
     pub max_connections: Option<u32>,
     pub connect_timeout: Option<ConfigDuration>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SessionFile {
+    pub cookie_name: Option<String>,
+    pub cookie_domain: Option<String>,
+    pub ttl: Option<ConfigDuration>,
+    pub idle_timeout: Option<ConfigDuration>,
+    pub token_ttl: Option<ConfigDuration>,
+    pub key_rotation: Option<ConfigDuration>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -143,4 +155,5 @@ pub struct FileConfig {
     pub store: StoreFile,
     pub realms: Vec<(usize, RealmFile)>,
     pub routes: Vec<(usize, RouteFile)>,
+    pub session: SessionFile,
 }

@@ -5,8 +5,8 @@
 use serde::de::DeserializeOwned;
 
 use super::file::{
-    FileConfig, ListenerFile, MetricsFile, RealmFile, RouteFile, ServerFile, StoreFile,
-    TOP_LEVEL_KEYS,
+    FileConfig, ListenerFile, MetricsFile, RealmFile, RouteFile, ServerFile, SessionFile,
+    StoreFile, TOP_LEVEL_KEYS,
 };
 use super::problem::Problem;
 
@@ -41,6 +41,11 @@ pub fn parse_file(src: &str, problems: &mut Vec<Problem>) -> Option<FileConfig> 
                     file.store = s;
                 }
             }
+            "session" => {
+                if let Some(s) = section::<SessionFile>(value, &key, problems) {
+                    file.session = s;
+                }
+            }
             "listeners" => file.listeners = elements::<ListenerFile>(value, &key, problems),
             "realms" => file.realms = elements::<RealmFile>(value, &key, problems),
             "routes" => file.routes = elements::<RouteFile>(value, &key, problems),
@@ -56,16 +61,39 @@ pub fn parse_file(src: &str, problems: &mut Vec<Problem>) -> Option<FileConfig> 
     Some(file)
 }
 
+/// Deserializes one table. On an error the offending key is dropped and the table tried
+/// again, so every problem in it is reported (not only the first), and what remains still
+/// goes on to validation; a `missing field` that only follows from a dropped key is not
+/// reported twice. The problems already pushed keep the whole file from loading.
 fn section<T: DeserializeOwned>(
-    value: toml::Value,
+    mut value: toml::Value,
     path: &str,
     problems: &mut Vec<Problem>,
 ) -> Option<T> {
-    match serde_path_to_error::deserialize::<_, T>(value) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            problems.push(problem_from_serde(path, e));
-            None
+    let mut dropped: Vec<String> = Vec::new();
+    loop {
+        let err = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+            Ok(v) => return Some(v),
+            Err(e) => e,
+        };
+        let message = err.inner().message().to_string();
+        if let Some(rest) = message.strip_prefix("missing field `") {
+            if dropped.iter().any(|d| rest.starts_with(&format!("{d}`"))) {
+                return None;
+            }
+        }
+        let key = err.path().iter().find_map(|seg| match seg {
+            serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+            _ => None,
+        });
+        problems.push(problem_from_serde(path, err));
+        let removed = match (&key, value.as_table_mut()) {
+            (Some(k), Some(table)) => table.remove(k).is_some(),
+            _ => false,
+        };
+        match key {
+            Some(k) if removed => dropped.push(k),
+            _ => return None,
         }
     }
 }
@@ -153,8 +181,10 @@ fn span_of_path(root: &toml_edit::Table, path: &str) -> Option<usize> {
     for seg in segments {
         match seg {
             Seg::Key(k) => {
-                let t = table?;
-                let (key, it) = t.get_key_value(k)?;
+                let Some((key, it)) = table.and_then(|t| t.get_key_value(k)) else {
+                    // A key the file leaves out (a default): point at its table.
+                    return best;
+                };
                 best = key.span().map(|s| s.start).or(best);
                 item = Some(it);
             }

@@ -22,6 +22,23 @@ pub struct Config {
     pub store: StoreSettings,
     pub realms: Vec<Realm>,
     pub routes: Vec<Arc<Route>>,
+    pub session: SessionSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSettings {
+    pub cookie_name: String,
+    /// `Domain` of the session cookie: one sign-in covers every host under it. `None`: a
+    /// host-only cookie on each host that sets it.
+    pub cookie_domain: Option<String>,
+    /// Absolute lifetime of a server-side session.
+    pub ttl: Duration,
+    /// A session unused for this long ends.
+    pub idle_timeout: Duration,
+    /// Lifetime of one signed token; re-issued while the session is valid.
+    pub token_ttl: Duration,
+    /// A new signing key is added this often (`None`: only by `passgate keys rotate`).
+    pub key_rotation: Option<Duration>,
 }
 
 impl Config {
@@ -128,7 +145,8 @@ pub struct Upstream {
 
 #[derive(Debug, Clone)]
 pub struct UpstreamTls {
-    /// Extra trust anchors (DER) for https upstreams; empty = the system roots.
+    /// Trust anchors (DER) for https upstreams, used instead of the system roots; empty =
+    /// the system roots.
     pub ca_certs: Vec<Vec<u8>>,
     pub server_name: Option<String>,
     pub verify: bool,

@@ -19,6 +19,8 @@ pub const DEFAULT_TENANT: &str = "default";
 pub const DEFAULT_REALM: &str = "default";
 pub const DEFAULT_STORE_URL: &str = "sqlite://passgate.db";
 const DEFAULT_CONTROL_BODY_LIMIT: u64 = 1024 * 1024;
+/// Route ids the metrics use for requests that no configured route answered.
+pub const RESERVED_ROUTE_IDS: &[&str] = &["passgate", "none"];
 
 /// Builds the validated [`Config`], or pushes every problem and returns `None`.
 pub fn validate(file: FileConfig, base_dir: &Path, problems: &mut Vec<Problem>) -> Option<Config> {
@@ -109,6 +111,7 @@ pub fn validate(file: FileConfig, base_dir: &Path, problems: &mut Vec<Problem>) 
     }
 
     let realms = realms(&file.realms, &auth_host, problems);
+    let session = session_settings(&file, &auth_host, problems);
     let routes = routes(&file.routes, &realms, base_dir, problems);
 
     if problems.len() > start {
@@ -124,7 +127,95 @@ pub fn validate(file: FileConfig, base_dir: &Path, problems: &mut Vec<Problem>) 
         store,
         realms,
         routes,
+        session,
     })
+}
+
+fn session_settings(
+    file: &FileConfig,
+    auth_host: &str,
+    problems: &mut Vec<Problem>,
+) -> SessionSettings {
+    let s = &file.session;
+    let cookie_name = s
+        .cookie_name
+        .clone()
+        .unwrap_or_else(|| "passgate_session".into());
+    let token_char = |b: u8| b.is_ascii_alphanumeric() || b"!#$&'*+-.^_`|~".contains(&b);
+    if cookie_name.is_empty() || !cookie_name.bytes().all(token_char) {
+        problems.push(Problem::new(
+            "session.cookie_name",
+            format!(
+                "\"{cookie_name}\" is not a valid cookie name (letters, digits and !#$&'*+-.^_`|~)"
+            ),
+        ));
+    }
+    let cookie_domain = s
+        .cookie_domain
+        .as_ref()
+        .map(|d| d.trim_start_matches('.').to_ascii_lowercase());
+    if let Some(d) = &cookie_domain {
+        if !d.contains('.') && !is_localhost(d) {
+            problems.push(Problem::new(
+                "session.cookie_domain",
+                format!("\"{d}\" is a top-level domain: browsers refuse such cookies"),
+            ));
+        } else if !auth_host.is_empty() && auth_host != d && !auth_host.ends_with(&format!(".{d}"))
+        {
+            problems.push(Problem::new(
+                "session.cookie_domain",
+                format!("the auth host \"{auth_host}\" is not under \"{d}\": sign-in there could not set the cookie"),
+            ));
+        }
+    }
+    let dur = |problems: &mut Vec<Problem>,
+               key: &str,
+               v: Option<super::duration::ConfigDuration>,
+               default: Duration| {
+        let d = v.map_or(default, |d| d.0);
+        if d < Duration::from_secs(1) {
+            problems.push(Problem::new(
+                format!("session.{key}"),
+                "must be at least 1s",
+            ));
+        }
+        d
+    };
+    let ttl = dur(problems, "ttl", s.ttl, Duration::from_secs(12 * 3600));
+    let idle_timeout = dur(
+        problems,
+        "idle_timeout",
+        s.idle_timeout,
+        Duration::from_secs(2 * 3600),
+    );
+    let token_ttl = dur(problems, "token_ttl", s.token_ttl, Duration::from_secs(300));
+    if token_ttl > ttl {
+        problems.push(Problem::new(
+            "session.token_ttl",
+            "must not be longer than session.ttl",
+        ));
+    }
+    if idle_timeout < token_ttl {
+        problems.push(Problem::new(
+            "session.idle_timeout",
+            "must not be shorter than session.token_ttl (activity is seen when a token is re-issued)",
+        ));
+    }
+    let key_rotation = s.key_rotation.map(|d| d.0);
+    if key_rotation.is_some_and(|d| d < Duration::from_secs(3600) || d <= token_ttl) {
+        problems.push(Problem::new(
+            "session.key_rotation",
+            "must be at least 1h and longer than session.token_ttl",
+        ));
+    }
+    SessionSettings {
+        cookie_name,
+        cookie_domain,
+        ttl,
+        idle_timeout,
+        token_ttl,
+        key_rotation,
+    }
 }
 
 /// `public_url` must be a plain origin we can safely build redirects and cookies from.
@@ -323,7 +414,14 @@ fn realms(
             .clone()
             .unwrap_or_else(|| auth_host.to_string())
             .to_ascii_lowercase();
-        if !auth_host.is_empty() && rp_id != auth_host && !auth_host.ends_with(&format!(".{rp_id}"))
+        if !rp_id.contains('.') && !is_localhost(&rp_id) && !rp_id.is_empty() {
+            problems.push(Problem::new(
+                format!("{path}.rp_id"),
+                format!("\"{rp_id}\" is a top-level domain: use the auth host or a registrable parent of it"),
+            ));
+        } else if !auth_host.is_empty()
+            && rp_id != auth_host
+            && !auth_host.ends_with(&format!(".{rp_id}"))
         {
             problems.push(Problem::new(
                 format!("{path}.rp_id"),
@@ -489,7 +587,13 @@ fn routes(
         let id =
             r.id.clone()
                 .unwrap_or_else(|| format!("{}{}", r.host, path_prefix));
-        if !ids.insert(id.clone()) {
+        if RESERVED_ROUTE_IDS.contains(&id.as_str()) {
+            problems.push(Problem::new(
+                format!("{path}.id"),
+                format!("\"{id}\" is reserved (metrics use it for passgate's own and unrouted requests)"),
+            ));
+        } else if !ids.insert(id.clone()) && r.id.is_some() {
+            // An implicit id repeats only when host and prefix repeat, reported above.
             problems.push(Problem::new(
                 format!("{path}.id"),
                 format!("duplicate route id \"{id}\""),

@@ -47,6 +47,9 @@ mod tests {
             username: Arc::from("alice"),
             email: None,
             groups: Arc::from(Vec::new()),
+            session_id: Arc::from("s1"),
+            auth_time: 0,
+            expires_at: u64::MAX,
         }
     }
 

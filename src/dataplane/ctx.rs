@@ -15,6 +15,7 @@ pub enum Outcome {
     NoRoute,
     Challenged,
     Denied,
+    Refused,
 }
 
 impl Outcome {
@@ -25,6 +26,7 @@ impl Outcome {
             Outcome::NoRoute => "no_route",
             Outcome::Challenged => "challenged",
             Outcome::Denied => "denied",
+            Outcome::Refused => "refused",
         }
     }
 }
@@ -38,6 +40,9 @@ pub struct RequestCtx {
     /// Index of the peer in the route's pool for the current attempt.
     pub peer: Option<usize>,
     pub attempts: u8,
+    /// Whether the current attempt got a connection (a failure to connect is counted by
+    /// `fail_to_connect`, so `fail_to_proxy` must not count it again).
+    pub upstream_connected: bool,
     pub outcome: Outcome,
     /// Status written by passgate itself (control plane, redirects, error pages).
     pub status: Option<u16>,
@@ -53,6 +58,7 @@ impl RequestCtx {
             principal: None,
             peer: None,
             attempts: 0,
+            upstream_connected: false,
             outcome: Outcome::Proxied,
             status: None,
             tls: false,

@@ -79,12 +79,15 @@ pub fn set_host(
         }
         HostHeader::Upstream => {
             let default_port = if upstream.tls { 443 } else { 80 };
-            let v = if upstream.port == default_port {
-                upstream.host.clone()
-            } else if upstream.host.contains(':') {
-                format!("[{}]:{}", upstream.host, upstream.port)
+            let host = if upstream.host.contains(':') {
+                format!("[{}]", upstream.host)
             } else {
-                format!("{}:{}", upstream.host, upstream.port)
+                upstream.host.clone()
+            };
+            let v = if upstream.port == default_port {
+                host
+            } else {
+                format!("{host}:{}", upstream.port)
             };
             req.insert_header(http::header::HOST, v)?;
         }

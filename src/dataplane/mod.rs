@@ -5,6 +5,7 @@
 
 pub mod authn;
 pub mod authz;
+pub mod classify;
 pub mod ctx;
 pub mod handoff;
 pub mod headers;

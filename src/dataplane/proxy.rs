@@ -11,13 +11,11 @@ use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use pingora::upstreams::peer::HttpPeer;
 use pingora::{ErrorSource, ErrorType};
 
-use super::authz::{self, Decision};
+use super::classify::{classify, Action};
 use super::ctx::{Outcome, RequestCtx};
 use super::handoff::{self, ClientInfo, ControlHandler};
 use super::runtime::Runtime;
-use super::{authn, headers, request, respond};
-
-pub const CONTROL_PREFIX: &str = "/.passgate";
+use super::{headers, request, respond};
 
 pub struct Gateway {
     runtime: Arc<ArcSwap<Runtime>>,
@@ -30,25 +28,8 @@ impl Gateway {
     }
 }
 
-fn is_control_path(path: &str) -> bool {
-    path.strip_prefix(CONTROL_PREFIX)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
 fn is_tls(session: &Session) -> bool {
     session.digest().is_some_and(|d| d.ssl_digest.is_some())
-}
-
-/// The URL the client asked for, for the sign-in page's `rd`.
-fn original_url(req: &RequestHeader, tls: bool) -> String {
-    let host = req
-        .headers
-        .get(http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| req.uri.authority().map(|a| a.as_str()))
-        .unwrap_or("");
-    let scheme = if tls { "https" } else { "http" };
-    format!("{scheme}://{host}{}", request::path_and_query(req))
 }
 
 #[async_trait]
@@ -61,65 +42,75 @@ impl ProxyHttp for Gateway {
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
         ctx.tls = is_tls(session);
-        let req = session.req_header();
-
-        if is_control_path(req.uri.path()) {
-            ctx.outcome = Outcome::Control;
-            let client = ClientInfo {
-                addr: session.client_addr().and_then(|a| a.as_inet().copied()),
-                tls: ctx.tls,
-            };
-            let limit = ctx.runtime.config.server.control_body_limit;
-            let status = handoff::hand_off(session, self.control.as_ref(), limit, client).await?;
-            ctx.status = Some(status);
-            return Ok(true);
-        }
-
-        let host = request::host(req);
-        let Some(route) = ctx.runtime.router.find(&host, req.uri.path()).cloned() else {
-            ctx.outcome = Outcome::NoRoute;
-            ctx.status = Some(404);
-            respond::error(
-                session,
-                404,
-                "no_route",
-                "Not found",
-                "passgate has no route for this host and path.",
-            )
-            .await?;
-            return Ok(true);
-        };
-        ctx.route = Some(route.clone());
-
-        let principal = match route.route.policy {
-            crate::config::Policy::Public => None,
-            crate::config::Policy::Authenticated => authn::authenticate(req, &ctx.runtime),
-        };
-        match authz::decide(&route.route, principal.as_ref()) {
-            Decision::Allow => {
+        match classify(&ctx.runtime, session.req_header(), ctx.tls) {
+            Action::BadPath => {
+                ctx.outcome = Outcome::Refused;
+                ctx.status = Some(400);
+                respond::error(
+                    session,
+                    400,
+                    "bad_path",
+                    "Bad request",
+                    "The request path contains . or .. segments (or a NUL byte), which passgate refuses.",
+                )
+                .await?;
+                Ok(true)
+            }
+            Action::Control => {
+                ctx.outcome = Outcome::Control;
+                let client = ClientInfo {
+                    addr: session.client_addr().and_then(|a| a.as_inet().copied()),
+                    tls: ctx.tls,
+                };
+                let limit = ctx.runtime.config.server.control_body_limit;
+                let status =
+                    handoff::hand_off(session, self.control.as_ref(), limit, client).await?;
+                ctx.status = Some(status);
+                Ok(true)
+            }
+            Action::NoRoute => {
+                ctx.outcome = Outcome::NoRoute;
+                ctx.status = Some(404);
+                respond::error(
+                    session,
+                    404,
+                    "no_route",
+                    "Not found",
+                    "passgate has no route for this host and path.",
+                )
+                .await?;
+                Ok(true)
+            }
+            Action::Proxy { route, principal } => {
+                ctx.route = Some(route);
                 ctx.principal = principal;
                 Ok(false)
             }
-            Decision::Challenge => {
+            Action::Challenge { route, redirect } => {
+                ctx.route = Some(route);
                 ctx.outcome = Outcome::Challenged;
-                if request::is_browser_navigation(req) {
-                    let url = original_url(req, ctx.tls);
-                    ctx.status = Some(302);
-                    respond::redirect_to_login(session, &url).await?;
-                } else {
-                    ctx.status = Some(401);
-                    respond::write(
-                        session,
-                        401,
-                        "application/json",
-                        &[],
-                        respond::json_error_body("unauthenticated", "Sign-in required."),
-                    )
-                    .await?;
+                match redirect {
+                    Some(url) => {
+                        ctx.status = Some(302);
+                        respond::redirect_to_login(session, &url).await?;
+                    }
+                    None => {
+                        ctx.status = Some(401);
+                        respond::write(
+                            session,
+                            401,
+                            "application/json",
+                            &[],
+                            respond::json_error_body("unauthenticated", "Sign-in required."),
+                        )
+                        .await?;
+                    }
                 }
                 Ok(true)
             }
-            Decision::Deny => {
+            Action::Deny { route, principal } => {
+                ctx.route = Some(route);
+                ctx.principal = Some(principal);
                 ctx.outcome = Outcome::Denied;
                 ctx.status = Some(403);
                 respond::error(
@@ -156,6 +147,7 @@ impl ProxyHttp for Gateway {
         let i = pool.select(ctx.peer);
         ctx.peer = Some(i);
         ctx.attempts = ctx.attempts.saturating_add(1);
+        ctx.upstream_connected = false;
         Ok(Box::new(pool.peer(i).template.clone()))
     }
 
@@ -166,21 +158,15 @@ impl ProxyHttp for Gateway {
         ctx: &mut RequestCtx,
     ) -> Result<()> {
         headers::strip_reserved(upstream);
-        let original_host = request::host(session.req_header()).into_owned();
+        let req = session.req_header();
+        // The Host as the client sent it (with any port), for X-Forwarded-Host and Host.
+        let raw_host = request::raw_host(req);
         let client = session.client_addr().and_then(|a| a.as_inet().copied());
         let trusted = ctx.runtime.config.server.trust_forwarded_headers;
-        headers::set_forwarded(upstream, client, ctx.tls, &original_host, trusted)?;
+        headers::set_forwarded(upstream, client, ctx.tls, raw_host, trusted)?;
         if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
-            let raw_host = session
-                .req_header()
-                .headers
-                .get(http::header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .or_else(|| session.req_header().uri.authority().map(|a| a.as_str()))
-                .unwrap_or("")
-                .to_string();
             let up = &route.route.upstreams[route.pool.peer(i).upstream];
-            headers::set_host(upstream, &route.route.host_header, up, &raw_host)?;
+            headers::set_host(upstream, &route.route.host_header, up, raw_host)?;
         }
         Ok(())
     }
@@ -192,6 +178,18 @@ impl ProxyHttp for Gateway {
         _peer: &HttpPeer,
         _fd: std::os::unix::io::RawFd,
         _digest: Option<&pingora::protocols::Digest>,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        ctx.upstream_connected = true;
+        Ok(())
+    }
+
+    /// A peer that answered counts as healthy again (connecting alone does not: a peer that
+    /// accepts connections and then times out must still reach `max_fails`).
+    async fn upstream_response_filter(
+        &self,
+        _session: &mut Session,
+        _upstream_response: &mut pingora::http::ResponseHeader,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
         if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
@@ -276,7 +274,8 @@ impl ProxyHttp for Gateway {
             _ => "-",
         };
         if code >= 500 {
-            if let Some(r) = ctx.route.as_ref() {
+            // A failed connection was already counted (as "connect") by fail_to_connect.
+            if let (Some(r), true) = (ctx.route.as_ref(), ctx.upstream_connected) {
                 r.metrics
                     .upstream_error(if timeout { "timeout" } else { "error" });
             }

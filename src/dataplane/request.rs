@@ -4,15 +4,19 @@ use std::borrow::Cow;
 
 use pingora::http::RequestHeader;
 
-/// The request's host, lower-cased, without port: `Host` for HTTP/1, `:authority` for h2.
-pub fn host(req: &RequestHeader) -> Cow<'_, str> {
-    let raw = req
-        .headers
+/// The host as the client sent it (any port included): `Host` for HTTP/1, `:authority`
+/// for h2; empty when there is none.
+pub fn raw_host(req: &RequestHeader) -> &str {
+    req.headers
         .get(http::header::HOST)
         .and_then(|v| v.to_str().ok())
         .or_else(|| req.uri.authority().map(|a| a.as_str()))
-        .unwrap_or("");
-    let no_port = strip_port(raw);
+        .unwrap_or("")
+}
+
+/// The request's host, lower-cased, without port.
+pub fn host(req: &RequestHeader) -> Cow<'_, str> {
+    let no_port = strip_port(raw_host(req));
     if no_port.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(no_port.to_ascii_lowercase())
     } else {

@@ -46,6 +46,14 @@ impl UpstreamPool {
                     .into(),
             )
         };
+        // Pingora's connection pool key leaves out the CA: without this, a route with other
+        // trust anchors could reuse a connection verified under this route's CA.
+        let ca_group = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            route.tls.ca_certs.hash(&mut h);
+            h.finish()
+        };
         let mut peers = Vec::new();
         for (ui, up) in route.upstreams.iter().enumerate() {
             for addr in &up.addrs {
@@ -62,6 +70,7 @@ impl UpstreamPool {
                 p.options.verify_hostname = route.tls.verify;
                 p.options.alpn = ALPN::H1;
                 p.options.ca = ca.clone();
+                p.group_key = ca_group;
                 peers.push(PoolPeer {
                     template: p,
                     label: format!("{} ({addr})", up.url),

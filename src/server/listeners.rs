@@ -29,6 +29,23 @@ pub fn cert_set(listener: &Listener) -> Result<CertSet, String> {
     Ok(CertSet::new(loaded))
 }
 
+/// Binds (and releases) every listener and the metrics address once, so a busy or
+/// forbidden address stops `serve` at once with its name. Pingora itself retries a busy
+/// port for 30 s and then fails inside a service thread while the process stays up.
+pub fn probe_addresses(config: &Config) -> Result<(), StartError> {
+    let addrs = config.listeners.iter().map(|l| l.address);
+    for address in addrs.chain(config.metrics) {
+        // std sets SO_REUSEADDR on Unix, as Pingora does, so TIME_WAIT leftovers pass.
+        if let Err(e) = std::net::TcpListener::bind(address) {
+            return Err(StartError::Bind {
+                address: address.to_string(),
+                message: e.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 pub fn add_all(
     service: &mut Service<HttpProxy<Gateway>>,
     config: &Config,

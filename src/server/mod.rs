@@ -24,6 +24,8 @@ use crate::store::{self, StoreOptions};
 pub enum StartError {
     #[error("TLS listener {address}: {message}")]
     Tls { address: String, message: String },
+    #[error("cannot listen on {address}: {message}")]
+    Bind { address: String, message: String },
     #[error("the store runtime could not start: {0}")]
     Runtime(std::io::Error),
     #[error("{0}")]
@@ -67,6 +69,11 @@ impl Assembled {
     }
 }
 
+/// Pingora counts these in whole seconds: round up, so "500ms" is not silently zero.
+fn whole_seconds(d: std::time::Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
 /// Builds the server for `config`, read from `config_path` (re-read on SIGHUP).
 pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assembled, StartError> {
     reload::ignore_sighup_until_ready();
@@ -79,8 +86,10 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
 
     let conf = ServerConf {
         threads: config.server.threads,
-        grace_period_seconds: Some(config.server.grace_period.as_secs()),
-        graceful_shutdown_timeout_seconds: Some(config.server.graceful_shutdown_timeout.as_secs()),
+        grace_period_seconds: Some(whole_seconds(config.server.grace_period)),
+        graceful_shutdown_timeout_seconds: Some(whole_seconds(
+            config.server.graceful_shutdown_timeout,
+        )),
         ..ServerConf::default()
     };
     let mut server = Server::new_with_opt_and_conf(None, conf);
@@ -97,6 +106,7 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
         gateway,
         "passgate proxy",
     );
+    listeners::probe_addresses(&config)?;
     let tls_listeners = listeners::add_all(&mut proxy, &config)?;
     server.add_service(proxy);
 

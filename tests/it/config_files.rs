@@ -87,7 +87,19 @@ bogus_key = 1
         ("listeners[1].address (line 11)", "duplicate listener"),
         ("listeners[2].certificates[0]", "cannot read"),
         ("routes[0].realm (line 22)", "realm \"nope\" is not defined"),
+        (
+            "routes[1].upstream (line 26)",
+            "scheme \"ftp\" is not supported",
+        ),
+        (
+            "routes[1].policy (line 27)",
+            "\"sometimes\" is not a policy",
+        ),
         ("routes[1].connect_timeout (line 28)", "invalid duration"),
+        (
+            "routes[1].path_prefix (line 24)",
+            "routes[0] already routes host",
+        ),
         ("routes[2].bogus_key (line 33)", "unknown field"),
     ];
     for (path, msg) in expect {
@@ -97,9 +109,7 @@ bogus_key = 1
             .unwrap_or_else(|| panic!("no problem for {path} in:\n{err}"));
         assert!(line.contains(msg), "{path}: expected {msg:?} in {line:?}");
     }
-    // The second route failed to parse as a whole (bad duration), so its other mistakes
-    // surface once that one is fixed; the count covers everything reported now.
-    assert!(err.contains(": 8 problems"), "{err}");
+    assert!(err.contains(": 11 problems"), "{err}");
 }
 
 #[test]
@@ -124,4 +134,60 @@ fn check_refuses_a_missing_file() {
     let (ok, _, err) = check(Path::new("/nonexistent/passgate.toml"));
     assert!(!ok);
     assert!(err.contains("cannot read the file"), "{err}");
+}
+
+#[test]
+fn check_refuses_unsafe_identity_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("unsafe.toml");
+    std::fs::write(
+        &cfg,
+        r#"public_url = "http://auth.example.com"
+[[listeners]]
+address = "127.0.0.1:9000"
+[[realms]]
+id = "main"
+rp_id = "com"
+[[routes]]
+id = "passgate"
+host = "app.example.com:8080"
+upstream = "http://127.0.0.1:3000/base"
+realm = "main"
+"#,
+    )
+    .unwrap();
+    let (ok, _, err) = check(&cfg);
+    assert!(!ok);
+    for (path, msg) in [
+        (
+            "public_url (line 1)",
+            "plain http is only allowed for localhost",
+        ),
+        ("realms[0].rp_id (line 6)", "top-level domain"),
+        ("routes[0].id (line 8)", "reserved"),
+        ("routes[0].host (line 9)", "is not a host name"),
+        (
+            "routes[0].upstream (line 10)",
+            "requests keep their own path",
+        ),
+    ] {
+        let line = err
+            .lines()
+            .find(|l| l.contains(path))
+            .unwrap_or_else(|| panic!("no problem for {path} in:\n{err}"));
+        assert!(line.contains(msg), "{path}: expected {msg:?} in {line:?}");
+    }
+    let (ok, _, err) = check(&{
+        let p = dir.path().join("ip.toml");
+        std::fs::write(
+            &p,
+            "public_url = \"https://10.0.0.1\"\n[[listeners]]\naddress = \"127.0.0.1:9\"\n",
+        )
+        .unwrap();
+        p
+    });
+    assert!(
+        !ok && err.contains("WebAuthn refuses IP addresses"),
+        "{err}"
+    );
 }

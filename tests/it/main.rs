@@ -3,7 +3,22 @@
 mod support;
 
 mod admin_api;
+mod authenticator_selftest;
+mod browser_smoke;
 mod cli;
 mod config_files;
+mod control_handoff;
+mod lifecycle;
+mod metrics;
+mod proxy_headers;
+mod proxy_paths;
+mod proxy_policy;
+mod proxy_reload;
+mod proxy_routing;
+mod proxy_streaming;
+mod proxy_tls;
+mod proxy_upstreams;
 mod readiness;
+mod soft_passkey_selftest;
 mod store_suite;
+mod upstream_tls;

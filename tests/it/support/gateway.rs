@@ -35,6 +35,11 @@ address = "127.0.0.1:{port}"
     )
 }
 
+/// A `[[routes]]` entry sending every host and path to `upstream`, with no sign-in.
+pub fn public_route(upstream: &str) -> String {
+    format!("\n[[routes]]\nhost = \"*\"\nupstream = \"{upstream}\"\npolicy = \"public\"\n")
+}
+
 impl Gateway {
     /// Starts passgate with `config` (TOML). `port` must be the plain listener in it.
     pub async fn start(port: u16, config: &str) -> Gateway {
@@ -44,6 +49,16 @@ impl Gateway {
 
     /// Like [`Gateway::start`] but in a prepared directory (e.g. holding certificates).
     pub async fn start_in(dir: tempfile::TempDir, port: u16, config: &str) -> Gateway {
+        Self::start_with_args(dir, port, config, &[]).await
+    }
+
+    /// Like [`Gateway::start_in`] with extra `serve` arguments (e.g. `--log-json`).
+    pub async fn start_with_args(
+        dir: tempfile::TempDir,
+        port: u16,
+        config: &str,
+        args: &[&str],
+    ) -> Gateway {
         let config_path = dir.path().join("passgate.toml");
         std::fs::write(&config_path, config).expect("write config");
         let log_path = dir.path().join("passgate.log");
@@ -52,6 +67,7 @@ impl Gateway {
             .arg("serve")
             .arg("--config")
             .arg(&config_path)
+            .args(args)
             .current_dir(dir.path())
             .env("RUST_LOG", "info,passgate=debug")
             .env_remove("PASSGATE_CONFIG")
@@ -72,9 +88,14 @@ impl Gateway {
 
     /// A fresh gateway on a fresh port with `routes` appended to the base config.
     pub async fn with_routes(routes: &str) -> Gateway {
+        Gateway::with_server_keys("", routes).await
+    }
+
+    /// Like [`Gateway::with_routes`], with extra `key = value` lines in `[server]`.
+    pub async fn with_server_keys(server_keys: &str, routes: &str) -> Gateway {
         let port = free_port();
-        let config = format!("{}\n{routes}", base_config(port));
-        Gateway::start(port, &config).await
+        let head = base_config(port).replace("[server]\n", &format!("[server]\n{server_keys}\n"));
+        Gateway::start(port, &format!("{head}\n{routes}")).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -129,6 +150,20 @@ impl Gateway {
         nix::sys::signal::kill(pid, sig).expect("send signal");
     }
 
+    /// Waits for the process to exit on its own (or panics after `secs`).
+    pub async fn wait_exit(&mut self, secs: u64) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                panic!("passgate did not exit:\n{}", self.log());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
@@ -139,6 +174,15 @@ impl Drop for Gateway {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The problem lines (`  - path (line n): message`) of a `check` report.
+pub fn problem_lines(report: &str) -> Vec<String> {
+    report
+        .lines()
+        .filter_map(|l| l.strip_prefix("  - "))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Runs `passgate check --config <path>`, returning (exit success, stdout, stderr).

@@ -1,6 +1,6 @@
 //! A real upstream app for the gateway to front (axum on its own socket): echoes what it
-//! received, sleeps on demand, counts streamed uploads, echoes WebSocket messages. A TLS
-//! variant serves the same app with a certificate from the test CA.
+//! received, sleeps on demand, counts streamed uploads, streams large downloads, echoes
+//! WebSocket messages. A TLS variant serves the same app with a certificate from the test CA.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -46,6 +46,7 @@ pub fn app(name: &str) -> Router {
     Router::new()
         .route("/slow", get(slow))
         .route("/upload", post(upload))
+        .route("/download", get(download))
         .route("/ws", get(ws))
         .route("/status/{code}", any(status))
         .fallback(echo)
@@ -105,13 +106,31 @@ async fn upload(req: Request) -> Json<Value> {
     Json(json!({"bytes": total, "chunks": chunks}))
 }
 
+#[derive(serde::Deserialize)]
+struct DownloadQuery {
+    bytes: u64,
+}
+
+/// Streams `bytes` bytes of `x` in 64 KiB chunks, never holding them whole.
+async fn download(Query(q): Query<DownloadQuery>) -> Response {
+    const CHUNK: u64 = 64 * 1024;
+    let chunk = bytes::Bytes::from(vec![b'x'; CHUNK as usize]);
+    let chunks = q.bytes.div_ceil(CHUNK);
+    let stream = futures_util::stream::iter((0..chunks).map(move |i| {
+        let len = CHUNK.min(q.bytes - i * CHUNK) as usize;
+        Ok::<_, std::io::Error>(chunk.slice(..len))
+    }));
+    Body::from_stream(stream).into_response()
+}
+
 async fn ws(up: WebSocketUpgrade) -> Response {
     up.on_upgrade(|mut socket: WebSocket| async move {
         while let Some(Ok(msg)) = socket.recv().await {
             let reply = match msg {
                 Message::Text(t) => Message::Text(format!("echo: {}", t.as_str()).into()),
                 Message::Binary(b) => Message::Binary(b),
-                Message::Close(_) => break,
+                // The next recv flushes the automatic close reply, then ends the loop.
+                Message::Close(_) => continue,
                 _ => continue,
             };
             if socket.send(reply).await.is_err() {

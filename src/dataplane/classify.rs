@@ -1,0 +1,149 @@
+//! The request decision, free of I/O: which route, and whether to hand off to the control
+//! plane, proxy, challenge (sign in) or deny. `request_filter` carries the decision out;
+//! keeping it pure makes it cheap to reason about and to benchmark.
+
+use std::sync::Arc;
+
+use pingora::http::RequestHeader;
+
+use crate::config::Policy;
+use crate::session::Principal;
+
+use super::authz::{self, Decision};
+use super::runtime::{RouteRuntime, Runtime};
+use super::{authn, request};
+
+pub const CONTROL_PREFIX: &str = "/.passgate";
+
+pub enum Action {
+    /// A path with dot segments (`..`, `.`, also percent-encoded) or NUL: refused with 400
+    /// so that no prefix rule can be sidestepped by a path the upstream normalises.
+    BadPath,
+    /// `/.passgate/*`: answered by the control plane on every host.
+    Control,
+    NoRoute,
+    Proxy {
+        route: Arc<RouteRuntime>,
+        principal: Option<Principal>,
+    },
+    /// Sign-in needed: `redirect` holds the original URL for browser navigations (302 to
+    /// the sign-in page); `None` means answer 401.
+    Challenge {
+        route: Arc<RouteRuntime>,
+        redirect: Option<String>,
+    },
+    Deny {
+        route: Arc<RouteRuntime>,
+        principal: Principal,
+    },
+}
+
+pub fn is_control_path(path: &str) -> bool {
+    path.strip_prefix(CONTROL_PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Whether the path holds a `.` or `..` segment (split on `/` or `\\`, after
+/// percent-decoding) or a NUL byte. Ordinary paths are answered without allocating.
+pub fn has_unsafe_segments(path: &str) -> bool {
+    if !path.bytes().any(|b| matches!(b, b'.' | b'%' | b'\\')) {
+        return false;
+    }
+    let decoded: std::borrow::Cow<'_, [u8]> = percent_encoding::percent_decode_str(path).into();
+    decoded.contains(&0)
+        || decoded
+            .split(|b| *b == b'/' || *b == b'\\')
+            .any(|seg| seg == b"." || seg == b"..")
+}
+
+pub fn classify(runtime: &Runtime, req: &RequestHeader, tls: bool) -> Action {
+    let path = req.uri.path();
+    if has_unsafe_segments(path) {
+        return Action::BadPath;
+    }
+    if is_control_path(path) {
+        return Action::Control;
+    }
+    let host = request::host(req);
+    let Some(route) = runtime.router.find(&host, path) else {
+        return Action::NoRoute;
+    };
+    let principal = match route.route.policy {
+        Policy::Public => None,
+        Policy::Authenticated => authn::authenticate(req, runtime),
+    };
+    match authz::decide(&route.route, principal.as_ref()) {
+        Decision::Allow => Action::Proxy {
+            route: route.clone(),
+            principal,
+        },
+        Decision::Challenge => Action::Challenge {
+            route: route.clone(),
+            redirect: request::is_browser_navigation(req)
+                .then(|| original_url(req, tls, runtime.config.server.trust_forwarded_headers)),
+        },
+        Decision::Deny => match principal {
+            Some(principal) => Action::Deny {
+                route: route.clone(),
+                principal,
+            },
+            None => Action::Challenge {
+                route: route.clone(),
+                redirect: None,
+            },
+        },
+    }
+}
+
+/// The URL the client asked for, for the sign-in page's `rd`. Behind a trusted load
+/// balancer its `X-Forwarded-Proto` names the scheme the client used.
+fn original_url(req: &RequestHeader, tls: bool, trust_forwarded: bool) -> String {
+    let host = request::raw_host(req);
+    let forwarded = trust_forwarded
+        .then(|| req.headers.get("x-forwarded-proto"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(',').next().unwrap_or("").trim())
+        .filter(|v| *v == "https" || *v == "http");
+    let scheme = forwarded.unwrap_or(if tls { "https" } else { "http" });
+    format!("{scheme}://{host}{}", request::path_and_query(req))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_segments_are_unsafe_in_any_encoding() {
+        for bad in [
+            "/public/../secret",
+            "/public/./x",
+            "/public/%2e%2e/secret",
+            "/public/%2E%2e/secret",
+            "/public/..%2Fsecret",
+            "/public\\..\\secret",
+            "/public/..",
+            "/a%00b",
+        ] {
+            assert!(has_unsafe_segments(bad), "{bad} should be refused");
+        }
+        for ok in [
+            "/",
+            "/public/file.txt",
+            "/a/..b/c",
+            "/v1.2/x",
+            "/group%2Fproject",
+            "/.well-known/x",
+        ] {
+            assert!(!has_unsafe_segments(ok), "{ok} should pass");
+        }
+    }
+
+    #[test]
+    fn control_prefix_is_segment_aware() {
+        assert!(is_control_path("/.passgate"));
+        assert!(is_control_path("/.passgate/healthz"));
+        assert!(!is_control_path("/.passgatex"));
+        assert!(!is_control_path("/app/.passgate/healthz"));
+    }
+}

@@ -1,0 +1,185 @@
+//! Signing keys: Ed25519 pairs identified by `kid`. A [`KeyRing`] signs with the newest key
+//! and verifies with every key it holds, so tokens signed before a rotation stay valid until
+//! they expire. Private key bytes never appear in `Debug` output.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("key {kid}: the private key is not a valid Ed25519 PKCS#8 document")]
+    BadPrivateKey { kid: String },
+    #[error("the key ring holds no key to sign with")]
+    NoSigningKey,
+}
+
+/// One Ed25519 key pair as stored: PKCS#8 private key and raw 32-byte public key.
+#[derive(Clone)]
+pub struct KeyMaterial {
+    pub kid: String,
+    pub private_pkcs8: Vec<u8>,
+    pub public: [u8; 32],
+    /// Seconds since the Unix epoch.
+    pub created_at: u64,
+}
+
+impl fmt::Debug for KeyMaterial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyMaterial")
+            .field("kid", &self.kid)
+            .field("private_pkcs8", &"<redacted>")
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+impl KeyMaterial {
+    /// A fresh random key pair; its `kid` is derived from the public key.
+    pub fn generate(now: u64) -> Result<KeyMaterial, KeyError> {
+        let signing = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+        let public = signing.verifying_key().to_bytes();
+        let kid = kid_for(&public);
+        let private_pkcs8 = signing
+            .to_pkcs8_der()
+            .map_err(|_| KeyError::BadPrivateKey { kid: kid.clone() })?
+            .as_bytes()
+            .to_vec();
+        Ok(KeyMaterial {
+            kid,
+            private_pkcs8,
+            public,
+            created_at: now,
+        })
+    }
+}
+
+/// `kid` = base64url of the first 12 bytes of SHA-256(public key).
+pub fn kid_for(public: &[u8; 32]) -> String {
+    let digest = Sha256::digest(public);
+    URL_SAFE_NO_PAD.encode(&digest[..12])
+}
+
+struct Verifying {
+    key: DecodingKey,
+    public: [u8; 32],
+}
+
+/// The keys a gateway signs and verifies with.
+pub struct KeyRing {
+    signing: Option<(String, EncodingKey)>,
+    verifying: HashMap<String, Verifying>,
+}
+
+impl fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyRing")
+            .field("signing_kid", &self.signing.as_ref().map(|(k, _)| k))
+            .field("kids", &self.verifying.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl KeyRing {
+    /// A ring that verifies with every key in `keys` and signs with the newest.
+    pub fn new(keys: &[KeyMaterial]) -> KeyRing {
+        let newest = keys.iter().max_by_key(|k| (k.created_at, k.kid.clone()));
+        KeyRing {
+            signing: newest.map(|k| (k.kid.clone(), EncodingKey::from_ed_der(&k.private_pkcs8))),
+            verifying: keys
+                .iter()
+                .map(|k| {
+                    (
+                        k.kid.clone(),
+                        Verifying {
+                            key: DecodingKey::from_ed_der(&k.public),
+                            public: k.public,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// A ring that only verifies (no private keys), e.g. from published public keys.
+    pub fn verify_only(public: &[(String, [u8; 32])]) -> KeyRing {
+        KeyRing {
+            signing: None,
+            verifying: public
+                .iter()
+                .map(|(kid, p)| {
+                    (
+                        kid.clone(),
+                        Verifying {
+                            key: DecodingKey::from_ed_der(p),
+                            public: *p,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    pub fn signing_key(&self) -> Result<(&str, &EncodingKey), KeyError> {
+        self.signing
+            .as_ref()
+            .map(|(k, e)| (k.as_str(), e))
+            .ok_or(KeyError::NoSigningKey)
+    }
+
+    pub fn decoding_key(&self, kid: &str) -> Option<&DecodingKey> {
+        self.verifying.get(kid).map(|v| &v.key)
+    }
+
+    /// The public keys as a JWKS document (`/.passgate/jwks.json`).
+    pub fn jwks(&self) -> Value {
+        let mut kids: Vec<&String> = self.verifying.keys().collect();
+        kids.sort();
+        let keys: Vec<Value> = kids
+            .into_iter()
+            .map(|kid| {
+                json!({
+                    "kty": "OKP",
+                    "crv": "Ed25519",
+                    "alg": "EdDSA",
+                    "use": "sig",
+                    "kid": kid,
+                    "x": URL_SAFE_NO_PAD.encode(self.verifying[kid].public),
+                })
+            })
+            .collect();
+        json!({ "keys": keys })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_private_bytes() {
+        let k = KeyMaterial::generate(1).unwrap();
+        let dbg = format!("{k:?}");
+        assert!(dbg.contains("<redacted>"));
+        assert!(!dbg.contains(&format!("{:?}", &k.private_pkcs8[..8])));
+    }
+
+    #[test]
+    fn newest_key_signs_and_all_verify() {
+        let old = KeyMaterial::generate(100).unwrap();
+        let new = KeyMaterial::generate(200).unwrap();
+        let ring = KeyRing::new(&[new.clone(), old.clone()]);
+        assert_eq!(ring.signing_key().unwrap().0, new.kid);
+        assert!(ring.decoding_key(&old.kid).is_some());
+        assert!(ring.decoding_key(&new.kid).is_some());
+        let jwks = ring.jwks();
+        assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
+        assert!(KeyRing::verify_only(&[]).signing_key().is_err());
+    }
+}

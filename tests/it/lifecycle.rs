@@ -1,0 +1,188 @@
+//! The process: `serve` refuses a broken config with `check`'s messages, and a busy address
+//! at once; SIGTERM lets an in-flight request finish and exits 0; one access-log line per
+//! request, JSON on request.
+
+use std::process::Command;
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+
+use crate::support::gateway::{base_config, check, problem_lines, public_route, Gateway, BIN};
+use crate::support::http::{get, spawn_get, HTML};
+use crate::support::{free_port, upstream};
+
+#[test]
+fn serve_refuses_a_broken_config_with_checks_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("passgate.toml");
+    let port = free_port();
+    std::fs::write(
+        &path,
+        format!(
+            "{}\n[[routes]]\nhost = \"*\"\nupstream = \"http://127.0.0.1:1\"\nrealm = \"nope\"\npolicy = \"sometimes\"\n",
+            base_config(port)
+        ),
+    )
+    .unwrap();
+    let (ok, _, report) = check(&path);
+    assert!(!ok);
+    let problems = problem_lines(&report);
+    assert_eq!(problems.len(), 2, "{report}");
+
+    let out = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&path)
+        .env_remove("PASSGATE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "serve started on a broken config");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for p in &problems {
+        assert!(
+            stderr.contains(p.as_str()),
+            "serve did not report {p:?}:\n{stderr}"
+        );
+    }
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+#[test]
+fn serve_refuses_a_busy_address_at_once() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("passgate.toml");
+    std::fs::write(&path, base_config(port)).unwrap();
+    let log_path = dir.path().join("stderr.log");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&path)
+        .current_dir(dir.path())
+        .env_remove("PASSGATE_CONFIG")
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve kept running on a busy address");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let stderr = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")) && stderr.contains("in use"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_finishes_in_flight_requests_then_exits_0() {
+    let up = upstream::start("app").await;
+    let port = free_port();
+    // In-flight requests may finish during `grace_period` (whole seconds for Pingora, so
+    // 900ms must become 1s, not 0); then the runtimes are stopped.
+    let config = format!(
+        "{}{}",
+        base_config(port).replace("grace_period = \"0s\"", "grace_period = \"900ms\""),
+        public_route(&up.url())
+    );
+    let mut gw = Gateway::start(port, &config).await;
+    let url = gw.url("/slow?ms=800");
+    let in_flight = spawn_get(url);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    gw.signal(Signal::SIGTERM);
+    assert_eq!(in_flight.await.unwrap(), (200, "slow done".to_string()));
+    let status = gw.wait_exit(10).await;
+    assert!(status.success(), "exit status {status}:\n{}", gw.log());
+    assert!(gw.log().contains("passgate stopped"), "{}", gw.log());
+}
+
+fn routes(up: &upstream::Upstream) -> String {
+    format!(
+        "[[routes]]\nid = \"app\"\nhost = \"app.test\"\nupstream = \"{}\"\npolicy = \"public\"\n",
+        up.url()
+    )
+}
+
+/// Access-log lines, without the readiness probe's (`Gateway` polls healthz until ready,
+/// and the last probe's line may land after the test has started counting).
+fn access_lines(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| l.contains("passgate::access") && !l.contains("/.passgate/healthz"))
+        .collect()
+}
+
+#[tokio::test]
+async fn one_access_log_line_per_request() {
+    let up = upstream::start("app").await;
+    let gw = Gateway::with_routes(&routes(&up)).await;
+    assert_eq!(
+        get(&gw, "App.Test", "/hello/world?q=1", None).await.status,
+        200
+    );
+    assert_eq!(get(&gw, "nowhere.test", "/missing", HTML).await.status, 404);
+    gw.wait_for_log("path=\"/missing\"", 5).await;
+    gw.wait_for_log("path=\"/hello/world\"", 5).await;
+    let log = gw.log();
+    let lines = access_lines(&log);
+    let one = |path: &str| {
+        let found: Vec<&&str> = lines
+            .iter()
+            .filter(|l| l.contains(&format!("path=\"{path}\"")))
+            .collect();
+        assert_eq!(found.len(), 1, "{path}: {log}");
+        found[0].to_string()
+    };
+    let hello = one("/hello/world");
+    for part in [
+        "method=GET",
+        "host=app.test",
+        "status=200",
+        "route=\"app\"",
+        &format!("upstream=\"{} ({})\"", up.url(), up.addr),
+        "outcome=\"proxied\"",
+        "duration_ms=",
+    ] {
+        assert!(hello.contains(part), "{part:?} missing in {hello}");
+    }
+    assert!(!hello.contains("q=1"), "the query is not logged: {hello}");
+    let missing = one("/missing");
+    assert!(
+        missing.contains("status=404") && missing.contains("route=\"-\""),
+        "{missing}"
+    );
+}
+
+#[tokio::test]
+async fn log_json_gives_json_lines() {
+    let up = upstream::start("app").await;
+    let port = free_port();
+    let config = format!("{}\n{}", base_config(port), routes(&up));
+    let dir = tempfile::tempdir().unwrap();
+    let gw = Gateway::start_with_args(dir, port, &config, &["--log-json"]).await;
+    assert_eq!(get(&gw, "app.test", "/json-log", None).await.status, 200);
+    gw.wait_for_log("/json-log", 5).await;
+    let log = gw.log();
+    let mut access = None;
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if v["path"] == "/json-log" {
+            access = Some(v);
+        }
+    }
+    let v = access.expect("an access line for /json-log");
+    assert_eq!(v["target"], "passgate::access");
+    assert_eq!(v["method"], "GET");
+    assert_eq!(v["host"], "app.test");
+    assert_eq!(v["status"], 200);
+    assert_eq!(v["route"], "app");
+    assert_eq!(v["upstream"], format!("{} ({})", up.url(), up.addr));
+}
