@@ -12,17 +12,12 @@ pub struct Object {
 }
 
 /// Absent, `null`, or a value: PATCH tells "leave alone" from "clear".
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Patch<T> {
+    #[default]
     Absent,
     Clear,
     Set(T),
-}
-
-impl<T> Default for Patch<T> {
-    fn default() -> Self {
-        Patch::Absent
-    }
 }
 
 impl Object {

@@ -164,10 +164,9 @@ impl Directory {
             self.store().get_realm(req.tenant, realm).await?;
         }
         let now = self.now_us();
-        let expire_us = match req.expires_in {
-            None => None,
-            Some(d) => Some(now.saturating_add(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))),
-        };
+        let expire_us = req
+            .expires_in
+            .map(|d| now.saturating_add(i64::try_from(d.as_micros()).unwrap_or(i64::MAX)));
         let issued = IssuedToken {
             id: ids::new_id()?,
             secret: ids::new_secret()?,
