@@ -1,15 +1,59 @@
 //! Data-plane decision benches: route lookup among 1,000 routes, and the whole
-//! `request_filter` decision (`classify`) for a public and a protected route.
+//! `request_filter` decision (`classify`) for a public route, a protected route without a
+//! session, and a protected route with a valid session cookie (cached, and a cache miss
+//! that verifies the token).
 
 use std::hint::black_box;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use arc_swap::ArcSwap;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pingora::http::RequestHeader;
 
+use passgate::dataplane::authn::SessionCheck;
 use passgate::dataplane::classify::{classify, Action};
 use passgate::dataplane::Runtime;
+use passgate::session::cache::PrincipalCache;
+use passgate::session::claims::SessionClaims;
+use passgate::session::keys::{KeyMaterial, KeyRing};
+use passgate::session::token::sign;
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// A key ring, an empty cache, and a valid session cookie for the bench's issuer.
+fn sessions() -> (SessionCheck, String, String) {
+    let ring = KeyRing::new(&[KeyMaterial::generate(1).unwrap()]);
+    let now = now();
+    let claims = SessionClaims {
+        iss: "https://auth.example.com".into(),
+        sub: "id_1".into(),
+        realm: "default".into(),
+        sid: "sid_1".into(),
+        username: "alice".into(),
+        email: Some("alice@example.com".into()),
+        groups: vec!["staff".into(), "engineering".into()],
+        iat: now,
+        nbf: now,
+        exp: now + 3600,
+        auth_time: now,
+        amr: vec!["hwk".into(), "user".into()],
+    };
+    let token = sign(&ring, &claims).unwrap();
+    let check = SessionCheck {
+        cache: Arc::new(PrincipalCache::new(100_000, Duration::from_secs(3600))),
+        keys: Arc::new(ArcSwap::from_pointee(ring)),
+    };
+    let cookie = format!("theme=dark; passgate_session={token}; lang=en");
+    (check, token, cookie)
+}
 
 /// 1,000 routes: 300 exact hosts with 3 prefixes each, 50 wildcard domains with 2 each.
 fn thousand_routes() -> String {
@@ -75,20 +119,55 @@ fn bench_routing(c: &mut Criterion) {
     });
     g.finish();
 
+    let (check, token, cookie) = sessions();
+    let empty = SessionCheck {
+        cache: Arc::new(PrincipalCache::new(10, Duration::from_secs(60))),
+        keys: check.keys.clone(),
+    };
+    let at = now();
     let public = request("app150.example.com:443", "/index.html?x=1", "text/html");
     let protected = request("app150.example.com", "/api/v1/items/42", "application/json");
+    let mut signed_in = protected.clone();
+    signed_in.insert_header("Cookie", cookie.as_str()).unwrap();
     let mut g = c.benchmark_group("request_filter_decision");
     g.bench_function("public_route", |b| {
         b.iter(|| {
-            let a = classify(black_box(&rt), black_box(&public), false);
+            let a = classify(black_box(&rt), &check, black_box(&public), false, at);
             assert!(matches!(a, Action::Proxy { .. }));
             a
         })
     });
     g.bench_function("protected_route_no_session", |b| {
         b.iter(|| {
-            let a = classify(black_box(&rt), black_box(&protected), false);
+            let a = classify(black_box(&rt), &check, black_box(&protected), false, at);
             assert!(matches!(a, Action::Challenge { .. }));
+            a
+        })
+    });
+    g.bench_function("protected_route_valid_cookie_cached", |b| {
+        b.iter(|| {
+            let a = classify(black_box(&rt), &check, black_box(&signed_in), false, at);
+            assert!(matches!(
+                a,
+                Action::Proxy {
+                    principal: Some(_),
+                    ..
+                }
+            ));
+            a
+        })
+    });
+    g.bench_function("protected_route_valid_cookie_uncached", |b| {
+        b.iter(|| {
+            let a = classify(black_box(&rt), &empty, black_box(&signed_in), false, at);
+            assert!(matches!(
+                a,
+                Action::Proxy {
+                    principal: Some(_),
+                    ..
+                }
+            ));
+            empty.cache.remove(&token);
             a
         })
     });

@@ -1,4 +1,4 @@
-//! `passgate token …` and `passgate identities …`: open the store named by a config file and
+//! `passgate token …`, `passgate identities …` and `passgate keys …`: open the store named by a config file and
 //! call the directory service, printing what it returns. No logic of their own.
 
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use passgate::config::{self, Config};
 use passgate::idm::tokens::TokenRequest;
-use passgate::idm::{Actor, Directory, Scope};
+use passgate::idm::{Actor, Directory, Scope, SessionService};
 
 /// `--config FILE`: the configuration whose store to open.
 #[derive(clap::Args)]
@@ -79,6 +79,25 @@ pub enum IdentitiesCommand {
         config: ConfigArg,
         #[arg(long)]
         realm: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Add a new session signing key. It verifies at once and signs after --activate-in
+    /// (so every running instance knows it first); older keys keep verifying until every
+    /// token they signed is over.
+    Rotate {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Delay before the new key signs, e.g. "5s" (0s: at once; only safe with one instance).
+        #[arg(long, value_parser = humantime::parse_duration, default_value = "5s")]
+        activate_in: std::time::Duration,
+    },
+    /// List the signing keys (never their private halves) as JSON lines.
+    List {
+        #[command(flatten)]
+        config: ConfigArg,
     },
 }
 
@@ -185,6 +204,35 @@ pub fn identities(command: IdentitiesCommand) -> anyhow::Result<ExitCode> {
                     Some(t) => token = Some(t.to_string()),
                     None => break,
                 }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        KeysCommand::Rotate {
+            config,
+            activate_in,
+        } => {
+            let (rt, dir, config) = open(&config.config)?;
+            let kid = rt.block_on(SessionService::rotate(
+                &dir,
+                &config.tenant_id,
+                &Actor::Cli.label(),
+                activate_in,
+            ))?;
+            eprintln!(
+                "added signing key {kid}; it signs in {}",
+                humantime::format_duration(activate_in)
+            );
+            println!("{kid}");
+        }
+        KeysCommand::List { config } => {
+            let (rt, dir, _) = open(&config.config)?;
+            for k in rt.block_on(SessionService::list_keys(&dir))? {
+                println!("{k}");
             }
         }
     }

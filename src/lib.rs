@@ -8,6 +8,7 @@ pub mod dataplane;
 pub mod demo;
 pub mod idm;
 pub mod logging;
+pub mod mail;
 pub mod metrics;
 pub mod server;
 pub mod session;

@@ -1,4 +1,4 @@
-//! The `passgate` command line: serve, check, demo, token, identities. Errors end here as
+//! The `passgate` command line: serve, check, demo, token, identities, keys. Errors end here as
 //! `anyhow`; the work is done by the library.
 
 mod admin_cli;
@@ -62,6 +62,11 @@ enum Command {
         #[command(subcommand)]
         command: admin_cli::IdentitiesCommand,
     },
+    /// Rotate and list the session signing keys (straight in the store of a config).
+    Keys {
+        #[command(subcommand)]
+        command: admin_cli::KeysCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -72,6 +77,7 @@ fn main() -> ExitCode {
         Command::Demo { log_json } => demo(log_json),
         Command::Token { command } => admin_cli::token(command),
         Command::Identities { command } => admin_cli::identities(command),
+        Command::Keys { command } => admin_cli::keys(command),
     };
     match result {
         Ok(code) => code,

@@ -17,6 +17,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "realms",
     "routes",
     "session",
+    "email",
 ];
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -79,6 +80,28 @@ pub struct RealmFile {
     pub display_name: Option<String>,
     pub rp_id: Option<String>,
     pub rp_name: Option<String>,
+    pub link_base: Option<String>,
+    pub binding_link_ttl: Option<ConfigDuration>,
+    #[serde(default)]
+    pub allowed_redirects: Vec<String>,
+    pub attestation: Option<String>,
+    #[serde(default)]
+    pub allowed_aaguids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailFile {
+    pub host: String,
+    pub port: Option<u16>,
+    pub security: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: String,
+    pub text_template: Option<String>,
+    pub html_template: Option<String>,
+    pub timeout: Option<ConfigDuration>,
+    pub retry_interval: Option<ConfigDuration>,
 }
 
 /// `upstream` accepts one URL or a list of them.
@@ -156,4 +179,5 @@ pub struct FileConfig {
     pub realms: Vec<(usize, RealmFile)>,
     pub routes: Vec<(usize, RouteFile)>,
     pub session: SessionFile,
+    pub email: Option<EmailFile>,
 }

@@ -5,8 +5,8 @@
 use serde::de::DeserializeOwned;
 
 use super::file::{
-    FileConfig, ListenerFile, MetricsFile, RealmFile, RouteFile, ServerFile, SessionFile,
-    StoreFile, TOP_LEVEL_KEYS,
+    EmailFile, FileConfig, ListenerFile, MetricsFile, RealmFile, RouteFile, ServerFile,
+    SessionFile, StoreFile, TOP_LEVEL_KEYS,
 };
 use super::problem::Problem;
 
@@ -46,6 +46,7 @@ pub fn parse_file(src: &str, problems: &mut Vec<Problem>) -> Option<FileConfig> 
                     file.session = s;
                 }
             }
+            "email" => file.email = section::<EmailFile>(value, &key, problems),
             "listeners" => file.listeners = elements::<ListenerFile>(value, &key, problems),
             "realms" => file.realms = elements::<RealmFile>(value, &key, problems),
             "routes" => file.routes = elements::<RouteFile>(value, &key, problems),

@@ -3,6 +3,7 @@
 //! `check`, `serve` and SIGHUP reload all go through [`load`].
 
 pub mod duration;
+pub mod email;
 pub mod file;
 pub mod load;
 pub mod model;

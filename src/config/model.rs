@@ -23,6 +23,8 @@ pub struct Config {
     pub realms: Vec<Realm>,
     pub routes: Vec<Arc<Route>>,
     pub session: SessionSettings,
+    /// SMTP delivery of binding links (`None`: EMAIL jobs are refused).
+    pub email: Option<super::email::EmailSettings>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,7 +103,22 @@ pub struct Realm {
     pub display_name: String,
     pub rp_id: String,
     pub rp_name: String,
+    /// Base of credential binding links (`{link_base}/.passgate/bind?token=…`); `None`:
+    /// `public_url`.
+    pub link_base: Option<Url>,
+    /// How long a credential binding link stays valid.
+    pub binding_link_ttl: Duration,
+    /// Absolute URLs accepted as `post_binding_redirect_uri` besides fronted hosts.
+    pub allowed_redirects: Vec<Url>,
+    /// `attestation = "direct"`: new passkeys must carry a verifiable attestation statement
+    /// with a certificate (its chain is not checked against vendor roots).
+    pub attestation_required: bool,
+    /// When not empty, only authenticators with these AAGUIDs (lower-case) may bind.
+    pub allowed_aaguids: Vec<String>,
 }
+
+/// Default `binding_link_ttl`: 24 hours.
+pub const DEFAULT_BINDING_LINK_TTL: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {

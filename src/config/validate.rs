@@ -113,6 +113,10 @@ pub fn validate(file: FileConfig, base_dir: &Path, problems: &mut Vec<Problem>) 
     let realms = realms(&file.realms, &auth_host, problems);
     let session = session_settings(&file, &auth_host, problems);
     let routes = routes(&file.routes, &realms, base_dir, problems);
+    let email = file
+        .email
+        .as_ref()
+        .and_then(|e| super::email::email_settings(e, base_dir, problems));
 
     if problems.len() > start {
         return None;
@@ -128,6 +132,7 @@ pub fn validate(file: FileConfig, base_dir: &Path, problems: &mut Vec<Problem>) 
         realms,
         routes,
         session,
+        email,
     })
 }
 
@@ -430,11 +435,17 @@ fn realms(
                 ),
             ));
         }
+        let binding = super::email::realm_binding(r, &path, problems);
         out.push(Realm {
             id: r.id.clone(),
             display_name: r.display_name.clone().unwrap_or_else(|| r.id.clone()),
             rp_name: r.rp_name.clone().unwrap_or_else(|| "passgate".into()),
             rp_id,
+            link_base: binding.link_base,
+            binding_link_ttl: binding.ttl,
+            allowed_redirects: binding.allowed_redirects,
+            attestation_required: binding.attestation_required,
+            allowed_aaguids: binding.allowed_aaguids,
         });
     }
     if out.is_empty() && items.is_empty() {
@@ -443,6 +454,11 @@ fn realms(
             display_name: "Default".into(),
             rp_id: auth_host.to_string(),
             rp_name: "passgate".into(),
+            link_base: None,
+            binding_link_ttl: super::model::DEFAULT_BINDING_LINK_TTL,
+            allowed_redirects: Vec::new(),
+            attestation_required: false,
+            allowed_aaguids: Vec::new(),
         });
     }
     out

@@ -138,6 +138,8 @@ impl From<crate::idm::IdmError> for ApiError {
             E::Invalid { field, message } => ApiError::InvalidField { field, message },
             E::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             E::Conflict(m) => ApiError::Conflict(m),
+            E::Gone(m) => ApiError::Gone(m),
+            E::Unprocessable(m) => ApiError::Unprocessable(m),
             E::Unauthenticated => ApiError::Unauthenticated,
             E::Forbidden(m) => ApiError::Forbidden(m),
             E::Unavailable(m) => {

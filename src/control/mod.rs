@@ -3,10 +3,14 @@
 //! [`ControlPlane`]'s [`ControlHandler`] implementation.
 
 pub mod admin;
+pub mod bind;
 pub mod error;
 pub mod health;
+pub mod pages;
 pub mod router;
+pub mod session_api;
 pub mod state;
+pub mod web;
 
 use std::sync::Arc;
 

@@ -1,19 +1,41 @@
-//! What control-plane handlers share: the config they were built for (rebuilt on reload)
-//! and the directory service over the store (opened once at start-up, kept across reloads).
+//! What control-plane handlers share: the config they were built for (rebuilt on reload),
+//! the directory service over the store and the session service (both opened once at
+//! start-up, kept across reloads).
 
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::idm::Directory;
+use crate::idm::{Directory, SessionService};
+use crate::mail::Mailer;
 
 #[derive(Clone)]
 pub struct ControlState {
     pub config: Arc<Config>,
     pub directory: Arc<Directory>,
+    /// Starts sessions (`start` + `set_cookie` after a ceremony), signs out, revokes.
+    pub sessions: Arc<SessionService>,
+    /// SMTP delivery of binding links, built from `[email]` (`None` without it).
+    pub mailer: Option<Arc<Mailer>>,
 }
 
 impl ControlState {
-    pub fn new(config: Arc<Config>, directory: Arc<Directory>) -> Self {
-        ControlState { config, directory }
+    pub fn new(
+        config: Arc<Config>,
+        directory: Arc<Directory>,
+        sessions: Arc<SessionService>,
+    ) -> Self {
+        let mailer = config.email.as_ref().and_then(|e| match Mailer::new(e) {
+            Ok(m) => Some(Arc::new(m)),
+            Err(err) => {
+                tracing::error!(error = %err, "email delivery is unavailable");
+                None
+            }
+        });
+        ControlState {
+            config,
+            directory,
+            sessions,
+            mailer,
+        }
     }
 }

@@ -1,14 +1,98 @@
 //! Authentication step of the data plane: from the request's session cookie to a verified
-//! [`Principal`]. Session tokens are not issued yet (sign-in comes with the sessions work),
-//! so no cookie verifies and every protected request is challenged; the verifier plugs in
-//! here and nowhere else.
+//! [`Principal`]. Cookie → cache of verified principals (keyed by the exact token) → on a
+//! miss, verify the token (pinned EdDSA, known `kid`, issuer, time) and cache it. No store
+//! and no network here: a token past its `exp` is reported as [`Authn::Expired`], and
+//! `request_filter` asks the control plane's [`SessionRefresher`] to re-issue it.
 
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use async_trait::async_trait;
 use pingora::http::RequestHeader;
 
-use crate::session::Principal;
+use crate::session::cache::PrincipalCache;
+use crate::session::keys::KeyRing;
+use crate::session::token::TokenError;
+use crate::session::{cookie, Principal};
 
 use super::runtime::Runtime;
 
-pub fn authenticate(_req: &RequestHeader, _runtime: &Runtime) -> Option<Principal> {
-    None
+/// What the data plane checks sessions against: built once by the server and kept across
+/// reloads. The control plane keeps both current (key rotation, revocations).
+pub struct SessionCheck {
+    pub cache: Arc<PrincipalCache>,
+    pub keys: Arc<ArcSwap<KeyRing>>,
+}
+
+/// A token re-issued for an expired one.
+pub struct Refreshed {
+    pub principal: Arc<Principal>,
+    /// To add to the response, so the browser holds the new token.
+    pub set_cookie: String,
+}
+
+/// Implemented by the control plane: re-issues an expired but genuine token while its
+/// server-side session is valid (at most one store read per token lifetime per session).
+#[async_trait]
+pub trait SessionRefresher: Send + Sync {
+    /// `secure`: whether the new cookie must carry `Secure`.
+    async fn refresh(&self, expired_token: &str, secure: bool) -> Option<Refreshed>;
+}
+
+/// The outcome of the synchronous check.
+pub enum Authn {
+    Verified(Arc<Principal>),
+    /// Genuine but past `exp`: re-issue it (see [`SessionRefresher`]).
+    Expired,
+    /// No cookie, or one that does not verify (never an error: the request is challenged).
+    Missing,
+}
+
+/// The session cookie's value, if any.
+#[inline]
+pub fn session_token<'a>(req: &'a RequestHeader, runtime: &Runtime) -> Option<&'a str> {
+    cookie::find(&req.headers, &runtime.config.session.cookie_name)
+}
+
+/// Checks the request's session for a route of `realm` at `now` (seconds since the epoch).
+pub fn authenticate(
+    req: &RequestHeader,
+    runtime: &Runtime,
+    check: &SessionCheck,
+    realm: &str,
+    now: u64,
+) -> Authn {
+    let Some(token) = session_token(req, runtime) else {
+        return Authn::Missing;
+    };
+    if let Some(p) = check.cache.get(token) {
+        if p.expires_at > now {
+            return in_realm(p, realm);
+        }
+    }
+    match runtime.verifier.verify(&check.keys.load(), token, now) {
+        Ok(claims) => {
+            let p = Arc::new(Principal::from_claims(&claims));
+            if check.cache.is_revoked(&p) {
+                return Authn::Missing;
+            }
+            check.cache.insert(token, p.clone());
+            in_realm(p, realm)
+        }
+        Err(TokenError::Expired) => Authn::Expired,
+        Err(e) => {
+            tracing::debug!(error = %e, "session cookie rejected");
+            Authn::Missing
+        }
+    }
+}
+
+/// A session of another realm does not count here (the user signs in to this one).
+#[inline]
+pub fn in_realm(p: Arc<Principal>, realm: &str) -> Authn {
+    if *p.realm == *realm {
+        Authn::Verified(p)
+    } else {
+        Authn::Missing
+    }
 }

@@ -9,9 +9,10 @@ use pingora::http::RequestHeader;
 use crate::config::Policy;
 use crate::session::Principal;
 
+use super::authn::{self, Authn, SessionCheck};
 use super::authz::{self, Decision};
+use super::request;
 use super::runtime::{RouteRuntime, Runtime};
-use super::{authn, request};
 
 pub const CONTROL_PREFIX: &str = "/.passgate";
 
@@ -24,7 +25,12 @@ pub enum Action {
     NoRoute,
     Proxy {
         route: Arc<RouteRuntime>,
-        principal: Option<Principal>,
+        principal: Option<Arc<Principal>>,
+    },
+    /// The session token is genuine but expired: re-issue it (an async step the caller
+    /// takes), then [`decide`] with the principal it yields.
+    Refresh {
+        route: Arc<RouteRuntime>,
     },
     /// Sign-in needed: `redirect` holds the original URL for browser navigations (302 to
     /// the sign-in page); `None` means answer 401.
@@ -34,7 +40,7 @@ pub enum Action {
     },
     Deny {
         route: Arc<RouteRuntime>,
-        principal: Principal,
+        principal: Arc<Principal>,
     },
 }
 
@@ -56,7 +62,14 @@ pub fn has_unsafe_segments(path: &str) -> bool {
             .any(|seg| seg == b"." || seg == b"..")
 }
 
-pub fn classify(runtime: &Runtime, req: &RequestHeader, tls: bool) -> Action {
+/// The decision for `req` at `now` (seconds since the Unix epoch).
+pub fn classify(
+    runtime: &Runtime,
+    check: &SessionCheck,
+    req: &RequestHeader,
+    tls: bool,
+    now: u64,
+) -> Action {
     let path = req.uri.path();
     if has_unsafe_segments(path) {
         return Action::BadPath;
@@ -70,9 +83,30 @@ pub fn classify(runtime: &Runtime, req: &RequestHeader, tls: bool) -> Action {
     };
     let principal = match route.route.policy {
         Policy::Public => None,
-        Policy::Authenticated => authn::authenticate(req, runtime),
+        Policy::Authenticated => {
+            match authn::authenticate(req, runtime, check, &route.route.realm, now) {
+                Authn::Verified(p) => Some(p),
+                Authn::Expired => {
+                    return Action::Refresh {
+                        route: route.clone(),
+                    }
+                }
+                Authn::Missing => None,
+            }
+        }
     };
-    match authz::decide(&route.route, principal.as_ref()) {
+    decide(runtime, route, principal, req, tls)
+}
+
+/// The route's policy applied to `principal` (the second half of [`classify`]).
+pub fn decide(
+    runtime: &Runtime,
+    route: &Arc<RouteRuntime>,
+    principal: Option<Arc<Principal>>,
+    req: &RequestHeader,
+    tls: bool,
+) -> Action {
+    match authz::decide(&route.route, principal.as_deref()) {
         Decision::Allow => Action::Proxy {
             route: route.clone(),
             principal,

@@ -36,7 +36,9 @@ pub struct RequestCtx {
     pub runtime: Arc<Runtime>,
     pub route: Option<Arc<RouteRuntime>>,
     /// Set once a session has been verified.
-    pub principal: Option<Principal>,
+    pub principal: Option<Arc<Principal>>,
+    /// `Set-Cookie` for a token re-issued during this request, added to the response.
+    pub set_cookie: Option<String>,
     /// Index of the peer in the route's pool for the current attempt.
     pub peer: Option<usize>,
     pub attempts: u8,
@@ -56,6 +58,7 @@ impl RequestCtx {
             runtime,
             route: None,
             principal: None,
+            set_cookie: None,
             peer: None,
             attempts: 0,
             upstream_connected: false,

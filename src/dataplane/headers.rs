@@ -7,6 +7,7 @@ use pingora::http::RequestHeader;
 use pingora::Result;
 
 use crate::config::{HostHeader, Upstream};
+use crate::session::Principal;
 
 /// Every header whose name starts with this is passgate's to set, never the client's.
 pub const RESERVED_PREFIX: &str = "x-passgate-";
@@ -22,6 +23,66 @@ pub fn strip_reserved(req: &mut RequestHeader) {
     for n in names {
         while req.remove_header(&n).is_some() {}
     }
+}
+
+/// Adds the identity headers for `p` (after [`strip_reserved`]): `X-Passgate-User`,
+/// `-Email`, `-Groups` (comma-separated), `-Identity`. A value that is not a valid header
+/// value is left out rather than failing the request.
+pub fn set_identity(req: &mut RequestHeader, p: &Principal) -> Result<()> {
+    let mut put = |name: &'static str, value: &str| -> Result<()> {
+        match http::HeaderValue::from_str(value) {
+            Ok(v) => req.insert_header(name, v).map(|_| ()),
+            Err(_) => {
+                tracing::warn!(
+                    header = name,
+                    "identity value not valid in a header; left out"
+                );
+                Ok(())
+            }
+        }
+    };
+    put("X-Passgate-User", &p.username)?;
+    if let Some(e) = p.email.as_deref() {
+        put("X-Passgate-Email", e)?;
+    }
+    let groups = p
+        .groups
+        .iter()
+        .map(|g| &**g)
+        .collect::<Vec<&str>>()
+        .join(",");
+    put("X-Passgate-Groups", &groups)?;
+    put("X-Passgate-Identity", &p.identity_id)
+}
+
+/// Removes the session cookie from the `Cookie` headers going upstream (the app never sees
+/// the token); other cookies are kept. Requests without it are left untouched.
+pub fn strip_cookie(req: &mut RequestHeader, name: &str) -> Result<()> {
+    let has = |v: &str| {
+        v.split(';')
+            .any(|pair| pair.trim().split_once('=').is_some_and(|(k, _)| k == name))
+    };
+    let values: Vec<String> = req
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_string)
+        .collect();
+    if !values.iter().any(|v| has(v)) {
+        return Ok(());
+    }
+    let kept: Vec<&str> = values
+        .iter()
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty() && pair.split_once('=').is_none_or(|(k, _)| k != name))
+        .collect();
+    while req.remove_header(&http::header::COOKIE).is_some() {}
+    if !kept.is_empty() {
+        req.insert_header(http::header::COOKIE, kept.join("; "))?;
+    }
+    Ok(())
 }
 
 /// Sets `X-Forwarded-For`, `-Proto` and `-Host`. Untrusted (the default): the client's own
@@ -113,6 +174,41 @@ mod tests {
             .keys()
             .all(|k| !k.as_str().starts_with("x-passgate-")));
         assert_eq!(req.headers.get("x-other").unwrap(), "kept");
+    }
+
+    #[test]
+    fn identity_headers_and_the_session_cookie() {
+        let mut req = RequestHeader::build("GET", b"/", None).unwrap();
+        req.append_header("Cookie", "a=1; passgate_session=tok; b=2")
+            .unwrap();
+        req.append_header("Cookie", "passgate_session=x").unwrap();
+        strip_cookie(&mut req, "passgate_session").unwrap();
+        assert_eq!(req.headers.get_all("cookie").iter().count(), 1);
+        assert_eq!(req.headers.get("cookie").unwrap(), "a=1; b=2");
+        let mut only = RequestHeader::build("GET", b"/", None).unwrap();
+        only.append_header("Cookie", "passgate_session=tok")
+            .unwrap();
+        strip_cookie(&mut only, "passgate_session").unwrap();
+        assert!(only.headers.get("cookie").is_none());
+
+        let p = Principal {
+            identity_id: "id1".into(),
+            realm: "default".into(),
+            username: "alice".into(),
+            email: Some("alice@example.com".into()),
+            groups: vec!["staff".into(), "ops".into()].into(),
+            session_id: "s1".into(),
+            auth_time: 0,
+            expires_at: 0,
+        };
+        set_identity(&mut req, &p).unwrap();
+        assert_eq!(req.headers.get("x-passgate-user").unwrap(), "alice");
+        assert_eq!(req.headers.get("x-passgate-groups").unwrap(), "staff,ops");
+        assert_eq!(req.headers.get("x-passgate-identity").unwrap(), "id1");
+        assert_eq!(
+            req.headers.get("x-passgate-email").unwrap(),
+            "alice@example.com"
+        );
     }
 
     #[test]

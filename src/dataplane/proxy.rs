@@ -11,21 +11,65 @@ use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use pingora::upstreams::peer::HttpPeer;
 use pingora::{ErrorSource, ErrorType};
 
-use super::classify::{classify, Action};
+use super::authn::{self, Authn, SessionCheck, SessionRefresher};
+use super::classify::{self, classify, Action};
 use super::ctx::{Outcome, RequestCtx};
 use super::handoff::{self, ClientInfo, ControlHandler};
 use super::runtime::Runtime;
 use super::{headers, request, respond};
+use crate::session::cookie;
 
 pub struct Gateway {
     runtime: Arc<ArcSwap<Runtime>>,
     control: Arc<dyn ControlHandler>,
+    sessions: SessionCheck,
+    refresher: Arc<dyn SessionRefresher>,
 }
 
 impl Gateway {
-    pub fn new(runtime: Arc<ArcSwap<Runtime>>, control: Arc<dyn ControlHandler>) -> Self {
-        Gateway { runtime, control }
+    pub fn new(
+        runtime: Arc<ArcSwap<Runtime>>,
+        control: Arc<dyn ControlHandler>,
+        sessions: SessionCheck,
+        refresher: Arc<dyn SessionRefresher>,
+    ) -> Self {
+        Gateway {
+            runtime,
+            control,
+            sessions,
+            refresher,
+        }
     }
+
+    /// Re-issues the request's expired session token, then decides as `classify` would.
+    async fn after_refresh(
+        &self,
+        session: &Session,
+        ctx: &mut RequestCtx,
+        route: Arc<super::runtime::RouteRuntime>,
+    ) -> Action {
+        let runtime = ctx.runtime.clone();
+        let req = session.req_header();
+        let secure = cookie::needs_secure(ctx.tls, &request::host(req));
+        let refreshed = match authn::session_token(req, &runtime) {
+            Some(token) => self.refresher.refresh(token, secure).await,
+            None => None,
+        };
+        let principal = refreshed.and_then(|r| {
+            ctx.set_cookie = Some(r.set_cookie);
+            match authn::in_realm(r.principal, &route.route.realm) {
+                Authn::Verified(p) => Some(p),
+                _ => None,
+            }
+        });
+        classify::decide(&runtime, &route, principal, req, ctx.tls)
+    }
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn is_tls(session: &Session) -> bool {
@@ -42,7 +86,31 @@ impl ProxyHttp for Gateway {
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
         ctx.tls = is_tls(session);
-        match classify(&ctx.runtime, session.req_header(), ctx.tls) {
+        let action = match classify(
+            &ctx.runtime,
+            &self.sessions,
+            session.req_header(),
+            ctx.tls,
+            now_secs(),
+        ) {
+            Action::Refresh { route } => self.after_refresh(session, ctx, route).await,
+            other => other,
+        };
+        match action {
+            Action::Refresh { .. } => {
+                // `after_refresh` never answers Refresh; challenge to be safe.
+                ctx.outcome = Outcome::Challenged;
+                ctx.status = Some(401);
+                respond::write(
+                    session,
+                    401,
+                    "application/json",
+                    &[],
+                    respond::json_error_body("unauthenticated", "Sign-in required."),
+                )
+                .await?;
+                Ok(true)
+            }
             Action::BadPath => {
                 ctx.outcome = Outcome::Refused;
                 ctx.status = Some(400);
@@ -158,6 +226,10 @@ impl ProxyHttp for Gateway {
         ctx: &mut RequestCtx,
     ) -> Result<()> {
         headers::strip_reserved(upstream);
+        if let Some(p) = ctx.principal.as_deref() {
+            headers::set_identity(upstream, p)?;
+        }
+        headers::strip_cookie(upstream, &ctx.runtime.config.session.cookie_name)?;
         let req = session.req_header();
         // The Host as the client sent it (with any port), for X-Forwarded-Host and Host.
         let raw_host = request::raw_host(req);
@@ -194,6 +266,19 @@ impl ProxyHttp for Gateway {
     ) -> Result<()> {
         if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
             route.pool.report_success(i);
+        }
+        Ok(())
+    }
+
+    /// A token re-issued during the request reaches the browser with the response.
+    async fn response_filter(
+        &self,
+        _session: &mut Session,
+        upstream_response: &mut pingora::http::ResponseHeader,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        if let Some(c) = ctx.set_cookie.take() {
+            upstream_response.append_header(http::header::SET_COOKIE, c)?;
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::config::{Config, Route};
 use crate::metrics::{metrics, RouteMetrics};
+use crate::session::token::{self, TokenVerifier};
 
 use super::router::Router;
 use super::upstream::UpstreamPool;
@@ -23,6 +24,8 @@ pub struct Runtime {
     pub control_metrics: RouteMetrics,
     /// Metrics for requests no route matched.
     pub unrouted_metrics: RouteMetrics,
+    /// Session tokens must be issued by this config's `public_url`.
+    pub verifier: TokenVerifier,
 }
 
 impl Runtime {
@@ -39,6 +42,7 @@ impl Runtime {
             router: Router::new(routes.collect::<Vec<_>>()),
             control_metrics: m.for_route("passgate"),
             unrouted_metrics: m.for_route("none"),
+            verifier: TokenVerifier::new(&token::issuer(&config.public_url)),
             config,
         }
     }

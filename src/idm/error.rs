@@ -11,6 +11,13 @@ pub enum IdmError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The thing existed but can no longer be used (an expired, used or revoked link).
+    #[error("{0}")]
+    Gone(String),
+    /// The request is well-formed but cannot be carried out for this resource (e.g. an
+    /// EMAIL job for an identity without an email address).
+    #[error("{0}")]
+    Unprocessable(String),
     /// No credentials, or credentials that are not (or no longer) valid.
     #[error("a valid API token is required")]
     Unauthenticated,
@@ -36,6 +43,7 @@ impl From<StoreError> for IdmError {
         match e {
             StoreError::NotFound(what) => IdmError::NotFound(what.to_string()),
             StoreError::Conflict(m) => IdmError::Conflict(m),
+            StoreError::Gone(what) => IdmError::Gone(format!("{what} is no longer valid")),
             StoreError::Unavailable(m) => IdmError::Unavailable(m),
             other => IdmError::Internal(other.to_string()),
         }

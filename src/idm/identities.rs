@@ -320,6 +320,9 @@ impl Directory {
             Some(after.clone()),
         ))?;
         self.store().update_identity(&identity, &audit).await?;
+        if identity.status == "suspended" {
+            self.sessions_ended(&identity.id);
+        }
         Ok(after)
     }
 
@@ -352,6 +355,9 @@ impl Directory {
         self.store()
             .delete_identities(at.tenant, at.realm, &ids, &audit)
             .await?;
+        for id in &ids {
+            self.sessions_ended(id);
+        }
         Ok(())
     }
 }

@@ -3,7 +3,10 @@
 //! field by field; resources go out in the admin API's shapes.
 
 pub mod audit;
+pub mod bind_ceremony;
+pub mod binding;
 pub mod clock;
+pub mod credentials;
 pub mod error;
 pub mod fields;
 pub mod filter;
@@ -12,25 +15,50 @@ pub mod identities;
 pub mod ids;
 pub mod paging;
 pub mod realms;
+pub mod sessions;
+pub mod signing_keys;
 pub mod tokens;
+pub mod webauthn;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::IdmError;
+pub use sessions::{IssuedSession, SessionService};
 pub use tokens::{ApiPrincipal, IssuedToken};
 
+use crate::session::cache::PrincipalCache;
 use crate::store::Store;
 
 /// The directory service: every domain operation hangs off it.
 pub struct Directory {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    /// This instance's cache of verified sessions, when it serves requests: suspending or
+    /// deleting an identity invalidates it at once (other instances follow the store's feed).
+    cache: OnceLock<Arc<PrincipalCache>>,
 }
 
 impl Directory {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Directory { store, clock }
+        Directory {
+            store,
+            clock,
+            cache: OnceLock::new(),
+        }
+    }
+
+    /// Attaches the serving instance's session cache (once; later calls are ignored).
+    pub fn attach_cache(&self, cache: Arc<PrincipalCache>) {
+        let _ = self.cache.set(cache);
+    }
+
+    /// Drops the identity's sessions from this instance's cache (the store's revocation
+    /// feed, written in the same transaction as the change, reaches the other instances).
+    pub(crate) fn sessions_ended(&self, identity_id: &str) {
+        if let Some(c) = self.cache.get() {
+            c.revoke_identity(identity_id);
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -47,6 +75,10 @@ impl Directory {
 pub enum Actor {
     ApiToken(String),
     Cli,
+    /// The background task that (re)sends binding-link emails.
+    Delivery,
+    /// A user acting through a credential binding link.
+    BindingLink,
 }
 
 impl Actor {
@@ -54,6 +86,8 @@ impl Actor {
         match self {
             Actor::ApiToken(id) => format!("api_token:{id}"),
             Actor::Cli => "cli".into(),
+            Actor::Delivery => "email_delivery".into(),
+            Actor::BindingLink => "binding_link".into(),
         }
     }
 }

@@ -2,9 +2,12 @@
 //! every listener, the SIGHUP reload service and the optional metrics listener. This is
 //! the one module that wires the data plane to the control plane.
 
+mod email_delivery;
 mod listeners;
 mod metrics_service;
+mod refresher;
 mod reload;
+mod session_sync;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,8 +19,10 @@ use pingora::services::background::background_service;
 
 use crate::config::Config;
 use crate::control::{ControlPlane, ControlState};
+use crate::dataplane::authn::SessionCheck;
 use crate::dataplane::{Gateway, Runtime};
-use crate::idm::{Directory, SystemClock};
+use crate::idm::{Directory, SessionService, SystemClock};
+use crate::session::cache::PrincipalCache;
 use crate::store::{self, StoreOptions};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +37,12 @@ pub enum StartError {
     Store(#[from] crate::store::StoreError),
     #[error("syncing the configured realms into the store: {0}")]
     Realms(#[from] crate::idm::IdmError),
+    #[error("loading the session signing keys: {0}")]
+    Sessions(crate::idm::IdmError),
 }
+
+/// Verified sessions the data plane keeps (one entry per live token).
+const CACHE_CAPACITY: u64 = 1_000_000;
 
 /// Everything needed to run: call [`Assembled::run`] to serve until SIGTERM/SIGINT.
 pub struct Assembled {
@@ -94,12 +104,29 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
     };
     let mut server = Server::new_with_opt_and_conf(None, conf);
 
+    let cache = Arc::new(PrincipalCache::new(
+        CACHE_CAPACITY,
+        config.session.token_ttl,
+    ));
+    let sessions = Arc::new(
+        store_runtime
+            .block_on(SessionService::open(
+                directory.clone(),
+                cache.clone(),
+                &config,
+            ))
+            .map_err(StartError::Sessions)?,
+    );
     let runtime = Arc::new(ArcSwap::from_pointee(Runtime::new(config.clone())));
-    let control = Arc::new(ControlPlane::new(ControlState::new(
-        config.clone(),
-        directory.clone(),
-    )));
-    let gateway = Gateway::new(runtime.clone(), control.clone());
+    let control_state = ControlState::new(config.clone(), directory.clone(), sessions.clone());
+    let mailer = control_state.mailer.clone();
+    let control = Arc::new(ControlPlane::new(control_state));
+    let check = SessionCheck {
+        cache,
+        keys: sessions.keys(),
+    };
+    let refresher = Arc::new(refresher::Refresher(sessions.clone()));
+    let gateway = Gateway::new(runtime.clone(), control.clone(), check, refresher);
 
     let mut proxy = pingora::proxy::http_proxy_service_with_name(
         &server.configuration,
@@ -110,15 +137,30 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
     let tls_listeners = listeners::add_all(&mut proxy, &config)?;
     server.add_service(proxy);
 
+    if let Some(mailer) = mailer {
+        server.add_service(background_service(
+            "email delivery",
+            email_delivery::EmailDelivery {
+                directory: directory.clone(),
+                config: config.clone(),
+                mailer,
+            },
+        ));
+    }
     let reloader = reload::Reloader {
         path: config_path,
         runtime,
         control,
         directory,
+        sessions: sessions.clone(),
         tls_listeners,
         current: ArcSwap::new(config.clone()),
     };
     server.add_service(background_service("config reload", reloader));
+    server.add_service(background_service(
+        "session sync",
+        session_sync::SessionSync { sessions },
+    ));
 
     if let Some(addr) = config.metrics {
         server.add_service(background_service(

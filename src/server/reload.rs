@@ -15,7 +15,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use crate::config::{self, Config};
 use crate::control::{ControlPlane, ControlState};
 use crate::dataplane::Runtime;
-use crate::idm::Directory;
+use crate::idm::{Directory, SessionService};
 
 use super::listeners::{cert_set, TlsListener};
 
@@ -25,6 +25,7 @@ pub struct Reloader {
     pub control: Arc<ControlPlane>,
     /// Kept across reloads: the store is opened once per process.
     pub directory: Arc<Directory>,
+    pub sessions: Arc<SessionService>,
     pub tls_listeners: Vec<TlsListener>,
     pub current: ArcSwap<Config>,
 }
@@ -104,8 +105,12 @@ impl Reloader {
             tracing::error!(error = %e, "the configured realms could not be synced into the store");
         }
         self.runtime.store(Arc::new(Runtime::new(new.clone())));
-        self.control
-            .update(ControlState::new(new.clone(), self.directory.clone()));
+        self.sessions.reconfigure(&new);
+        self.control.update(ControlState::new(
+            new.clone(),
+            self.directory.clone(),
+            self.sessions.clone(),
+        ));
         self.current.store(new.clone());
         tracing::info!(routes = new.routes.len(), "configuration reloaded");
     }

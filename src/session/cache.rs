@@ -63,6 +63,11 @@ impl PrincipalCache {
         }
     }
 
+    /// Forgets one token (it is verified again on its next use).
+    pub fn remove(&self, token: &str) {
+        self.entries.invalidate(token);
+    }
+
     pub fn is_revoked(&self, p: &Principal) -> bool {
         self.revoked.contains_key(&*p.session_id) || self.revoked.contains_key(&*p.identity_id)
     }

@@ -107,6 +107,35 @@ impl KeyRing {
         }
     }
 
+    /// Like [`KeyRing::new`] for keys that sign from `created_at` on, given oldest first:
+    /// the newest key whose time has come (`<= now`; in the same second, the later in
+    /// `keys`) signs, every key verifies. Without such a key the oldest signs, so a ring
+    /// with keys can always sign.
+    pub fn at(keys: &[KeyMaterial], now: u64) -> KeyRing {
+        let mut ring = KeyRing::new(keys);
+        let signer = keys
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| k.created_at <= now)
+            .max_by_key(|(i, k)| (k.created_at, *i))
+            .map(|(_, k)| k)
+            .or_else(|| keys.iter().min_by_key(|k| k.created_at));
+        ring.signing = signer.map(|k| (k.kid.clone(), EncodingKey::from_ed_der(&k.private_pkcs8)));
+        ring
+    }
+
+    /// The `kid` that signs, if any.
+    pub fn signing_kid(&self) -> Option<&str> {
+        self.signing.as_ref().map(|(k, _)| k.as_str())
+    }
+
+    /// Every `kid` this ring verifies, sorted.
+    pub fn kids(&self) -> Vec<&str> {
+        let mut kids: Vec<&str> = self.verifying.keys().map(String::as_str).collect();
+        kids.sort_unstable();
+        kids
+    }
+
     /// A ring that only verifies (no private keys), e.g. from published public keys.
     pub fn verify_only(public: &[(String, [u8; 32])]) -> KeyRing {
         KeyRing {
@@ -181,5 +210,34 @@ mod tests {
         let jwks = ring.jwks();
         assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
         assert!(KeyRing::verify_only(&[]).signing_key().is_err());
+    }
+
+    #[test]
+    fn a_key_signs_only_once_its_time_has_come() {
+        let old = KeyMaterial::generate(100).unwrap();
+        let pending = KeyMaterial::generate(200).unwrap();
+        let keys = [old.clone(), pending.clone()];
+        assert_eq!(
+            KeyRing::at(&keys, 150).signing_kid(),
+            Some(old.kid.as_str())
+        );
+        assert_eq!(
+            KeyRing::at(&keys, 200).signing_kid(),
+            Some(pending.kid.as_str())
+        );
+        assert_eq!(KeyRing::at(&keys, 50).signing_kid(), Some(old.kid.as_str()));
+        assert_eq!(KeyRing::at(&keys, 150).kids().len(), 2);
+        // In the same second, the later key wins whatever its kid.
+        let same = KeyMaterial::generate(200).unwrap();
+        let keys = [pending.clone(), same.clone()];
+        assert_eq!(
+            KeyRing::at(&keys, 200).signing_kid(),
+            Some(same.kid.as_str())
+        );
+        let keys = [same.clone(), pending.clone()];
+        assert_eq!(
+            KeyRing::at(&keys, 200).signing_kid(),
+            Some(pending.kid.as_str())
+        );
     }
 }

@@ -57,7 +57,23 @@ impl TokenVerifier {
         &self.issuer
     }
 
+    /// Verifies `token` as of `now` (seconds since the Unix epoch).
     pub fn verify(
+        &self,
+        ring: &KeyRing,
+        token: &str,
+        now: u64,
+    ) -> Result<SessionClaims, TokenError> {
+        let c = self.verify_signed(ring, token, now)?;
+        if c.exp <= now {
+            return Err(TokenError::Expired);
+        }
+        Ok(c)
+    }
+
+    /// Everything [`verify`](Self::verify) checks except expiry: for re-issuing an expired
+    /// token while its server-side session is valid, and for signing out with one.
+    pub fn verify_signed(
         &self,
         ring: &KeyRing,
         token: &str,
@@ -85,14 +101,16 @@ impl TokenVerifier {
                 }
             })?;
         let c = data.claims;
-        if c.exp <= now {
-            return Err(TokenError::Expired);
-        }
         if c.nbf > now + SKEW_SECS || c.iat > now + SKEW_SECS {
             return Err(TokenError::NotYetValid);
         }
         Ok(c)
     }
+}
+
+/// The `iss` of session tokens: `public_url` without a trailing slash.
+pub fn issuer(public_url: &url::Url) -> String {
+    public_url.as_str().trim_end_matches('/').to_string()
 }
 
 /// Signs `claims` with the ring's newest key (header `alg: EdDSA`, `kid`).

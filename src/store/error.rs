@@ -5,6 +5,10 @@ pub enum StoreError {
     /// The named thing (`identity`, `realm`, …) does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The named thing exists but can no longer be used (a completed, revoked or expired
+    /// binding job).
+    #[error("{0} is no longer valid")]
+    Gone(&'static str),
     /// A uniqueness rule was broken (e.g. a username taken in the realm).
     #[error("{0}")]
     Conflict(String),

@@ -6,6 +6,7 @@
 pub mod error;
 mod postgres;
 pub mod records;
+pub mod session_records;
 mod sql;
 mod sqlite;
 
@@ -16,6 +17,7 @@ use async_trait::async_trait;
 
 pub use error::StoreError;
 pub use records::*;
+pub use session_records::*;
 
 /// How to reach the database (from `[store]` in the config).
 #[derive(Debug, Clone)]
@@ -50,8 +52,9 @@ pub async fn open(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> 
     Ok(Arc::new(store))
 }
 
+/// Session operations live in [`SessionStore`] (a supertrait, so `dyn Store` has them).
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: SessionStore + Send + Sync {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Succeeds when the database answers a query.
@@ -202,6 +205,111 @@ pub trait Store: Send + Sync {
         now_us: i64,
         audit: &AuditRecord,
     ) -> Result<(), StoreError>;
+
+    // Credential binding jobs.
+    /// Inserts jobs (one, or a batch with its record) and the audit entry.
+    async fn create_binding_jobs(
+        &self,
+        jobs: &[BindingJobRecord],
+        batch: Option<&BindingBatchRecord>,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
+    async fn get_binding_job(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+    ) -> Result<BindingJobRecord, StoreError>;
+    async fn find_binding_job_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<BindingJobRecord, StoreError>;
+    async fn list_binding_jobs(
+        &self,
+        tenant: &str,
+        realm: &str,
+        filter: &BindingJobFilter,
+        page: PageRequest,
+    ) -> Result<Page<BindingJobRecord>, StoreError>;
+    async fn list_batch_jobs(&self, batch_id: &str) -> Result<Vec<BindingJobRecord>, StoreError>;
+    async fn get_binding_batch(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+    ) -> Result<BindingBatchRecord, StoreError>;
+    /// Marks every open job whose link has expired `EXPIRED`.
+    async fn expire_binding_jobs(&self, now_us: i64) -> Result<(), StoreError>;
+    /// Moves job `id` to `to` if it is in one of `from` and unexpired; `false` when it was not
+    /// (the move is atomic: of two racing callers exactly one gets `true`).
+    async fn transition_binding_job(
+        &self,
+        id: &str,
+        from: &[&str],
+        to: &str,
+        now_us: i64,
+        audit: Option<&AuditRecord>,
+    ) -> Result<bool, StoreError>;
+    /// Records an email delivery attempt: `LINK_SENT` on success, `FAILED_TO_SEND` with the
+    /// reason and the next attempt's time on failure (only while the job is still open).
+    async fn record_delivery(
+        &self,
+        job: &BindingJobRecord,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
+    /// Email jobs due for (re)delivery at `now_us`, oldest first.
+    async fn due_deliveries(
+        &self,
+        now_us: i64,
+        limit: u32,
+    ) -> Result<Vec<BindingJobRecord>, StoreError>;
+    /// Atomically: the job (still open and unexpired) becomes `COMPLETE` with the credential,
+    /// the credential is inserted, the identity (still active) becomes `ENROLLED`. `Gone`
+    /// when the job was no longer open; `Conflict` when the credential id is already bound.
+    async fn complete_binding(
+        &self,
+        completion: &BindingCompletion,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
+
+    // Credentials (passkeys).
+    async fn get_credential(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+    ) -> Result<CredentialRecord, StoreError>;
+    /// By WebAuthn credential id (base64url), in any realm: sign-in's lookup.
+    async fn find_credential(&self, credential_id: &str) -> Result<CredentialRecord, StoreError>;
+    async fn list_credentials(
+        &self,
+        tenant: &str,
+        realm: &str,
+        identity_id: &str,
+        page: PageRequest,
+    ) -> Result<Page<CredentialRecord>, StoreError>;
+    /// After a sign-in: the new counter, the updated passkey JSON, `last_used_us`.
+    async fn record_credential_use(
+        &self,
+        id: &str,
+        sign_count: i64,
+        passkey: &str,
+        now_us: i64,
+    ) -> Result<(), StoreError>;
+    async fn revoke_credential(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+        now_us: i64,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
+
+    // WebAuthn ceremonies.
+    async fn put_ceremony(&self, ceremony: &CeremonyRecord) -> Result<(), StoreError>;
+    /// Reads and deletes the ceremony in one step: a second take of the same id, or a take
+    /// after `expire_us`, finds nothing (`NotFound`).
+    async fn take_ceremony(&self, id: &str, now_us: i64) -> Result<CeremonyRecord, StoreError>;
 
     // Audit.
     async fn list_events(

@@ -120,3 +120,123 @@ pub enum IdentityFilter {
     /// Exact.
     ExternalId(String),
 }
+
+/// A credential binding job. The link's token is never stored, only its SHA-256 (hex).
+#[derive(Clone, PartialEq, Eq)]
+pub struct BindingJobRecord {
+    pub id: String,
+    pub tenant_id: String,
+    pub realm_id: String,
+    pub identity_id: String,
+    /// `RETURN` or `EMAIL`.
+    pub delivery_method: String,
+    /// `LINK_SENT`, `LINK_OPENED`, `COMPLETE`, `EXPIRED`, `FAILED_TO_SEND`, `REVOKED`.
+    pub state: String,
+    pub post_binding_redirect_uri: Option<String>,
+    pub token_hash: String,
+    pub expire_us: i64,
+    pub credential_id: Option<String>,
+    pub batch_id: Option<String>,
+    /// Why the last email delivery failed.
+    pub failure_reason: Option<String>,
+    pub send_attempts: i64,
+    /// When the next email delivery attempt is due (`None`: none pending).
+    pub next_send_us: Option<i64>,
+    pub create_us: i64,
+    pub update_us: i64,
+}
+
+impl std::fmt::Debug for BindingJobRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BindingJobRecord")
+            .field("id", &self.id)
+            .field("identity_id", &self.identity_id)
+            .field("delivery_method", &self.delivery_method)
+            .field("state", &self.state)
+            .field("token_hash", &"<redacted>")
+            .field("expire_us", &self.expire_us)
+            .finish()
+    }
+}
+
+/// Which binding jobs a listing returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BindingJobFilter {
+    /// `None`: every identity of the realm.
+    pub identity_id: Option<String>,
+    pub state: Option<String>,
+    pub delivery_method: Option<String>,
+}
+
+/// A batch of binding jobs: the per-identity results as created (JSON array).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindingBatchRecord {
+    pub id: String,
+    pub tenant_id: String,
+    pub realm_id: String,
+    pub delivery_method: String,
+    pub results: String,
+    pub create_us: i64,
+}
+
+/// A passkey bound to an identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialRecord {
+    pub id: String,
+    pub tenant_id: String,
+    pub realm_id: String,
+    pub identity_id: String,
+    /// The WebAuthn credential id, base64url without padding (unique across the store).
+    pub credential_id: String,
+    /// The COSE public key, base64url.
+    pub public_key: String,
+    /// webauthn-rs's `Passkey` as JSON (what sign-in verifies against).
+    pub passkey: String,
+    pub sign_count: i64,
+    pub aaguid: String,
+    pub name: String,
+    /// `ACTIVE` or `REVOKED`.
+    pub state: String,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+    /// JSON array of transport hints.
+    pub transports: String,
+    pub create_us: i64,
+    pub update_us: i64,
+    pub last_used_us: Option<i64>,
+}
+
+/// Server-side state of one WebAuthn ceremony, taken (read and deleted) exactly once.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CeremonyRecord {
+    pub id: String,
+    /// `bind`, `authenticate`, …
+    pub kind: String,
+    pub tenant_id: String,
+    pub realm_id: String,
+    /// What the ceremony is for (for binding: the job id).
+    pub subject: String,
+    /// Serialised webauthn-rs state (JSON).
+    pub state: String,
+    pub expire_us: i64,
+}
+
+impl std::fmt::Debug for CeremonyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CeremonyRecord")
+            .field("id", &"<redacted>")
+            .field("kind", &self.kind)
+            .field("realm_id", &self.realm_id)
+            .field("subject", &self.subject)
+            .field("expire_us", &self.expire_us)
+            .finish()
+    }
+}
+
+/// Everything one successful binding writes, in one transaction.
+#[derive(Debug, Clone)]
+pub struct BindingCompletion {
+    pub job_id: String,
+    pub credential: CredentialRecord,
+    pub now_us: i64,
+}

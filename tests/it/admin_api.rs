@@ -9,24 +9,7 @@ use serde_json::{json, Value};
 use crate::support::admin::{assert_invalid, realm_path, tenant_path, AdminApi, BODY_LIMIT};
 use crate::support::db::Backend;
 
-/// One test per backend for each scenario: `<scenario>::sqlite`, `<scenario>::postgres`.
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            use crate::support::db::Backend;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$scenario(Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$scenario(Backend::Postgres).await
-            }
-        }
-    )*};
-}
-
-on_every_backend!(
+on_both_backends!(
     identity_lifecycle,
     bad_input_is_refused_naming_the_field,
     auth_is_enforced,

@@ -1,9 +1,14 @@
 //! The one integration-test binary: real sockets, a real gateway process, real upstreams.
 
+#[macro_use]
 mod support;
 
 mod admin_api;
 mod authenticator_selftest;
+mod binding_browser;
+mod binding_ceremony;
+mod binding_email;
+mod binding_jobs;
 mod browser_smoke;
 mod cli;
 mod config_files;
@@ -19,6 +24,7 @@ mod proxy_streaming;
 mod proxy_tls;
 mod proxy_upstreams;
 mod readiness;
+mod sessions;
 mod soft_passkey_selftest;
 mod store_suite;
 mod upstream_tls;

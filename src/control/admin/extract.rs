@@ -136,6 +136,10 @@ impl ListParams {
     pub fn filter(&self) -> Option<&str> {
         self.0.get("filter").map(String::as_str)
     }
+    /// Any other query parameter.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ListParams {

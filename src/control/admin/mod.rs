@@ -1,17 +1,20 @@
 //! The admin REST API, `/.passgate/v1/tenants/{tenant}/…`, served on the auth host only and
 //! authenticated with bearer API tokens. Handlers are thin: extract → domain call → map.
 
+mod binding_jobs;
+mod credentials;
 mod events;
 mod extract;
 mod groups;
 mod identities;
 mod realms;
+mod sessions;
 mod tenant;
 
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 
 use super::state::ControlState;
@@ -54,6 +57,38 @@ pub fn router(body_limit: usize) -> Router<Arc<ControlState>> {
                 .delete(groups::delete)
                 .post(groups::action),
         )
+        .route(
+            &format!("{realm}/identities/{{identity}}/sessions"),
+            get(sessions::list).delete(sessions::revoke_all),
+        )
+        .route(
+            &format!("{realm}/identities/{{identity}}/sessions/{{session}}"),
+            delete(sessions::revoke_one),
+        )
         .route(&format!("{realm}/events"), get(events::list))
+        .route(
+            &format!("{realm}/identities/{{identity}}/credential-binding-jobs"),
+            get(binding_jobs::list).post(binding_jobs::create),
+        )
+        .route(
+            &format!("{realm}/identities/{{identity}}/credential-binding-jobs/{{job}}"),
+            get(binding_jobs::get).post(binding_jobs::action),
+        )
+        .route(
+            &format!("{realm}/batch-credential-binding-jobs"),
+            post(binding_jobs::create_batch),
+        )
+        .route(
+            &format!("{realm}/batch-credential-binding-jobs/{{batch}}"),
+            get(binding_jobs::get_batch),
+        )
+        .route(
+            &format!("{realm}/identities/{{identity}}/credentials"),
+            get(credentials::list),
+        )
+        .route(
+            &format!("{realm}/credentials/{{credential}}"),
+            get(credentials::get).post(credentials::action),
+        )
         .layer(DefaultBodyLimit::max(body_limit))
 }

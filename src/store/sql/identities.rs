@@ -5,10 +5,12 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, AnyPool, Row};
 
-use super::audit;
 use super::query::{bind_all, list, placeholders, Bind, Listing};
 use super::rows::{identity, IDENTITY_COLUMNS};
-use crate::store::{AuditRecord, IdentityFilter, IdentityRecord, Page, PageRequest, StoreError};
+use super::{audit, sessions};
+use crate::store::{
+    AuditRecord, IdentityFilter, IdentityRecord, Page, PageRequest, RevokeTarget, StoreError,
+};
 
 /// The comparison key of a case-insensitive trait.
 pub(super) fn fold(s: &str) -> String {
@@ -148,7 +150,23 @@ pub(super) async fn update(
          update_us = $15 WHERE id = $1 AND tenant_id = $2 AND realm_id = $3",
     );
     let update = bind_identity(update, i).bind(i.update_us);
-    audit::audited(pool, update, Some("identity"), |e| taken(e, &i.username), a).await
+    if i.status != "suspended" {
+        return audit::audited(pool, update, Some("identity"), |e| taken(e, &i.username), a).await;
+    }
+    // Suspension ends every session of the identity, in the same transaction.
+    let mut tx = pool.begin().await?;
+    let done = update
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| taken(e, &i.username))?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound("identity"));
+    }
+    let target = RevokeTarget::Identity(i.id.clone());
+    sessions::revoke_in(&mut tx, &target, i.update_us).await?;
+    audit::insert(&mut tx, a).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Fails with `NotFound` unless every id names an identity of the realm.
@@ -191,6 +209,10 @@ pub(super) async fn delete_many(
     }
     let mut tx = pool.begin().await?;
     ensure_all_exist(&mut tx, tenant, realm, ids).await?;
+    for id in ids {
+        let target = RevokeTarget::Identity(id.clone());
+        sessions::revoke_in(&mut tx, &target, a.create_us).await?;
+    }
     let list = placeholders(1, ids.len());
     for table in ["group_members", "credentials", "binding_jobs", "sessions"] {
         let sql = format!("DELETE FROM {table} WHERE identity_id IN ({list})");

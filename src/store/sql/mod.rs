@@ -2,11 +2,15 @@
 //! `Any` driver, `$n` placeholders), one file per table family.
 
 mod audit;
+mod binding;
+mod ceremonies;
+mod credentials;
 mod groups;
 mod identities;
 mod query;
 mod realms;
 mod rows;
+mod sessions;
 mod tokens;
 
 use async_trait::async_trait;
@@ -238,6 +242,142 @@ impl Store for SqlStore {
         a: &AuditRecord,
     ) -> Result<(), StoreError> {
         tokens::revoke(&self.pool, tenant, id, now_us, a).await
+    }
+
+    async fn create_binding_jobs(
+        &self,
+        jobs: &[BindingJobRecord],
+        batch: Option<&BindingBatchRecord>,
+        a: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        binding::create(&self.pool, jobs, batch, a).await
+    }
+
+    async fn get_binding_job(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+    ) -> Result<BindingJobRecord, StoreError> {
+        binding::get(&self.pool, tenant, realm, id).await
+    }
+
+    async fn find_binding_job_by_token(&self, hash: &str) -> Result<BindingJobRecord, StoreError> {
+        binding::by_token(&self.pool, hash).await
+    }
+
+    async fn list_binding_jobs(
+        &self,
+        tenant: &str,
+        realm: &str,
+        filter: &BindingJobFilter,
+        page: PageRequest,
+    ) -> Result<Page<BindingJobRecord>, StoreError> {
+        binding::list_jobs(&self.pool, tenant, realm, filter, page).await
+    }
+
+    async fn list_batch_jobs(&self, batch_id: &str) -> Result<Vec<BindingJobRecord>, StoreError> {
+        binding::batch_jobs(&self.pool, batch_id).await
+    }
+
+    async fn get_binding_batch(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+    ) -> Result<BindingBatchRecord, StoreError> {
+        binding::get_batch(&self.pool, tenant, realm, id).await
+    }
+
+    async fn expire_binding_jobs(&self, now_us: i64) -> Result<(), StoreError> {
+        binding::expire(&self.pool, now_us).await
+    }
+
+    async fn transition_binding_job(
+        &self,
+        id: &str,
+        from: &[&str],
+        to: &str,
+        now_us: i64,
+        a: Option<&AuditRecord>,
+    ) -> Result<bool, StoreError> {
+        binding::transition(&self.pool, id, from, to, now_us, a).await
+    }
+
+    async fn record_delivery(
+        &self,
+        job: &BindingJobRecord,
+        a: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        binding::record_delivery(&self.pool, job, a).await
+    }
+
+    async fn due_deliveries(
+        &self,
+        now_us: i64,
+        limit: u32,
+    ) -> Result<Vec<BindingJobRecord>, StoreError> {
+        binding::due(&self.pool, now_us, limit).await
+    }
+
+    async fn complete_binding(
+        &self,
+        c: &BindingCompletion,
+        a: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        binding::complete(&self.pool, c, a).await
+    }
+
+    async fn get_credential(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+    ) -> Result<CredentialRecord, StoreError> {
+        credentials::get(&self.pool, tenant, realm, id).await
+    }
+
+    async fn find_credential(&self, credential_id: &str) -> Result<CredentialRecord, StoreError> {
+        credentials::by_credential_id(&self.pool, credential_id).await
+    }
+
+    async fn list_credentials(
+        &self,
+        tenant: &str,
+        realm: &str,
+        identity_id: &str,
+        page: PageRequest,
+    ) -> Result<Page<CredentialRecord>, StoreError> {
+        credentials::list_credentials(&self.pool, tenant, realm, identity_id, page).await
+    }
+
+    async fn record_credential_use(
+        &self,
+        id: &str,
+        sign_count: i64,
+        passkey: &str,
+        now_us: i64,
+    ) -> Result<(), StoreError> {
+        credentials::record_use(&self.pool, id, sign_count, passkey, now_us).await
+    }
+
+    async fn revoke_credential(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+        now_us: i64,
+        a: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        credentials::revoke(&self.pool, tenant, realm, id, now_us, a).await
+    }
+
+    async fn put_ceremony(&self, c: &CeremonyRecord) -> Result<(), StoreError> {
+        ceremonies::put(&self.pool, c).await
+    }
+
+    async fn take_ceremony(&self, id: &str, now_us: i64) -> Result<CeremonyRecord, StoreError> {
+        ceremonies::take(&self.pool, id, now_us).await
     }
 
     async fn list_events(

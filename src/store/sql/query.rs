@@ -107,3 +107,26 @@ pub(super) async fn list<T>(
     };
     Ok(Page { items, total, next })
 }
+
+/// The one row of `SELECT columns FROM from WHERE condition` (`$1…` bound to `binds`), or
+/// `NotFound(missing)`.
+pub(super) async fn one<T>(
+    pool: &AnyPool,
+    select: (&str, &str),
+    condition: &str,
+    binds: &[&str],
+    missing: &'static str,
+    decode: fn(&AnyRow) -> Result<T, sqlx::Error>,
+) -> Result<T, StoreError> {
+    let (columns, from) = select;
+    let sql = format!("SELECT {columns} FROM {from} WHERE {condition}");
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    let row = q
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound(missing))?;
+    Ok(decode(&row)?)
+}

@@ -116,6 +116,7 @@ pub(super) async fn delete(
     if !exists(&mut tx, "realms", tenant, id).await? {
         return Err(StoreError::NotFound("realm"));
     }
+    super::sessions::revoke_realm_in(&mut tx, tenant, id, a.create_us).await?;
     for sql in [
         "DELETE FROM group_members WHERE group_id IN \
          (SELECT id FROM user_groups WHERE tenant_id = $1 AND realm_id = $2)",
@@ -123,6 +124,8 @@ pub(super) async fn delete(
          (SELECT id FROM identities WHERE tenant_id = $1 AND realm_id = $2)",
         "DELETE FROM credentials WHERE tenant_id = $1 AND realm_id = $2",
         "DELETE FROM binding_jobs WHERE tenant_id = $1 AND realm_id = $2",
+        "DELETE FROM binding_batches WHERE tenant_id = $1 AND realm_id = $2",
+        "DELETE FROM ceremonies WHERE tenant_id = $1 AND realm_id = $2",
         "DELETE FROM sessions WHERE tenant_id = $1 AND realm_id = $2",
         "DELETE FROM identities WHERE tenant_id = $1 AND realm_id = $2",
         "DELETE FROM user_groups WHERE tenant_id = $1 AND realm_id = $2",

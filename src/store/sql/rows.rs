@@ -92,3 +92,113 @@ pub(super) fn audit(row: &AnyRow) -> Result<AuditRecord, sqlx::Error> {
         create_us: row.try_get("create_us")?,
     })
 }
+
+pub(super) const JOB_COLUMNS: &str = "j.id, j.tenant_id, j.realm_id, j.identity_id, \
+     j.delivery_method, j.state, j.post_binding_redirect_uri, j.token_hash, j.expire_us, \
+     j.credential_id, j.batch_id, j.failure_reason, j.send_attempts, j.next_send_us, \
+     j.create_us, j.update_us";
+
+pub(super) fn job(row: &AnyRow) -> Result<BindingJobRecord, sqlx::Error> {
+    Ok(BindingJobRecord {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        realm_id: row.try_get("realm_id")?,
+        identity_id: row.try_get("identity_id")?,
+        delivery_method: row.try_get("delivery_method")?,
+        state: row.try_get("state")?,
+        post_binding_redirect_uri: row.try_get("post_binding_redirect_uri")?,
+        token_hash: row.try_get("token_hash")?,
+        expire_us: row.try_get("expire_us")?,
+        credential_id: row.try_get("credential_id")?,
+        batch_id: row.try_get("batch_id")?,
+        failure_reason: row.try_get("failure_reason")?,
+        send_attempts: row.try_get("send_attempts")?,
+        next_send_us: row.try_get("next_send_us")?,
+        create_us: row.try_get("create_us")?,
+        update_us: row.try_get("update_us")?,
+    })
+}
+
+pub(super) const BATCH_COLUMNS: &str =
+    "b.id, b.tenant_id, b.realm_id, b.delivery_method, b.results, b.create_us";
+
+pub(super) fn batch(row: &AnyRow) -> Result<BindingBatchRecord, sqlx::Error> {
+    Ok(BindingBatchRecord {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        realm_id: row.try_get("realm_id")?,
+        delivery_method: row.try_get("delivery_method")?,
+        results: row.try_get("results")?,
+        create_us: row.try_get("create_us")?,
+    })
+}
+
+pub(super) const CREDENTIAL_COLUMNS: &str = "c.id, c.tenant_id, c.realm_id, c.identity_id, \
+     c.credential_id, c.public_key, c.passkey, c.sign_count, c.aaguid, c.name, c.state, \
+     c.backup_eligible, c.backup_state, c.transports, c.create_us, c.update_us, c.last_used_us";
+
+pub(super) fn credential(row: &AnyRow) -> Result<CredentialRecord, sqlx::Error> {
+    Ok(CredentialRecord {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        realm_id: row.try_get("realm_id")?,
+        identity_id: row.try_get("identity_id")?,
+        credential_id: row.try_get("credential_id")?,
+        public_key: row.try_get("public_key")?,
+        passkey: row.try_get("passkey")?,
+        sign_count: row.try_get("sign_count")?,
+        aaguid: row.try_get("aaguid")?,
+        name: row.try_get("name")?,
+        state: row.try_get("state")?,
+        backup_eligible: row.try_get::<i64, _>("backup_eligible")? != 0,
+        backup_state: row.try_get::<i64, _>("backup_state")? != 0,
+        transports: row.try_get("transports")?,
+        create_us: row.try_get("create_us")?,
+        update_us: row.try_get("update_us")?,
+        last_used_us: row.try_get("last_used_us")?,
+    })
+}
+
+pub(super) const CEREMONY_COLUMNS: &str =
+    "id, kind, tenant_id, realm_id, subject, state, expire_us";
+
+pub(super) fn ceremony(row: &AnyRow) -> Result<CeremonyRecord, sqlx::Error> {
+    Ok(CeremonyRecord {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        tenant_id: row.try_get("tenant_id")?,
+        realm_id: row.try_get("realm_id")?,
+        subject: row.try_get("subject")?,
+        state: row.try_get("state")?,
+        expire_us: row.try_get("expire_us")?,
+    })
+}
+
+/// The insert of a new credential (run inside the binding transaction).
+pub(super) fn credential_insert(
+    c: &CredentialRecord,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(
+        "INSERT INTO credentials (id, tenant_id, realm_id, identity_id, credential_id, \
+         public_key, passkey, sign_count, aaguid, name, state, backup_eligible, backup_state, \
+         transports, create_us, update_us, last_used_us) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+         $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+    )
+    .bind(&c.id)
+    .bind(&c.tenant_id)
+    .bind(&c.realm_id)
+    .bind(&c.identity_id)
+    .bind(&c.credential_id)
+    .bind(&c.public_key)
+    .bind(&c.passkey)
+    .bind(c.sign_count)
+    .bind(&c.aaguid)
+    .bind(&c.name)
+    .bind(&c.state)
+    .bind(i64::from(c.backup_eligible))
+    .bind(i64::from(c.backup_state))
+    .bind(&c.transports)
+    .bind(c.create_us)
+    .bind(c.update_us)
+    .bind(c.last_used_us)
+}

@@ -36,6 +36,11 @@ pub fn realm_path(rest: &str) -> String {
 impl AdminApi {
     /// `None` when the backend is not available to this run (PostgreSQL without the env var).
     pub async fn start(backend: Backend) -> Option<AdminApi> {
+        Self::start_with(backend, |_| String::new()).await
+    }
+
+    /// Like [`AdminApi::start`] with more TOML appended to the config (`extra(port)`).
+    pub async fn start_with(backend: Backend, extra: impl Fn(u16) -> String) -> Option<AdminApi> {
         let db = TestDb::of(backend).await?;
         let port = free_port();
         let config = format!(
@@ -53,8 +58,9 @@ address = "127.0.0.1:{port}"
 [store]
 url = "{url}"
 max_connections = 4
-"#,
-            url = db.url
+{extra}"#,
+            url = db.url,
+            extra = extra(port),
         );
         std::fs::write(db.dir.path().join("passgate.toml"), &config).unwrap();
         let gw = Gateway::start(port, &config).await;

@@ -58,6 +58,15 @@ pub fn ready_or_skip(test: &str) -> bool {
 /// failures go to `$PASSGATE_ARTIFACTS` or a temp dir named in the error. `Ok` on exit 0;
 /// `Err` with the exit status and the whole output otherwise (or on timeout).
 pub async fn run_browser_test(name: &str, base_url: &str) -> Result<(), String> {
+    run_browser_test_with(name, base_url, &[]).await
+}
+
+/// [`run_browser_test`] with more environment variables for the script.
+pub async fn run_browser_test_with(
+    name: &str,
+    base_url: &str,
+    env: &[(&str, &str)],
+) -> Result<(), String> {
     let script = browser_dir().join(format!("{name}.test.mjs"));
     if !script.is_file() {
         return Err(format!("no browser test {}", script.display()));
@@ -73,6 +82,7 @@ pub async fn run_browser_test(name: &str, base_url: &str) -> Result<(), String> 
         .current_dir(browser_dir())
         .env("PASSGATE_URL", base_url)
         .env("PASSGATE_ARTIFACTS", &artifacts)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

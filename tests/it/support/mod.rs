@@ -3,14 +3,35 @@
 
 #![allow(dead_code)]
 
+/// One test per backend for each scenario: `<scenario>::sqlite`, `<scenario>::postgres`
+/// (the PostgreSQL one passes without running when the backend is not configured).
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            use crate::support::db::Backend;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$scenario(Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$scenario(Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
 pub mod admin;
 pub mod authenticator;
+pub mod binding;
 pub mod browser;
 pub mod cbor;
 pub mod db;
 pub mod gateway;
 pub mod http;
 pub mod relay;
+pub mod sessions;
+pub mod smtp;
 pub mod soft_passkey;
 pub mod tls;
 pub mod upstream;

@@ -1,0 +1,165 @@
+//! The binding ceremony over HTTP: the hosted page `/.passgate/bind?token=` and the JSON
+//! API `/.passgate/api/v1/bind/begin|finish`. Thin: extract → `idm::bind_ceremony` → map;
+//! a completed binding starts a session and sets its cookie.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderValue, StatusCode};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::error::ApiError;
+use super::pages;
+use super::state::ControlState;
+use crate::dataplane::ClientInfo;
+use crate::idm::IdmError;
+
+type Shared = State<Arc<ControlState>>;
+
+/// `GET /.passgate/bind?token=`: opens the link (`LINK_OPENED`) and serves the page, or a
+/// page saying why the link cannot be used.
+pub async fn page(State(state): Shared, Query(q): Query<HashMap<String, String>>) -> Response {
+    let token = q.get("token").map(String::as_str).unwrap_or_default();
+    let dir = &state.directory;
+    match dir.open_binding_link(token).await {
+        Ok(job) => {
+            let realm = match dir.store().get_realm(&job.tenant_id, &job.realm_id).await {
+                Ok(r) => r.display_name,
+                Err(_) => String::new(),
+            };
+            pages::html(
+                StatusCode::OK,
+                pages::render(pages::BIND_HTML, &[("realm", &realm)]),
+            )
+        }
+        Err(e) => link_error_page(e),
+    }
+}
+
+fn link_error_page(e: IdmError) -> Response {
+    match e {
+        IdmError::NotFound(_) => pages::message(
+            StatusCode::NOT_FOUND,
+            "This link is not valid",
+            "Check that you opened the whole link from your message, or ask for a new one.",
+        ),
+        IdmError::Gone(_) => pages::message(
+            StatusCode::GONE,
+            "This link can no longer be used",
+            "It has already been used, was cancelled, or has expired. Ask for a new one.",
+        ),
+        IdmError::Forbidden(_) => pages::message(
+            StatusCode::FORBIDDEN,
+            "This link cannot be used",
+            "The account it belongs to is not active. Contact your administrator.",
+        ),
+        other => {
+            let api = ApiError::from(other);
+            tracing::warn!(error = %api, "binding page failed");
+            pages::message(
+                api.status(),
+                "Something went wrong",
+                "The page could not be prepared. Please try again in a moment.",
+            )
+        }
+    }
+}
+
+/// The JSON body of a ceremony call. `Content-Type: application/json` is required: a
+/// cross-site form cannot send it, and a cross-site `fetch` with it needs a CORS preflight
+/// passgate never grants, so another site cannot finish a ceremony in the user's browser.
+fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<T, ApiError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiError::BadRequest(
+            "Content-Type must be application/json".into(),
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::InvalidField {
+        field: "body".into(),
+        message: format!("invalid JSON: {e}"),
+    })
+}
+
+#[derive(Deserialize)]
+struct BeginBody {
+    token: String,
+}
+
+/// `POST /.passgate/api/v1/bind/begin {"token"}` → `{"ceremony", "publicKey"}`.
+pub async fn begin(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let b: BeginBody = json_body(&headers, &body)?;
+    Ok(Json(
+        state
+            .directory
+            .begin_binding(&state.config, &b.token)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct FinishBody {
+    ceremony: String,
+    credential: Value,
+}
+
+/// `POST /.passgate/api/v1/bind/finish {"ceremony", "credential"}` → the identity, the
+/// passkey and the redirect, with the session cookie.
+pub async fn finish(
+    State(state): Shared,
+    headers: HeaderMap,
+    client: Option<axum::Extension<ClientInfo>>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let b: FinishBody = json_body(&headers, &body)?;
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let outcome = state
+        .directory
+        .finish_binding(&state.config, &b.ceremony, b.credential, agent)
+        .await?;
+    let mut resp = Json(outcome.to_json()).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let credential = outcome.credential.id.as_str();
+    match state
+        .sessions
+        .start(&outcome.identity, &["hwk", "user"], Some(credential))
+        .await
+    {
+        Ok(issued) => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name))
+                .unwrap_or_default();
+            let tls = client.is_some_and(|c| c.0.tls);
+            let cookie = state
+                .sessions
+                .set_cookie(&issued, crate::session::cookie::needs_secure(tls, host));
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                resp.headers_mut().insert(header::SET_COOKIE, v);
+            }
+        }
+        // The passkey is bound; the user signs in with it instead.
+        Err(e) => tracing::warn!(error = %e, "binding complete but the session could not start"),
+    }
+    Ok(resp)
+}

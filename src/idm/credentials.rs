@@ -1,0 +1,301 @@
+//! Credentials (passkeys): the record a binding creates from webauthn-rs's `Passkey` (with
+//! the AAGUID, transports, backup flags and a default name), the admin API's views and
+//! `:revoke`, and the lookups sign-in uses ([`Directory::credential_for_sign_in`],
+//! [`Directory::record_credential_use`]).
+
+use data_encoding::{BASE64URL_NOPAD, HEXLOWER};
+use serde_json::{json, Value};
+use webauthn_rs::prelude::Passkey;
+
+use super::clock::rfc3339;
+use super::paging::{list_json, page_request};
+use super::{ids, Directory, IdmError, Scope};
+use crate::store::{CredentialRecord, IdentityRecord, StoreError};
+
+pub const ACTIVE: &str = "ACTIVE";
+pub const REVOKED: &str = "REVOKED";
+
+pub fn credential_json(c: &CredentialRecord) -> Value {
+    let transports: Value = serde_json::from_str(&c.transports).unwrap_or_else(|_| json!([]));
+    json!({
+        "id": c.id,
+        "tenant_id": c.tenant_id,
+        "realm_id": c.realm_id,
+        "identity_id": c.identity_id,
+        "credential_id": c.credential_id,
+        "state": c.state,
+        "aaguid": c.aaguid,
+        "name": c.name,
+        "transports": transports,
+        "backup_eligible": c.backup_eligible,
+        "backup_state": c.backup_state,
+        "create_time": rfc3339(c.create_us),
+        "update_time": rfc3339(c.update_us),
+        "last_used_time": c.last_used_us.map(rfc3339),
+    })
+}
+
+/// The AAGUID in a CBOR attestation object (its `authData`: rpIdHash 32, flags 1,
+/// counter 4, then the 16-byte AAGUID), as a UUID string; all zeros when absent.
+pub fn aaguid_of(attestation_object: &[u8]) -> String {
+    const KEY: &[u8] = b"\x68authData";
+    let bytes = attestation_object
+        .windows(KEY.len())
+        .position(|w| w == KEY)
+        .map(|i| &attestation_object[i + KEY.len()..])
+        .and_then(|rest| {
+            let (len, skip) = match *rest.first()? {
+                0x58 => (usize::from(*rest.get(1)?), 2),
+                0x59 => (
+                    usize::from(u16::from_be_bytes([*rest.get(1)?, *rest.get(2)?])),
+                    3,
+                ),
+                b @ 0x40..=0x57 => (usize::from(b - 0x40), 1),
+                _ => return None,
+            };
+            let data = rest.get(skip..skip + len)?;
+            data.get(37..53).map(<[u8]>::to_vec)
+        })
+        .unwrap_or_else(|| vec![0; 16]);
+    let hex = HEXLOWER.encode(&bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// A friendly default name: the authenticator's product when the AAGUID is well known,
+/// else the browser and platform from the user agent.
+pub fn default_name(aaguid: &str, user_agent: Option<&str>) -> String {
+    let known = [
+        ("fbfc3007-154e-4ecc-8c0b-6e020557d7bd", "iCloud Keychain"),
+        (
+            "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4",
+            "Google Password Manager",
+        ),
+        ("08987058-cadc-4b81-b6e1-30de50dcbe96", "Windows Hello"),
+        ("9ddd1817-af5a-4672-a2b9-3e3dd95000a9", "Windows Hello"),
+        ("bada5566-a7aa-401f-bd96-45619a55120d", "1Password"),
+        ("d548826e-79b4-db40-a3d8-11116f7e8349", "Bitwarden"),
+        ("531126d6-e717-415c-9320-3d9aa6981239", "Dashlane"),
+        ("adce0002-35bc-c60a-648b-0b25f1f05503", "Chrome on Mac"),
+        ("cb69481e-8ff7-4039-93ec-0a2729a154a8", "YubiKey 5"),
+        ("ee882879-721c-4913-9775-3dfcce97072a", "YubiKey 5"),
+    ];
+    if let Some((_, name)) = known.iter().find(|(id, _)| *id == aaguid) {
+        return (*name).to_string();
+    }
+    let ua = user_agent.unwrap_or_default();
+    let browser = [
+        ("Edg/", "Edge"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    .iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map(|(_, n)| *n);
+    let platform = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Mac OS X", "macOS"),
+        ("Windows", "Windows"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map(|(_, n)| *n);
+    match (browser, platform) {
+        (Some(b), Some(p)) => format!("Passkey ({b} on {p})"),
+        (Some(n), None) | (None, Some(n)) => format!("Passkey ({n})"),
+        (None, None) => "Passkey".into(),
+    }
+}
+
+/// The record for a newly registered passkey of `identity`. `response` is the browser's
+/// RegistrationResponseJSON (for the AAGUID and transports).
+pub fn new_credential(
+    identity: &IdentityRecord,
+    passkey: &Passkey,
+    response: &Value,
+    user_agent: Option<&str>,
+    now_us: i64,
+) -> Result<CredentialRecord, IdmError> {
+    let internal = |e: serde_json::Error| IdmError::Internal(format!("passkey: {e}"));
+    let passkey_json = serde_json::to_value(passkey).map_err(internal)?;
+    let cred = &passkey_json["cred"];
+    let attestation = response["response"]["attestationObject"]
+        .as_str()
+        .map(|s| s.trim_end_matches('='))
+        .and_then(|s| BASE64URL_NOPAD.decode(s.as_bytes()).ok())
+        .unwrap_or_default();
+    let aaguid = aaguid_of(&attestation);
+    let transports = match &response["response"]["transports"] {
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .filter(|t| t.as_str().is_some_and(|s| s.len() <= 32))
+                .take(8)
+                .cloned()
+                .collect(),
+        ),
+        _ => json!([]),
+    };
+    let public_key = serde_json::to_vec(passkey.get_public_key()).map_err(internal)?;
+    Ok(CredentialRecord {
+        id: ids::new_id()?,
+        tenant_id: identity.tenant_id.clone(),
+        realm_id: identity.realm_id.clone(),
+        identity_id: identity.id.clone(),
+        credential_id: BASE64URL_NOPAD.encode(passkey.cred_id().as_ref()),
+        public_key: BASE64URL_NOPAD.encode(&public_key),
+        passkey: passkey_json.to_string(),
+        sign_count: cred["counter"].as_i64().unwrap_or(0),
+        name: default_name(&aaguid, user_agent),
+        aaguid,
+        state: ACTIVE.into(),
+        backup_eligible: cred["backup_eligible"].as_bool().unwrap_or(false),
+        backup_state: cred["backup_state"].as_bool().unwrap_or(false),
+        transports: transports.to_string(),
+        create_us: now_us,
+        update_us: now_us,
+        last_used_us: None,
+    })
+}
+
+/// What sign-in needs for one presented credential.
+pub struct SignInCredential {
+    pub record: CredentialRecord,
+    pub passkey: Passkey,
+}
+
+impl Directory {
+    pub async fn list_identity_credentials(
+        &self,
+        at: &Scope<'_>,
+        identity: &str,
+        page_size: Option<&str>,
+        page_token: Option<&str>,
+    ) -> Result<Value, IdmError> {
+        let page = page_request(page_size, page_token)?;
+        self.store()
+            .get_identity(at.tenant, at.realm, identity)
+            .await?;
+        let items = self
+            .store()
+            .list_credentials(at.tenant, at.realm, identity, page)
+            .await?;
+        Ok(list_json("credentials", items, credential_json))
+    }
+
+    pub async fn get_credential(&self, at: &Scope<'_>, id: &str) -> Result<Value, IdmError> {
+        let c = self.store().get_credential(at.tenant, at.realm, id).await?;
+        Ok(json!({"credential": credential_json(&c)}))
+    }
+
+    /// `:revoke`: the passkey can never sign in again (idempotent).
+    pub async fn revoke_credential(&self, at: &Scope<'_>, id: &str) -> Result<Value, IdmError> {
+        let before = self.store().get_credential(at.tenant, at.realm, id).await?;
+        let now = self.now_us();
+        let mut after = before.clone();
+        after.state = REVOKED.into();
+        after.update_us = now;
+        let audit = self.audit(at.change(
+            "credential.revoke",
+            vec![id.to_string()],
+            Some(credential_json(&before)),
+            Some(credential_json(&after)),
+        ))?;
+        self.store()
+            .revoke_credential(at.tenant, at.realm, id, now, &audit)
+            .await?;
+        Ok(json!({"credential": credential_json(&after)}))
+    }
+
+    /// Sign-in's lookup by the WebAuthn credential id (base64url, padding ignored), in
+    /// `realm` of `tenant`. A revoked passkey or one of another realm is `NotFound`, exactly
+    /// like an unknown one. Callers must still check the identity is `active`.
+    pub async fn credential_for_sign_in(
+        &self,
+        tenant: &str,
+        realm: &str,
+        credential_id: &str,
+    ) -> Result<SignInCredential, IdmError> {
+        let not_found = || IdmError::NotFound("passkey".into());
+        let key = credential_id.trim_end_matches('=');
+        let record = match self.store().find_credential(key).await {
+            Ok(r) => r,
+            Err(StoreError::NotFound(_)) => return Err(not_found()),
+            Err(e) => return Err(e.into()),
+        };
+        if record.state != ACTIVE || record.tenant_id != tenant || record.realm_id != realm {
+            return Err(not_found());
+        }
+        let passkey: Passkey = serde_json::from_str(&record.passkey)
+            .map_err(|e| IdmError::Internal(format!("stored passkey {}: {e}", record.id)))?;
+        Ok(SignInCredential { record, passkey })
+    }
+
+    /// After a verified sign-in: stores the updated passkey (counter, backup state) and
+    /// `last_used_time`.
+    pub async fn record_credential_use(
+        &self,
+        record: &CredentialRecord,
+        passkey: &Passkey,
+    ) -> Result<(), IdmError> {
+        let json = serde_json::to_value(passkey).map_err(|e| IdmError::Internal(e.to_string()))?;
+        let counter = json["cred"]["counter"]
+            .as_i64()
+            .unwrap_or(record.sign_count);
+        self.store()
+            .record_credential_use(&record.id, counter, &json.to_string(), self.now_us())
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aaguid_comes_from_auth_data() {
+        let mut auth = vec![0u8; 37];
+        auth.extend(1..=16u8);
+        auth.extend([0u8; 10]);
+        let mut obj = vec![0xa3, 0x63];
+        obj.extend(b"fmt");
+        obj.extend([0x64]);
+        obj.extend(b"none");
+        obj.extend(b"\x68authData");
+        obj.push(0x58);
+        obj.push(auth.len() as u8);
+        obj.extend(&auth);
+        assert_eq!(aaguid_of(&obj), "01020304-0506-0708-090a-0b0c0d0e0f10");
+        assert_eq!(aaguid_of(b"junk"), "00000000-0000-0000-0000-000000000000");
+    }
+
+    #[test]
+    fn names_from_aaguid_or_user_agent() {
+        assert_eq!(
+            default_name("fbfc3007-154e-4ecc-8c0b-6e020557d7bd", None),
+            "iCloud Keychain"
+        );
+        assert_eq!(
+            default_name(
+                "00000000-0000-0000-0000-000000000000",
+                Some(
+                    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36"
+                )
+            ),
+            "Passkey (Chrome on Linux)"
+        );
+        assert_eq!(default_name("x", None), "Passkey");
+    }
+}

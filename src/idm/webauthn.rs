@@ -1,0 +1,266 @@
+//! The WebAuthn layer shared by binding (registration) and sign-in (authentication): a
+//! `webauthn_rs::Webauthn` per realm, and ceremony state kept in the store.
+//!
+//! **Relying party.** [`relying_party`] builds the realm's `Webauthn`: RP id and name from
+//! the realm; allowed origins are `public_url`'s origin plus, for every route with an
+//! exact host equal to the RP id or under it, that host with `public_url`'s scheme and
+//! port. The reasoning: `public_url` says how users reach passgate (scheme and port as the
+//! browser sees them, which may differ from the listener behind a load balancer), and every
+//! fronted host is reached through the same front door. When a wildcard route (`*.x`,
+//! `*`) fronts hosts under the RP id, subdomains of the allowed origins are accepted too
+//! (`allow_subdomains`), still with the same scheme and port. `allow_any_port` stays off.
+//!
+//! **Ceremonies.** [`Directory::put_ceremony`] stores serialised webauthn-rs state under a
+//! random 256-bit id with an expiry; [`Directory::take_ceremony`] reads and deletes it in
+//! one statement, so an id is single use even when webauthn-rs would accept the same
+//! response twice, and any instance sharing the store can finish what another began.
+//!
+//! **User handle.** The WebAuthn user id of an identity is its 128-bit id (the 32 hex
+//! digits parsed as a UUID): [`user_handle`] and [`identity_from_user_handle`].
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use webauthn_rs::prelude::{Url, Uuid};
+use webauthn_rs::{Webauthn, WebauthnBuilder};
+
+use super::{ids, Directory, IdmError};
+use crate::config::{Config, HostPattern};
+use crate::store::{CeremonyRecord, RealmRecord};
+
+/// How long a ceremony may take from begin to finish.
+pub const CEREMONY_TTL_SECS: i64 = 300;
+
+fn origin_of(scheme: &str, host: &str, port: Option<u16>) -> Result<Url, IdmError> {
+    let s = match port {
+        Some(p) => format!("{scheme}://{host}:{p}"),
+        None => format!("{scheme}://{host}"),
+    };
+    Url::parse(&s).map_err(|e| IdmError::Internal(format!("origin {s}: {e}")))
+}
+
+fn under(host: &str, rp_id: &str) -> bool {
+    host == rp_id || host.ends_with(&format!(".{rp_id}"))
+}
+
+/// The origins browsers may use for `rp_id` (see the module docs), and whether subdomains
+/// of them are allowed too.
+pub fn allowed_origins(config: &Config, rp_id: &str) -> Result<(Vec<Url>, bool), IdmError> {
+    let public = &config.public_url;
+    let scheme = public.scheme();
+    let port = public.port();
+    let mut origins = vec![origin_of(scheme, &config.auth_host, port)?];
+    let mut subdomains = false;
+    for route in &config.routes {
+        match &route.host {
+            HostPattern::Exact(h) if under(h, rp_id) => {
+                let o = origin_of(scheme, h, port)?;
+                if !origins.contains(&o) {
+                    origins.push(o);
+                }
+            }
+            HostPattern::Wildcard(suffix) if under(suffix.trim_start_matches('.'), rp_id) => {
+                subdomains = true;
+            }
+            HostPattern::Any => subdomains = true,
+            _ => {}
+        }
+    }
+    Ok((origins, subdomains))
+}
+
+/// The realm's relying party.
+pub fn relying_party(config: &Config, realm: &RealmRecord) -> Result<Webauthn, IdmError> {
+    let (origins, subdomains) = allowed_origins(config, &realm.rp_id)?;
+    let internal = |e: webauthn_rs::prelude::WebauthnError| {
+        IdmError::Internal(format!("relying party for realm {}: {e}", realm.id))
+    };
+    let mut builder = WebauthnBuilder::new(&realm.rp_id, &origins[0])
+        .map_err(internal)?
+        .rp_name(&realm.rp_name)
+        .allow_subdomains(subdomains);
+    for o in &origins[1..] {
+        builder = builder.append_allowed_origin(o);
+    }
+    builder.build().map_err(internal)
+}
+
+/// Rewrites webauthn-rs's creation options (`{"publicKey": {…}}`) so the passkey is
+/// discoverable (usernameless sign-in needs it) and user-verified, with `none` attestation
+/// (`direct` when the realm requires attestation).
+pub fn require_resident_key(options: &mut Value, attestation_required: bool) {
+    let pk = &mut options["publicKey"];
+    let sel = &mut pk["authenticatorSelection"];
+    if !sel.is_object() {
+        *sel = Value::Object(Default::default());
+    }
+    sel["residentKey"] = "required".into();
+    sel["requireResidentKey"] = true.into();
+    sel["userVerification"] = "required".into();
+    pk["attestation"] = if attestation_required {
+        "direct"
+    } else {
+        "none"
+    }
+    .into();
+}
+
+/// The realm's authenticator policy for a new passkey: with `attestation = "direct"`, the
+/// verified attestation must carry a certificate (`Basic`/`AttCa`/… in webauthn-rs terms,
+/// not `None` or self attestation); with `allowed_aaguids`, the AAGUID must be listed.
+/// Without vendor roots the certificate chain is not checked, so the AAGUID is a policy
+/// filter against honest authenticators, not proof of the make.
+pub fn check_authenticator(
+    realm: Option<&crate::config::Realm>,
+    aaguid: &str,
+    passkey: &Value,
+) -> Result<(), IdmError> {
+    let Some(realm) = realm else {
+        return Ok(());
+    };
+    if realm.attestation_required && !passkey["cred"]["attestation"]["data"].is_object() {
+        return Err(IdmError::invalid(
+            "credential",
+            "this realm requires an authenticator that provides attestation",
+        ));
+    }
+    if !realm.allowed_aaguids.is_empty() && !realm.allowed_aaguids.iter().any(|a| a == aaguid) {
+        return Err(IdmError::invalid(
+            "credential",
+            format!("authenticators of this kind (AAGUID {aaguid}) are not allowed in this realm"),
+        ));
+    }
+    Ok(())
+}
+
+/// The WebAuthn user handle of identity `id` (its 128 bits as a UUID).
+pub fn user_handle(identity_id: &str) -> Result<Uuid, IdmError> {
+    Uuid::try_parse(identity_id)
+        .map_err(|_| IdmError::Internal(format!("identity id {identity_id} is not 128-bit hex")))
+}
+
+/// The identity id a user handle (raw bytes) names.
+pub fn identity_from_user_handle(handle: &[u8]) -> Option<String> {
+    Uuid::from_slice(handle)
+        .ok()
+        .map(|u| u.simple().to_string())
+}
+
+impl Directory {
+    /// Stores `state` for a new ceremony of `kind` about `subject`; returns its id.
+    pub async fn put_ceremony<T: Serialize>(
+        &self,
+        kind: &str,
+        realm: &RealmRecord,
+        subject: &str,
+        state: &T,
+    ) -> Result<String, IdmError> {
+        let id = ids::new_secret()?;
+        let record = CeremonyRecord {
+            id: id.clone(),
+            kind: kind.to_string(),
+            tenant_id: realm.tenant_id.clone(),
+            realm_id: realm.id.clone(),
+            subject: subject.to_string(),
+            state: serde_json::to_string(state).map_err(|e| IdmError::Internal(e.to_string()))?,
+            expire_us: self.now_us() + CEREMONY_TTL_SECS * 1_000_000,
+        };
+        self.store().put_ceremony(&record).await?;
+        Ok(id)
+    }
+
+    /// Takes (once) the unexpired ceremony `id` of `kind`: its record and its state.
+    /// Unknown, used, expired or of another kind: `Gone`.
+    pub async fn take_ceremony<T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        id: &str,
+    ) -> Result<(CeremonyRecord, T), IdmError> {
+        let gone =
+            || IdmError::Gone("the ceremony is unknown, used or expired; start again".into());
+        if id.is_empty() || id.len() > 128 {
+            return Err(gone());
+        }
+        let record = match self.store().take_ceremony(id, self.now_us()).await {
+            Ok(r) => r,
+            Err(crate::store::StoreError::NotFound(_)) => return Err(gone()),
+            Err(e) => return Err(e.into()),
+        };
+        if record.kind != kind {
+            return Err(gone());
+        }
+        let state = serde_json::from_str(&record.state)
+            .map_err(|e| IdmError::Internal(format!("ceremony state: {e}")))?;
+        Ok((record, state))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_become_discoverable_and_verified() {
+        let mut v = serde_json::json!({"publicKey": {"authenticatorSelection": {"residentKey": "discouraged", "requireResidentKey": false, "userVerification": "preferred"}, "attestation": "direct"}});
+        require_resident_key(&mut v, false);
+        let sel = &v["publicKey"]["authenticatorSelection"];
+        assert_eq!(sel["residentKey"], "required");
+        assert_eq!(sel["requireResidentKey"], true);
+        assert_eq!(sel["userVerification"], "required");
+        assert_eq!(v["publicKey"]["attestation"], "none");
+        require_resident_key(&mut v, true);
+        assert_eq!(v["publicKey"]["attestation"], "direct");
+    }
+
+    #[test]
+    fn user_handles_round_trip() {
+        let id = "0123456789abcdef0123456789abcdef";
+        let u = user_handle(id).unwrap();
+        assert_eq!(identity_from_user_handle(u.as_bytes()).unwrap(), id);
+        assert!(identity_from_user_handle(b"short").is_none());
+    }
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn config(public_url: &str, routes: &str) -> Config {
+        let src = format!(
+            "public_url = \"{public_url}\"\n[[listeners]]\naddress = \"127.0.0.1:18443\"\n\
+             [[realms]]\nid = \"default\"\nrp_id = \"example.com\"\n{routes}"
+        );
+        crate::config::from_str(&src, Path::new(".")).unwrap()
+    }
+
+    #[test]
+    fn origins_are_public_url_and_exact_hosts_under_the_rp_id() {
+        let routes = "[[routes]]\nhost = \"app.example.com\"\nupstream = \"http://127.0.0.1:9\"\n\
+                      [[routes]]\nhost = \"other.test\"\nupstream = \"http://127.0.0.1:9\"\n";
+        let c = config("https://auth.example.com:8443", routes);
+        let (origins, subdomains) = allowed_origins(&c, "example.com").unwrap();
+        let got: Vec<&str> = origins.iter().map(Url::as_str).collect();
+        assert_eq!(
+            got,
+            [
+                "https://auth.example.com:8443/",
+                "https://app.example.com:8443/"
+            ]
+        );
+        assert!(!subdomains, "no wildcard route");
+    }
+
+    #[test]
+    fn wildcard_routes_under_the_rp_id_allow_subdomains() {
+        let routes = "[[routes]]\nhost = \"*.example.com\"\nupstream = \"http://127.0.0.1:9\"\n";
+        let c = config("https://auth.example.com", routes);
+        let (origins, subdomains) = allowed_origins(&c, "example.com").unwrap();
+        assert_eq!(origins.len(), 1);
+        assert!(subdomains);
+        let elsewhere = "[[routes]]\nhost = \"*.other.test\"\nupstream = \"http://127.0.0.1:9\"\n";
+        let c = config("https://auth.example.com", elsewhere);
+        assert!(!allowed_origins(&c, "example.com").unwrap().1);
+    }
+}

@@ -1,0 +1,46 @@
+//! The background round of the session service: every second, apply revocations written by
+//! any instance to this instance's cache, follow signing-key rotation, prune.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use pingora::server::ShutdownWatch;
+use pingora::services::background::BackgroundService;
+
+use crate::idm::SessionService;
+
+/// How often the store's revocation feed and signing keys are read.
+pub const SYNC_INTERVAL: Duration = Duration::from_secs(1);
+
+pub struct SessionSync {
+    pub sessions: Arc<SessionService>,
+}
+
+#[async_trait]
+impl BackgroundService for SessionSync {
+    async fn start(&self, mut shutdown: ShutdownWatch) {
+        let mut tick = tokio::time::interval(SYNC_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut failing = false;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    match self.sessions.sync().await {
+                        Ok(()) if failing => {
+                            failing = false;
+                            tracing::info!("session sync recovered");
+                        }
+                        Ok(()) => {}
+                        Err(e) if !failing => {
+                            failing = true;
+                            tracing::warn!(error = %e, "session sync failed (revocations from other instances are late)");
+                        }
+                        Err(_) => {}
+                    }
+                }
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}

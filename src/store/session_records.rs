@@ -1,0 +1,107 @@
+//! Rows and store operations for sessions (issue 5): server-side sessions, the signing keys
+//! session tokens are signed with, and the revocation feed every instance polls.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+
+/// A server-side session: what a session token is re-issued from while it is valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: String,
+    pub tenant_id: String,
+    pub realm_id: String,
+    pub identity_id: String,
+    pub create_us: i64,
+    /// Absolute end (`create_us` + `session.ttl`).
+    pub expire_us: i64,
+    pub revoke_us: Option<i64>,
+    /// When the user last proved presence with a passkey.
+    pub auth_us: i64,
+    /// Last use, as seen when a token was (re-)issued (the idle timeout counts from it).
+    pub last_seen_us: i64,
+    /// Authentication methods, a JSON array (`["hwk","user"]`).
+    pub amr: String,
+    /// The passkey (`credentials.id`) the session was started with, if any.
+    pub credential_id: Option<String>,
+}
+
+/// An Ed25519 signing key as stored (base64url); the private half never appears in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    pub private_pkcs8: String,
+    pub public_key: String,
+    pub create_us: i64,
+    /// It signs from this time on (verifies at once), so every instance knows it first.
+    pub activate_us: i64,
+}
+
+impl std::fmt::Debug for SigningKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyRecord")
+            .field("kid", &self.kid)
+            .field("private_pkcs8", &"<redacted>")
+            .field("create_us", &self.create_us)
+            .field("activate_us", &self.activate_us)
+            .finish()
+    }
+}
+
+/// What a revocation ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevokeTarget {
+    Session(String),
+    /// Every session of the identity.
+    Identity(String),
+    /// Every session started with this passkey (`credentials.id`).
+    Credential(String),
+}
+
+/// One entry of the revocation feed: `kind` is `session` or `identity`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationRecord {
+    pub seq: i64,
+    pub kind: String,
+    pub target_id: String,
+    pub create_us: i64,
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError>;
+    async fn get_session(&self, id: &str) -> Result<SessionRecord, StoreError>;
+    /// Records use (the idle timeout counts from the latest).
+    async fn touch_session(&self, id: &str, now_us: i64) -> Result<(), StoreError>;
+    /// The identity's sessions that are neither revoked nor past `now_us`, oldest first.
+    async fn list_live_sessions(
+        &self,
+        identity_id: &str,
+        now_us: i64,
+    ) -> Result<Vec<SessionRecord>, StoreError>;
+    /// Revokes the matching live sessions and writes the revocation feed, with the audit
+    /// record when given, in one transaction. Returns the ids of the sessions revoked.
+    async fn revoke_sessions(
+        &self,
+        target: &RevokeTarget,
+        now_us: i64,
+        audit: Option<&super::AuditRecord>,
+    ) -> Result<Vec<String>, StoreError>;
+    /// Feed entries with `seq > after_seq` or written at or after `since_us` (a trailing
+    /// window, so a transaction that committed late is not missed), oldest first.
+    async fn revocations_since(
+        &self,
+        after_seq: i64,
+        since_us: i64,
+    ) -> Result<Vec<RevocationRecord>, StoreError>;
+    /// Deletes feed entries older than `before_us` and sessions that ended before it.
+    async fn prune_sessions(&self, before_us: i64) -> Result<(), StoreError>;
+
+    async fn list_signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
+    async fn insert_signing_key(
+        &self,
+        key: &SigningKeyRecord,
+        audit: Option<&super::AuditRecord>,
+    ) -> Result<(), StoreError>;
+    async fn delete_signing_keys(&self, kids: &[String]) -> Result<(), StoreError>;
+}

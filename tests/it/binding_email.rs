@@ -1,0 +1,150 @@
+//! EMAIL delivery of binding links through a real SMTP server: the mail arrives branded
+//! with the realm, its link binds a passkey; no address → 422; SMTP down → FAILED_TO_SEND
+//! with the reason, then retried with back-off until the server is back; batches queue.
+
+use serde_json::json;
+
+use crate::support::admin::{realm_path, AdminApi};
+use crate::support::authenticator::Authenticator;
+use crate::support::binding::{begin, create_job, finish, get_job, identity_with_email, token_of};
+use crate::support::db::Backend;
+use crate::support::smtp::{link_in, SmtpServer};
+
+on_both_backends!(
+    emailed_link_binds_a_passkey,
+    failed_delivery_is_retried_until_the_server_answers,
+);
+
+fn email_config(smtp_port: u16) -> impl Fn(u16) -> String {
+    move |_| {
+        format!(
+            r#"
+[[realms]]
+id = "default"
+display_name = "Acme Staff"
+
+[email]
+host = "127.0.0.1"
+port = {smtp_port}
+security = "none"
+from = "Acme <no-reply@acme.test>"
+timeout = "2s"
+retry_interval = "1s"
+"#
+        )
+    }
+}
+
+async fn emailed_link_binds_a_passkey(backend: Backend) {
+    let smtp = SmtpServer::start(0).await;
+    let Some(api) = AdminApi::start_with(backend, email_config(smtp.port)).await else {
+        return;
+    };
+    let id = identity_with_email(&api, "nina", "nina@acme.test").await;
+    let (s, v) = create_job(&api, &id, json!({"delivery_method": "EMAIL"})).await;
+    assert_eq!(s, 200, "{v}");
+    let job = &v["credential_binding_job"];
+    assert_eq!(job["state"], "LINK_SENT");
+    assert!(
+        v.get("credential_binding_link").is_none(),
+        "EMAIL never returns the link"
+    );
+
+    let mail = smtp.wait_for(1, 10).await;
+    assert!(mail.to[0].contains("nina@acme.test"), "{:?}", mail.to);
+    assert!(mail.data.contains("Acme Staff"), "branded: {}", mail.data);
+    assert!(mail.data.contains("text/html") && mail.data.contains("text/plain"));
+    let link = link_in(&mail);
+    assert!(link.contains("/.passgate/bind?token="), "{link}");
+
+    let (s, o) = begin(&api, &token_of(&link)).await;
+    assert_eq!(s, 200, "{o}");
+    let c = Authenticator::new()
+        .register(&format!("http://localhost:{}", api.port), &o)
+        .unwrap();
+    let done = finish(&api, o["ceremony"].as_str().unwrap(), &c).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let job = get_job(&api, &id, job["id"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "COMPLETE");
+
+    // No email address: 422, and no job.
+    let bare = api.create_identity("oscar").await;
+    let (s, v) = create_job(&api, &bare, json!({"delivery_method": "EMAIL"})).await;
+    assert_eq!(s, 422, "{v}");
+    let (_, list) = api
+        .get(&realm_path(&format!(
+            "/identities/{bare}/credential-binding-jobs"
+        )))
+        .await;
+    assert_eq!(list["total_size"], 0);
+
+    // A batch of EMAIL jobs is queued and delivered in the background.
+    let p = identity_with_email(&api, "pia", "pia@acme.test").await;
+    let (s, v) = api
+        .post(
+            &realm_path("/batch-credential-binding-jobs"),
+            json!({"identity_ids": [p, bare], "job": {"delivery_method": "EMAIL"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["batch_credential_binding_job"]["results"][1]["error"]["code"],
+        "unprocessable"
+    );
+    let mail = smtp.wait_for(2, 15).await;
+    assert!(mail.to[0].contains("pia@acme.test"), "{:?}", mail.to);
+    let (s, o) = begin(&api, &token_of(&link_in(&mail))).await;
+    assert_eq!(s, 200, "{o}");
+}
+
+async fn failed_delivery_is_retried_until_the_server_answers(backend: Backend) {
+    // A port nothing listens on yet.
+    let port = crate::support::free_port();
+    let Some(api) = AdminApi::start_with(backend, email_config(port)).await else {
+        return;
+    };
+    let id = identity_with_email(&api, "quinn", "quinn@acme.test").await;
+    let (s, v) = create_job(&api, &id, json!({"delivery_method": "EMAIL"})).await;
+    assert_eq!(s, 200, "{v}");
+    let job = &v["credential_binding_job"];
+    assert_eq!(job["state"], "FAILED_TO_SEND", "{v}");
+    assert!(
+        job["failure_reason"].as_str().unwrap().contains("SMTP"),
+        "{job}"
+    );
+    let job_id = job["id"].as_str().unwrap().to_string();
+    let (_, list) = api
+        .get(&realm_path(
+            "/identities/-/credential-binding-jobs?state=FAILED_TO_SEND",
+        ))
+        .await;
+    assert_eq!(list["total_size"], 1);
+
+    // The server comes up: the background task retries and the job becomes LINK_SENT.
+    let smtp = SmtpServer::start(port).await;
+    let mail = smtp.wait_for(1, 20).await;
+    assert!(mail.to[0].contains("quinn@acme.test"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let job = get_job(&api, &id, &job_id).await;
+        if job["state"] == "LINK_SENT" {
+            assert!(job.get("failure_reason").is_none(), "{job}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still {job}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let attempts = api
+        .db
+        .count(&format!(
+            "SELECT send_attempts FROM binding_jobs WHERE id = '{job_id}'"
+        ))
+        .await;
+    assert!(attempts >= 2, "{attempts} attempts");
+    let (s, o) = begin(&api, &token_of(&link_in(&mail))).await;
+    assert_eq!(s, 200, "the retried mail's link works: {o}");
+    let (_, events) = api.get(&realm_path("/events?page_size=200")).await;
+    let actions = events.to_string();
+    assert!(actions.contains("credential_binding_job.email_failed"));
+    assert!(actions.contains("credential_binding_job.email_sent"));
+}
