@@ -119,6 +119,14 @@ fn realm_of(config: &Config, realm: Option<String>) -> String {
     })
 }
 
+fn cli_scope<'a>(config: &'a Config, realm: &'a str) -> Scope<'a> {
+    Scope {
+        tenant: &config.tenant_id,
+        realm,
+        actor: &Actor::Cli,
+    }
+}
+
 pub fn token(command: TokenCommand) -> anyhow::Result<ExitCode> {
     match command {
         TokenCommand::Create {
@@ -170,11 +178,7 @@ pub fn identities(command: IdentitiesCommand) -> anyhow::Result<ExitCode> {
         } => {
             let (rt, dir, config) = open(&config.config)?;
             let realm = realm_of(&config, realm);
-            let at = Scope {
-                tenant: &config.tenant_id,
-                realm: &realm,
-                actor: &Actor::Cli,
-            };
+            let at = cli_scope(&config, &realm);
             let mut identity = json!({"traits": {"username": username}});
             if let Some(e) = email {
                 identity["traits"]["primary_email_address"] = Value::String(e);
@@ -188,11 +192,7 @@ pub fn identities(command: IdentitiesCommand) -> anyhow::Result<ExitCode> {
         IdentitiesCommand::List { config, realm } => {
             let (rt, dir, config) = open(&config.config)?;
             let realm = realm_of(&config, realm);
-            let at = Scope {
-                tenant: &config.tenant_id,
-                realm: &realm,
-                actor: &Actor::Cli,
-            };
+            let at = cli_scope(&config, &realm);
             let mut token: Option<String> = None;
             loop {
                 let page =

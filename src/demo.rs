@@ -13,6 +13,14 @@ pub const DEMO_CONFIG: &str = include_str!("../config/demo.toml");
 /// Where the demo app listens (the demo config's upstream).
 pub const DEMO_APP_ADDR: &str = "127.0.0.1:8081";
 
+/// The demo configuration with passgate on `port` and the demo app on `app_port`.
+pub fn config_for(port: u16, app_port: u16) -> String {
+    DEMO_CONFIG
+        .replace("localhost:8080", &format!("localhost:{port}"))
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"))
+        .replace("127.0.0.1:8081", &format!("127.0.0.1:{app_port}"))
+}
+
 pub fn app() -> Router {
     Router::new()
         .route("/", get(home))
@@ -69,4 +77,57 @@ async fn whoami(req: Request) -> Json<serde_json::Value> {
 pub async fn serve(addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     axum::serve(listener, app()).await
+}
+
+/// The demo's first user: `admin` in the demo realm, created on first start. Returns a
+/// fresh one-time binding link that creates a passkey for it (and signs it in).
+pub async fn first_admin_link(
+    directory: &crate::idm::Directory,
+    config: &crate::config::Config,
+) -> Result<String, crate::idm::IdmError> {
+    use crate::idm::{Actor, IdmError, Scope};
+
+    let realm = config
+        .routes
+        .first()
+        .map_or(crate::config::validate::DEFAULT_REALM, |r| r.realm.as_str());
+    let actor = Actor::Cli;
+    let at = Scope {
+        tenant: &config.tenant_id,
+        realm,
+        actor: &actor,
+    };
+    let id = match directory.find_by_username(&at, "admin").await {
+        Ok(identity) => identity.id,
+        Err(IdmError::NotFound(_)) => {
+            let created = directory
+                .create_identity(
+                    &at,
+                    serde_json::json!({"identity": {
+                        "display_name": "Demo admin",
+                        "traits": {"type": "traits_v0", "username": "admin",
+                                   "primary_email_address": "admin@localhost"}
+                    }}),
+                )
+                .await?;
+            created["id"].as_str().unwrap_or_default().to_string()
+        }
+        Err(e) => return Err(e),
+    };
+    let job = directory
+        .create_binding_job(
+            &at,
+            config,
+            None,
+            &id,
+            serde_json::json!({"job": {
+                "delivery_method": "RETURN",
+                "post_binding_redirect_uri": config.public_url.as_str(),
+            }}),
+        )
+        .await?;
+    job["credential_binding_link"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| IdmError::Internal("the binding job returned no link".into()))
 }

@@ -51,6 +51,9 @@ enum Command {
     Demo {
         #[arg(long)]
         log_json: bool,
+        /// Port of passgate on localhost; the demo app takes the next one.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
     },
     /// Create, list and revoke admin API tokens (straight in the store of a config).
     Token {
@@ -74,7 +77,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve { config, log_json } => serve(&config, log_json),
         Command::Check { config } => check(&config),
-        Command::Demo { log_json } => demo(log_json),
+        Command::Demo { log_json, port } => demo(log_json, port),
         Command::Token { command } => admin_cli::token(command),
         Command::Identities { command } => admin_cli::identities(command),
         Command::Keys { command } => admin_cli::keys(command),
@@ -146,9 +149,11 @@ fn serve(path: &Path, log_json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn demo(log_json: bool) -> anyhow::Result<ExitCode> {
+fn demo(log_json: bool, port: u16) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    let config = config::from_str(passgate::demo::DEMO_CONFIG, &cwd).map_err(|problems| {
+    let app_port = port.checked_add(1).context("--port must be below 65535")?;
+    let toml = passgate::demo::config_for(port, app_port);
+    let config = config::from_str(&toml, &cwd).map_err(|problems| {
         anyhow::anyhow!(
             "the embedded demo configuration is invalid: {}",
             problems
@@ -164,7 +169,7 @@ fn demo(log_json: bool) -> anyhow::Result<ExitCode> {
         LogFormat::Human
     });
 
-    let app_addr = passgate::demo::DEMO_APP_ADDR.parse()?;
+    let app_addr = std::net::SocketAddr::from(([127, 0, 0, 1], app_port));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -176,11 +181,22 @@ fn demo(log_json: bool) -> anyhow::Result<ExitCode> {
         }
     });
 
+    let assembled = passgate::server::assemble(None, config.clone())?;
+    let demo_config = config.clone();
+    let link = assembled
+        .with_directory(|d| async move { passgate::demo::first_admin_link(&d, &demo_config).await })
+        .context("provisioning the demo's first user")?;
     println!();
-    println!("  passgate demo: open {}", config.public_url);
-    println!("  (the demo app behind it listens on http://{app_addr}; /public needs no sign-in)");
+    println!("  passgate demo is running on {}", config.public_url);
+    println!("  The demo app behind it listens on http://{app_addr}; /public needs no sign-in.");
     println!();
-    passgate::server::assemble(None, config)?.run();
+    println!("  Create the passkey of the first user, \"admin\", with this one-time link:");
+    println!();
+    println!("    {link}");
+    println!();
+    println!("  (a new link is printed at every start; the store is ./passgate-demo.db)");
+    println!();
+    assembled.run();
     app.abort();
     Ok(ExitCode::SUCCESS)
 }

@@ -23,6 +23,8 @@ pub enum ApiError {
     Gone(String),
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("method not allowed for this endpoint")]
+    MethodNotAllowed,
     #[error("{0}")]
     Unprocessable(String),
     #[error("too many requests")]
@@ -57,6 +59,7 @@ impl ApiError {
             ApiError::Conflict(_) => S::CONFLICT,
             ApiError::Gone(_) => S::GONE,
             ApiError::PayloadTooLarge => S::PAYLOAD_TOO_LARGE,
+            ApiError::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
             ApiError::Unprocessable(_) => S::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => S::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => S::SERVICE_UNAVAILABLE,
@@ -74,6 +77,7 @@ impl ApiError {
             ApiError::Conflict(_) => "already_exists",
             ApiError::Gone(_) => "gone",
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Unprocessable(_) => "unprocessable",
             ApiError::TooManyRequests { .. } => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",

@@ -45,7 +45,12 @@ pub fn build(state: Arc<ControlState>) -> Router {
     Router::new()
         .nest("/.passgate", api)
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 async fn not_found() -> ApiError {

@@ -48,7 +48,8 @@ const CACHE_CAPACITY: u64 = 1_000_000;
 pub struct Assembled {
     server: Server,
     /// Runs the store's connection pool; lives as long as the server.
-    _store_runtime: tokio::runtime::Runtime,
+    store_runtime: tokio::runtime::Runtime,
+    directory: Arc<Directory>,
 }
 
 /// Opens and migrates the store on a small runtime of its own (Pingora's runtimes do not
@@ -73,6 +74,16 @@ pub fn open_directory(
 }
 
 impl Assembled {
+    /// Runs `f` with the directory on the store's runtime before serving (used by
+    /// `passgate demo` to provision its first user).
+    pub fn with_directory<F, Fut, T>(&self, f: F) -> T
+    where
+        F: FnOnce(Arc<Directory>) -> Fut,
+        Fut: std::future::Future<Output = T>,
+    {
+        self.store_runtime.block_on(f(self.directory.clone()))
+    }
+
     /// Blocks until the server has shut down.
     pub fn run(self) {
         self.server.run(RunArgs::default());
@@ -147,6 +158,7 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
             },
         ));
     }
+    let demo_directory = directory.clone();
     let reloader = reload::Reloader {
         path: config_path,
         runtime,
@@ -172,6 +184,7 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
     server.bootstrap();
     Ok(Assembled {
         server,
-        _store_runtime: store_runtime,
+        store_runtime,
+        directory: demo_directory,
     })
 }

@@ -1,6 +1,7 @@
 //! SIGHUP: re-read the config file; a valid one replaces the routing table, the control
 //! plane's state and the listeners' certificates atomically; an invalid one is refused
-//! with the same messages as `passgate check`, and the running config stays.
+//! with the same messages as `passgate check`, and the running config stays. The store stays
+//! open across reloads; newly declared `[[realms]]` are synced into it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -100,6 +101,9 @@ impl Reloader {
             }
         }
 
+        if let Err(e) = self.directory.sync_config_realms(&new).await {
+            tracing::error!(error = %e, "the configured realms could not be synced into the store");
+        }
         self.runtime.store(Arc::new(Runtime::new(new.clone())));
         self.sessions.reconfigure(&new);
         self.control.update(ControlState::new(

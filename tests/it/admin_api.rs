@@ -801,3 +801,35 @@ async fn readiness_reports_the_store(backend: Backend) {
     };
     assert_eq!(v["store"], expected);
 }
+
+/// SIGHUP keeps the open store and syncs newly declared realms into it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_keeps_the_store_and_adds_declared_realms() {
+    let Some(api) = AdminApi::start(Backend::Sqlite).await else {
+        return;
+    };
+    let alice = api.create_identity("alice").await;
+    let realm = "[[realms]]\nid = \"default\"\n\n[[realms]]\nid = \"partners\"\ndisplay_name = \"Partners\"\n";
+    api.gw.write_config(&format!("{}\n{realm}", api.config));
+    api.gw.signal(nix::sys::signal::Signal::SIGHUP);
+    api.gw.wait_for_log("configuration reloaded", 10).await;
+
+    let (s, r) = api.get(&tenant_path("/realms/partners")).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["display_name"], "Partners");
+    let (s, e) = api.delete(&tenant_path("/realms/partners")).await;
+    assert_eq!(s, 409, "a config realm was deletable: {e}");
+    assert_eq!(
+        api.get(&realm_path(&format!("/identities/{alice}")))
+            .await
+            .0,
+        200
+    );
+    let (s, i) = api
+        .post(
+            &tenant_path("/realms/partners/identities"),
+            json!({"identity": {"traits": {"username": "alice"}}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{i}");
+}

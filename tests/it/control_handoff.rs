@@ -104,3 +104,16 @@ async fn control_bodies_over_the_limit_get_413() {
         .echo();
     assert_eq!(echo["body_len"], 8192);
 }
+
+#[tokio::test]
+async fn a_wrong_method_gets_a_json_405() {
+    let gw = Gateway::with_routes("").await;
+    let r = send(request(
+        &gw,
+        reqwest::Method::DELETE,
+        "localhost",
+        "/.passgate/healthz",
+    ))
+    .await;
+    r.assert_json_error(405, "method_not_allowed");
+}

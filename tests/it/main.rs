@@ -13,6 +13,7 @@ mod browser_smoke;
 mod cli;
 mod config_files;
 mod control_handoff;
+mod demo;
 mod lifecycle;
 mod metrics;
 mod proxy_headers;

@@ -1,7 +1,9 @@
 //! Identities: CRUD, lookups on trait keys (username and email compared case-insensitively
 //! through lower-cased key columns), and the transactional delete with everything attached.
 
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, AnyPool, Row};
 
 use super::query::{bind_all, list, placeholders, Bind, Listing};
 use super::rows::{identity, IDENTITY_COLUMNS};
@@ -24,6 +26,28 @@ fn taken(e: sqlx::Error, username: &str) -> StoreError {
     }
 }
 
+/// Binds `$1…$14`: id, tenant, realm, then every stored field of `i` (create and update
+/// use the same numbering).
+fn bind_identity<'q>(
+    q: Query<'q, Any, AnyArguments<'q>>,
+    i: &'q IdentityRecord,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    q.bind(&i.id)
+        .bind(&i.tenant_id)
+        .bind(&i.realm_id)
+        .bind(&i.display_name)
+        .bind(&i.status)
+        .bind(&i.enrollment_status)
+        .bind(&i.username)
+        .bind(fold(&i.username))
+        .bind(&i.primary_email_address)
+        .bind(i.primary_email_address.as_deref().map(fold))
+        .bind(&i.external_id)
+        .bind(&i.given_name)
+        .bind(&i.family_name)
+        .bind(&i.extra_traits)
+}
+
 pub(super) async fn create(
     pool: &AnyPool,
     i: &IdentityRecord,
@@ -34,23 +58,8 @@ pub(super) async fn create(
          enrollment_status, username, username_key, primary_email_address, email_key, \
          external_id, given_name, family_name, extra_traits, create_us, update_us) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-    )
-    .bind(&i.id)
-    .bind(&i.tenant_id)
-    .bind(&i.realm_id)
-    .bind(&i.display_name)
-    .bind(&i.status)
-    .bind(&i.enrollment_status)
-    .bind(&i.username)
-    .bind(fold(&i.username))
-    .bind(&i.primary_email_address)
-    .bind(i.primary_email_address.as_deref().map(fold))
-    .bind(&i.external_id)
-    .bind(&i.given_name)
-    .bind(&i.family_name)
-    .bind(&i.extra_traits)
-    .bind(i.create_us)
-    .bind(i.update_us);
+    );
+    let insert = bind_identity(insert, i).bind(i.create_us).bind(i.update_us);
     audit::audited(pool, insert, None, |e| taken(e, &i.username), a).await
 }
 
@@ -138,23 +147,9 @@ pub(super) async fn update(
         "UPDATE identities SET display_name = $4, status = $5, enrollment_status = $6, \
          username = $7, username_key = $8, primary_email_address = $9, email_key = $10, \
          external_id = $11, given_name = $12, family_name = $13, extra_traits = $14, \
-         update_us = $15 WHERE tenant_id = $1 AND realm_id = $2 AND id = $3",
-    )
-    .bind(&i.tenant_id)
-    .bind(&i.realm_id)
-    .bind(&i.id)
-    .bind(&i.display_name)
-    .bind(&i.status)
-    .bind(&i.enrollment_status)
-    .bind(&i.username)
-    .bind(fold(&i.username))
-    .bind(&i.primary_email_address)
-    .bind(i.primary_email_address.as_deref().map(fold))
-    .bind(&i.external_id)
-    .bind(&i.given_name)
-    .bind(&i.family_name)
-    .bind(&i.extra_traits)
-    .bind(i.update_us);
+         update_us = $15 WHERE id = $1 AND tenant_id = $2 AND realm_id = $3",
+    );
+    let update = bind_identity(update, i).bind(i.update_us);
     if i.status != "suspended" {
         return audit::audited(pool, update, Some("identity"), |e| taken(e, &i.username), a).await;
     }

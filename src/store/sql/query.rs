@@ -2,7 +2,7 @@
 
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
-use sqlx::{Any, AnyPool, Row};
+use sqlx::{Any, AnyConnection, AnyPool, Row};
 
 use crate::store::{Page, PageRequest, StoreError};
 
@@ -24,6 +24,23 @@ pub(super) fn bind_all<'q>(
         };
     }
     q
+}
+
+/// Whether `table` (a fixed name, never input) has the row `tenant_id`, `id`.
+pub(super) async fn exists(
+    conn: &mut AnyConnection,
+    table: &str,
+    tenant: &str,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE tenant_id = $1 AND id = $2");
+    let n: i64 = sqlx::query(&sql)
+        .bind(tenant)
+        .bind(id)
+        .fetch_one(conn)
+        .await?
+        .try_get(0)?;
+    Ok(n > 0)
 }
 
 /// `$start, $start+1, …` for `n` values.

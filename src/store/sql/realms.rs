@@ -1,9 +1,9 @@
 //! Realms: config sync, CRUD, and the cascading delete of everything a realm holds.
 
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 use super::audit;
-use super::query::{list, Bind, Listing};
+use super::query::{exists, list, Bind, Listing};
 use super::rows::{realm, REALM_COLUMNS};
 use crate::store::{AuditRecord, Page, PageRequest, RealmRecord, StoreError};
 
@@ -113,13 +113,7 @@ pub(super) async fn delete(
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
-    let exists: i64 = sqlx::query("SELECT COUNT(*) FROM realms WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-    if exists == 0 {
+    if !exists(&mut tx, "realms", tenant, id).await? {
         return Err(StoreError::NotFound("realm"));
     }
     super::sessions::revoke_realm_in(&mut tx, tenant, id, a.create_us).await?;

@@ -1,8 +1,9 @@
 //! API tokens: insert, look up by id, list, revoke. Only the secret's hash is stored.
 
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 use super::audit;
+use super::query::exists;
 use super::rows::{token, TOKEN_COLUMNS};
 use crate::store::{ApiTokenRecord, AuditRecord, StoreError};
 
@@ -55,14 +56,7 @@ pub(super) async fn revoke(
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
-    let exists: i64 =
-        sqlx::query("SELECT COUNT(*) FROM api_tokens WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-    if exists == 0 {
+    if !exists(&mut tx, "api_tokens", tenant, id).await? {
         return Err(StoreError::NotFound("api token"));
     }
     sqlx::query(

@@ -1,0 +1,127 @@
+//! The README's first command, `passgate demo`, end to end: it starts on its embedded
+//! defaults with a SQLite store and the demo app behind it, prints a one-time binding link
+//! for the first user, and that link creates a passkey whose session reaches the demo app
+//! with identity headers.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::support::authenticator::Authenticator;
+use crate::support::gateway::BIN;
+use crate::support::{client, free_port};
+
+struct Demo(std::process::Child);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the demo on `port` and returns it with the link it printed.
+fn start(dir: &std::path::Path, port: u16) -> (Demo, String) {
+    let mut child = Command::new(BIN)
+        .args(["demo", "--port", &port.to_string()])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn passgate demo");
+    let stdout = child.stdout.take().expect("stdout");
+    let demo = Demo(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut lines = BufReader::new(stdout).lines();
+    let prefix = format!("http://localhost:{port}/.passgate/bind?token=");
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "the demo printed no binding link"
+        );
+        let line = lines.next().expect("demo output ended").expect("read");
+        if let Some(at) = line.find(&prefix) {
+            return (demo, line[at..].trim().to_string());
+        }
+    }
+}
+
+async fn post(url: String, body: Value) -> (u16, Value, Option<String>) {
+    let resp = client().post(url).json(&body).send().await.expect("post");
+    let status = resp.status().as_u16();
+    let cookie = resp
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, resp.json().await.unwrap_or(Value::Null), cookie)
+}
+
+#[tokio::test]
+async fn the_demo_prints_a_link_that_signs_the_first_admin_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (demo, link) = start(dir.path(), port);
+    assert!(
+        dir.path().join("passgate-demo.db").exists(),
+        "SQLite store not created"
+    );
+    let origin = format!("http://localhost:{port}");
+
+    // Wait for the proxy to answer (the link is printed just before it starts serving).
+    let http = client();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while http
+        .get(format!("{origin}/.passgate/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "the demo never answered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let public = http.get(format!("{origin}/public")).send().await.unwrap();
+    assert_eq!(public.status(), 200);
+    let home = http
+        .get(format!("{origin}/"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), 302, "the demo app must need a sign-in");
+
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let (status, begin, _) = post(
+        format!("{origin}/.passgate/api/v1/bind/begin"),
+        json!({"token": token}),
+    )
+    .await;
+    assert_eq!(status, 200, "{begin}");
+    let mut authenticator = Authenticator::new();
+    let credential = authenticator.register(&origin, &begin).expect("register");
+    let (status, done, cookie) = post(
+        format!("{origin}/.passgate/api/v1/bind/finish"),
+        json!({"ceremony": begin["ceremony"], "credential": credential}),
+    )
+    .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["identity"]["traits"]["username"], "admin");
+    let cookie = cookie.expect("a session cookie");
+    let pair = cookie.split(';').next().unwrap().to_string();
+
+    let whoami = http
+        .get(format!("{origin}/api/whoami"))
+        .header("cookie", pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whoami.status(), 200);
+    let headers: Value = whoami.json().await.unwrap();
+    assert_eq!(headers["x-passgate-user"], "admin", "{headers}");
+
+    // The link was single use; a restart prints a new one and keeps the user.
+    drop(demo);
+    let (_demo, second) = start(dir.path(), port);
+    assert_ne!(second, link);
+}
