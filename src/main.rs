@@ -51,9 +51,12 @@ enum Command {
     Demo {
         #[arg(long)]
         log_json: bool,
-        /// Port of passgate on localhost; the demo app takes the next one.
+        /// Port of passgate on localhost.
         #[arg(long, default_value_t = 8080)]
         port: u16,
+        /// Port of the demo app on 127.0.0.1 (default: the next one after --port).
+        #[arg(long)]
+        app_port: Option<u16>,
     },
     /// Create, list and revoke admin API tokens (straight in the store of a config).
     Token {
@@ -77,7 +80,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve { config, log_json } => serve(&config, log_json),
         Command::Check { config } => check(&config),
-        Command::Demo { log_json, port } => demo(log_json, port),
+        Command::Demo {
+            log_json,
+            port,
+            app_port,
+        } => demo(log_json, port, app_port),
         Command::Token { command } => admin_cli::token(command),
         Command::Identities { command } => admin_cli::identities(command),
         Command::Keys { command } => admin_cli::keys(command),
@@ -149,9 +156,12 @@ fn serve(path: &Path, log_json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn demo(log_json: bool, port: u16) -> anyhow::Result<ExitCode> {
+fn demo(log_json: bool, port: u16, app_port: Option<u16>) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    let app_port = port.checked_add(1).context("--port must be below 65535")?;
+    let app_port = match app_port {
+        Some(p) => p,
+        None => port.checked_add(1).context("--port must be below 65535")?,
+    };
     let toml = passgate::demo::config_for(port, app_port);
     let config = config::from_str(&toml, &cwd).map_err(|problems| {
         anyhow::anyhow!(

@@ -22,10 +22,16 @@ impl Drop for Demo {
     }
 }
 
-/// Starts the demo on `port` and returns it with the link it printed.
-fn start(dir: &std::path::Path, port: u16) -> (Demo, String) {
+/// Starts the demo on `port` (its app on `app_port`) and returns it with the link it printed.
+fn start(dir: &std::path::Path, port: u16, app_port: u16) -> (Demo, String) {
     let mut child = Command::new(BIN)
-        .args(["demo", "--port", &port.to_string()])
+        .args([
+            "demo",
+            "--port",
+            &port.to_string(),
+            "--app-port",
+            &app_port.to_string(),
+        ])
         .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -61,8 +67,8 @@ async fn post(url: String, body: Value) -> (u16, Value, Option<String>) {
 #[tokio::test]
 async fn the_demo_prints_a_link_that_signs_the_first_admin_in() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let (demo, link) = start(dir.path(), port);
+    let (port, app_port) = (free_port(), free_port());
+    let (demo, link) = start(dir.path(), port, app_port);
     assert!(
         dir.path().join("passgate-demo.db").exists(),
         "SQLite store not created"
@@ -122,6 +128,6 @@ async fn the_demo_prints_a_link_that_signs_the_first_admin_in() {
 
     // The link was single use; a restart prints a new one and keeps the user.
     drop(demo);
-    let (_demo, second) = start(dir.path(), port);
+    let (_demo, second) = start(dir.path(), port, app_port);
     assert_ne!(second, link);
 }
