@@ -16,6 +16,7 @@ mod control_handoff;
 mod demo;
 mod lifecycle;
 mod metrics;
+mod policy_rules;
 mod proxy_headers;
 mod proxy_paths;
 mod proxy_policy;
