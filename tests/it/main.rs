@@ -14,6 +14,7 @@ mod cli;
 mod config_files;
 mod control_handoff;
 mod demo;
+mod identity_headers;
 mod lifecycle;
 mod metrics;
 mod policy_rules;
