@@ -17,6 +17,8 @@ use super::ctx::{Outcome, RequestCtx};
 use super::handoff::{self, ClientInfo, ControlHandler};
 use super::runtime::Runtime;
 use super::{headers, request, respond};
+use crate::config::HostPattern;
+use crate::session::assertion::{self, AssertionCache};
 use crate::session::cookie;
 
 pub struct Gateway {
@@ -24,6 +26,7 @@ pub struct Gateway {
     control: Arc<dyn ControlHandler>,
     sessions: SessionCheck,
     refresher: Arc<dyn SessionRefresher>,
+    assertions: AssertionCache,
 }
 
 impl Gateway {
@@ -38,6 +41,39 @@ impl Gateway {
             control,
             sessions,
             refresher,
+            assertions: AssertionCache::default(),
+        }
+    }
+
+    /// Adds `X-Passgate-Jwt-Assertion` for `p` (`aud`: the route's host, or the request's
+    /// for a wildcard route). A signing failure fails the request rather than forwarding
+    /// it without the assertion the app expects.
+    fn add_assertion(
+        &self,
+        upstream: &mut RequestHeader,
+        ctx: &RequestCtx,
+        route: &crate::config::Route,
+        p: &Arc<crate::session::Principal>,
+        req_host: &str,
+    ) -> Result<()> {
+        let aud = match &route.host {
+            HostPattern::Exact(h) => h.as_str(),
+            _ => req_host,
+        };
+        let ring = self.sessions.keys.load();
+        let issuer = ctx.runtime.verifier.issuer();
+        match self.assertions.get(&ring, issuer, aud, p, now_secs()) {
+            Ok(v) => {
+                upstream.insert_header(assertion::HEADER, v)?;
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!(route = %route.id, error = %e, "could not sign the assertion");
+                Err(Error::explain(
+                    ErrorType::InternalError,
+                    "assertion signing failed",
+                ))
+            }
         }
     }
 
@@ -231,8 +267,12 @@ impl ProxyHttp for Gateway {
         };
         let r = &route.route;
         headers::strip_reserved(upstream, &r.identity.strip);
-        if let Some(p) = ctx.principal.as_deref() {
+        if let Some(p) = ctx.principal.as_ref() {
             headers::set_identity(upstream, &r.identity, p)?;
+            if r.assertion {
+                let host = request::host(session.req_header());
+                self.add_assertion(upstream, ctx, r, p, &host)?;
+            }
         }
         if !r.forward_session_cookie {
             headers::strip_cookie(upstream, &ctx.runtime.config.session.cookie_name)?;

@@ -4,6 +4,7 @@
 mod support;
 
 mod admin_api;
+mod assertion;
 mod authenticator_selftest;
 mod binding_browser;
 mod binding_ceremony;
