@@ -10,6 +10,7 @@ pub mod pages;
 pub mod router;
 pub mod session_api;
 pub mod state;
+pub mod verify;
 pub mod web;
 
 use std::sync::Arc;

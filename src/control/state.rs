@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::dataplane::forward::ForwardGate;
 use crate::idm::{Directory, SessionService};
 use crate::mail::Mailer;
 
@@ -16,6 +17,8 @@ pub struct ControlState {
     pub sessions: Arc<SessionService>,
     /// SMTP delivery of binding links, built from `[email]` (`None` without it).
     pub mailer: Option<Arc<Mailer>>,
+    /// The data plane's decision for `/.passgate/verify` (set by the server).
+    pub gate: Option<Arc<ForwardGate>>,
 }
 
 impl ControlState {
@@ -36,6 +39,7 @@ impl ControlState {
             directory,
             sessions,
             mailer,
+            gate: None,
         }
     }
 }

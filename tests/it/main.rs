@@ -15,6 +15,7 @@ mod cli;
 mod config_files;
 mod control_handoff;
 mod demo;
+mod forward_auth;
 mod identity_headers;
 mod lifecycle;
 mod metrics;
