@@ -91,7 +91,7 @@ pub fn decide(
     }
     match admits(allow, p) {
         Some(list) => verdict(Decision::Allow, by(rule, list)),
-        None => verdict(Decision::Deny, by(rule, "no allow list")),
+        None => verdict(Decision::Deny, by(rule, "not admitted")),
     }
 }
 
@@ -166,5 +166,41 @@ mod tests {
         assert_eq!(d(&r, None), Decision::Challenge);
         assert_eq!(d(&r, Some(&principal("default"))), Decision::Allow);
         assert_eq!(d(&r, Some(&principal("other"))), Decision::Deny);
+    }
+
+    #[test]
+    fn verdicts_name_the_rule_that_decided() {
+        let cfg = crate::config::from_str(
+            "public_url = \"http://localhost:8080\"\n[[listeners]]\naddress = \"127.0.0.1:1\"\n[[routes]]\nhost = \"*\"\nupstream = \"http://127.0.0.1:2\"\nallow_users = [\"alice\"]\npublic_paths = [\"/pub\"]\nmax_auth_age = \"1h\"\n[[routes.rules]]\nmethods = [\"POST\"]\nallow_groups = [\"editors\"]\nmax_auth_age = \"1m\"\n",
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        let r = &cfg.routes[0];
+        let alice = principal("default");
+        let now = 10_000;
+        let v = decide(r, None, &Method::GET, "/pub/x", now);
+        assert_eq!((v.decision, v.rule), (Decision::Allow, Rule::PublicPath(0)));
+        let v = decide(r, Some(&alice), &Method::GET, "/x", 100);
+        assert_eq!(
+            (v.decision, v.rule),
+            (Decision::Allow, Rule::Route("allow_users"))
+        );
+        let v = decide(r, Some(&alice), &Method::GET, "/x", now);
+        assert_eq!(
+            (v.decision, v.rule),
+            (Decision::StepUp, Rule::MaxAuthAge(None))
+        );
+        let v = decide(r, Some(&alice), &Method::POST, "/x", 30);
+        assert_eq!(
+            (v.decision, v.rule),
+            (Decision::Deny, Rule::MethodRule(0, "not admitted"))
+        );
+        let v = decide(r, Some(&alice), &Method::POST, "/x", 100);
+        assert_eq!(
+            (v.decision, v.rule),
+            (Decision::StepUp, Rule::MaxAuthAge(Some(0)))
+        );
+        let v = decide(r, Some(&principal("other")), &Method::GET, "/x", 0);
+        assert_eq!((v.decision, v.rule), (Decision::Deny, Rule::Realm));
     }
 }

@@ -3,13 +3,12 @@
 //! `/.passgate/jwks.json`). Cached per session and audience, so a request reuses the
 //! assertion signed for an earlier one instead of signing again.
 
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, RwLock};
 
 use http::HeaderValue;
 use jsonwebtoken::{Algorithm, Header};
-use moka::sync::Cache;
 use serde::{Deserialize, Serialize};
 
 use super::keys::{KeyError, KeyRing};
@@ -19,9 +18,9 @@ use super::principal::Principal;
 pub const HEADER: &str = "x-passgate-jwt-assertion";
 /// Lifetime of one assertion.
 pub const LIFETIME_SECS: u64 = 180;
-/// How long a signed assertion is reused: it always has at least two minutes left when
-/// it reaches the upstream.
-pub const REUSE: Duration = Duration::from_secs(60);
+/// How long (seconds) a signed assertion is reused: it always has at least two minutes
+/// left when it reaches the upstream.
+pub const REUSE_SECS: u64 = 60;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssertionClaims {
@@ -53,13 +52,18 @@ struct Entry {
     principal: Arc<Principal>,
     aud: Box<str>,
     kid: Box<str>,
+    iat: u64,
     value: HeaderValue,
 }
 
 /// Signed assertions by (session, audience). Keys are hashes; a hit is used only when the
-/// entry's principal, audience and signing key are the current ones.
+/// entry's principal, audience and signing key are the current ones and it is younger
+/// than [`REUSE_SECS`]. A plain map under a read-mostly lock (held for a lookup, never
+/// across an await): a hit costs a hash and an uncontended read lock. When full, stale
+/// entries are dropped, and everything if none is stale.
 pub struct AssertionCache {
-    entries: Cache<u64, Arc<Entry>>,
+    entries: RwLock<HashMap<u64, Arc<Entry>>>,
+    capacity: usize,
 }
 
 impl Default for AssertionCache {
@@ -69,12 +73,10 @@ impl Default for AssertionCache {
 }
 
 impl AssertionCache {
-    pub fn new(capacity: u64) -> Self {
+    pub fn new(capacity: usize) -> Self {
         AssertionCache {
-            entries: Cache::builder()
-                .max_capacity(capacity)
-                .time_to_live(REUSE)
-                .build(),
+            entries: RwLock::new(HashMap::new()),
+            capacity,
         }
     }
 
@@ -92,22 +94,35 @@ impl AssertionCache {
         p.session_id.hash(&mut h);
         aud.hash(&mut h);
         let key = h.finish();
-        if let Some(e) = self.entries.get(&key) {
-            if Arc::ptr_eq(&e.principal, p) && &*e.aud == aud && &*e.kid == kid {
-                return Ok(e.value.clone());
+        {
+            let map = self.entries.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(e) = map.get(&key) {
+                if now < e.iat + REUSE_SECS
+                    && Arc::ptr_eq(&e.principal, p)
+                    && &*e.aud == aud
+                    && &*e.kid == kid
+                {
+                    return Ok(e.value.clone());
+                }
             }
         }
         let jwt = sign(ring, &claims(issuer, aud, p, now))?;
         let value = HeaderValue::from_str(&jwt).map_err(|_| AssertionError::Header)?;
-        self.entries.insert(
-            key,
-            Arc::new(Entry {
-                principal: p.clone(),
-                aud: aud.into(),
-                kid: kid.into(),
-                value: value.clone(),
-            }),
-        );
+        let entry = Arc::new(Entry {
+            principal: p.clone(),
+            aud: aud.into(),
+            kid: kid.into(),
+            iat: now,
+            value: value.clone(),
+        });
+        let mut map = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= self.capacity {
+            map.retain(|_, e| now < e.iat + REUSE_SECS);
+            if map.len() >= self.capacity {
+                map.clear();
+            }
+        }
+        map.insert(key, entry);
         Ok(value)
     }
 }
@@ -178,5 +193,9 @@ mod tests {
             .get(&rotated, "https://auth", "app.test", &p2, 101)
             .unwrap();
         assert_ne!(d, e, "a new key signs again");
+        let f = cache
+            .get(&rotated, "https://auth", "app.test", &p2, 161)
+            .unwrap();
+        assert_ne!(e, f, "stale after REUSE_SECS");
     }
 }
