@@ -164,6 +164,37 @@ pub struct RouteFile {
     pub tls_verify: Option<bool>,
     pub max_fails: Option<u32>,
     pub fail_timeout: Option<ConfigDuration>,
+    pub allow_groups: Option<Vec<String>>,
+    pub allow_users: Option<Vec<String>>,
+    pub allow_email_domains: Option<Vec<String>>,
+    pub public_paths: Option<Vec<String>>,
+    pub max_auth_age: Option<ConfigDuration>,
+    #[serde(default)]
+    pub rules: Vec<RuleFile>,
+    pub headers: Option<HeadersFile>,
+    pub forward_session_cookie: Option<bool>,
+    pub assertion: Option<bool>,
+}
+
+/// `[[routes.rules]]`: the allow rule for some methods, instead of the route's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    pub methods: Vec<String>,
+    pub allow_any: Option<bool>,
+    pub allow_groups: Option<Vec<String>>,
+    pub allow_users: Option<Vec<String>>,
+    pub allow_email_domains: Option<Vec<String>>,
+    pub max_auth_age: Option<ConfigDuration>,
+}
+
+/// `[routes.headers]`: which identity headers go upstream.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadersFile {
+    pub preset: Option<OneOrMany>,
+    #[serde(default)]
+    pub extra: std::collections::BTreeMap<String, String>,
 }
 
 /// The whole file once every section parsed. Sections that failed to parse are absent and

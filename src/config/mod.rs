@@ -2,6 +2,7 @@
 //! parses it section by section, `validate` cross-checks and builds the model in `model`.
 //! `check`, `serve` and SIGHUP reload all go through [`load`].
 
+pub mod access;
 pub mod duration;
 pub mod email;
 pub mod file;
@@ -9,9 +10,11 @@ pub mod load;
 pub mod model;
 pub mod problem;
 pub mod validate;
+mod validate_access;
 
 use std::path::Path;
 
+pub use access::{Access, Allow, Claim, IdentityHeaders, MethodRule, PathPattern, Preset};
 pub use model::*;
 pub use problem::{ConfigError, Problem};
 

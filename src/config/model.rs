@@ -185,6 +185,14 @@ pub struct Route {
     pub tls: UpstreamTls,
     pub max_fails: u32,
     pub fail_timeout: Duration,
+    /// Allow rules, public paths and step-up (empty for a `public` route).
+    pub access: super::access::Access,
+    /// Identity headers set upstream and stripped from clients.
+    pub identity: super::access::IdentityHeaders,
+    /// Keep the session cookie in the `Cookie` header going upstream.
+    pub forward_session_cookie: bool,
+    /// Add `X-Passgate-Jwt-Assertion` for signed-in users.
+    pub assertion: bool,
 }
 
 impl Route {

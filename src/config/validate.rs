@@ -600,6 +600,8 @@ fn routes(
             }
         }
 
+        let (access, identity) = super::validate_access::access(r, &path, policy, problems);
+
         let id =
             r.id.clone()
                 .unwrap_or_else(|| format!("{}{}", r.host, path_prefix));
@@ -635,6 +637,10 @@ fn routes(
                 },
                 max_fails,
                 fail_timeout,
+                access,
+                identity,
+                forward_session_cookie: r.forward_session_cookie.unwrap_or(false),
+                assertion: r.assertion.unwrap_or(false),
             }));
         }
     }

@@ -13,6 +13,7 @@ pub mod self_service;
 pub mod session_api;
 pub mod signin;
 pub mod state;
+pub mod verify;
 pub mod web;
 
 use std::sync::Arc;

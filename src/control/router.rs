@@ -7,13 +7,14 @@ use axum::Router;
 
 use super::error::ApiError;
 use super::state::ControlState;
-use super::{admin, bind, health, pages, self_service, session_api, signin};
+use super::{admin, bind, health, pages, self_service, session_api, signin, verify};
 
 pub fn build(state: Arc<ControlState>) -> Router {
     let api = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/jwks.json", get(session_api::jwks))
+        .route("/verify", get(verify::verify))
         .route(
             "/api/v1/session",
             get(session_api::get_session).delete(session_api::delete_session),

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::dataplane::forward::ForwardGate;
 use crate::idm::{Directory, SessionService};
 use crate::mail::Mailer;
 
@@ -20,6 +21,8 @@ pub struct ControlState {
     pub mailer: Option<Arc<Mailer>>,
     /// Rate limits of the ceremony and recovery endpoints.
     pub limits: Arc<RateLimits>,
+    /// The data plane's decision for `/.passgate/verify` (set by the server).
+    pub gate: Option<Arc<ForwardGate>>,
 }
 
 impl ControlState {
@@ -41,6 +44,7 @@ impl ControlState {
             sessions,
             mailer,
             limits: Arc::new(RateLimits::default()),
+            gate: None,
         }
     }
 

@@ -1,7 +1,13 @@
-//! The policy hook: given the route and who is asking, allow, challenge (sign in first) or
-//! deny. Per-route rules (groups, users, methods, step-up) extend [`decide`].
+//! The route's policy applied to who is asking: allow, challenge (sign in first), step up
+//! (sign in again: the sign-in is too old) or deny. Pure and allocation-free; the data
+//! plane and `/.passgate/verify` share it. Every verdict names the rule that decided, for
+//! the debug log.
 
-use crate::config::{Policy, Route};
+use std::sync::Arc;
+
+use http::Method;
+
+use crate::config::{Allow, Policy, Route};
 use crate::session::Principal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,19 +15,118 @@ pub enum Decision {
     Allow,
     /// Not signed in: send to the sign-in page (browsers) or answer 401.
     Challenge,
+    /// Signed in longer ago than `max_auth_age` allows: sign in again (302 or 401).
+    StepUp,
     /// Signed in but not allowed: 403.
     Deny,
 }
 
-pub fn decide(route: &Route, principal: Option<&Principal>) -> Decision {
+/// Which rule decided, for the debug log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    PublicRoute,
+    /// `public_paths[i]`.
+    PublicPath(usize),
+    NoSession,
+    /// The session belongs to another realm.
+    Realm,
+    /// `max_auth_age` of the route or of `rules[i]`.
+    MaxAuthAge(Option<usize>),
+    /// `rules[i]`, by the list named.
+    MethodRule(usize, &'static str),
+    /// The route's allow lists, by the list named (`"any"` when there are none).
+    Route(&'static str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    pub decision: Decision,
+    pub rule: Rule,
+}
+
+const fn verdict(decision: Decision, rule: Rule) -> Verdict {
+    Verdict { decision, rule }
+}
+
+/// Whether the request needs a session at all (a public route or public path does not).
+#[inline]
+pub fn public_rule(route: &Route, path: &str) -> Option<Rule> {
     match route.policy {
-        Policy::Public => Decision::Allow,
-        Policy::Authenticated => match principal {
-            None => Decision::Challenge,
-            Some(p) if *p.realm != *route.realm => Decision::Deny,
-            Some(_) => Decision::Allow,
-        },
+        Policy::Public => Some(Rule::PublicRoute),
+        Policy::Authenticated => route.access.public_path(path).map(Rule::PublicPath),
     }
+}
+
+/// The verdict for `principal` asking `method path` on `route` at `now` (seconds).
+pub fn decide(
+    route: &Route,
+    principal: Option<&Principal>,
+    method: &Method,
+    path: &str,
+    now: u64,
+) -> Verdict {
+    if let Some(rule) = public_rule(route, path) {
+        return verdict(Decision::Allow, rule);
+    }
+    let Some(p) = principal else {
+        return verdict(Decision::Challenge, Rule::NoSession);
+    };
+    if *p.realm != *route.realm {
+        return verdict(Decision::Deny, Rule::Realm);
+    }
+    let access = &route.access;
+    let rule = access.rule_for(method);
+    let (allow, max_age) = match rule {
+        Some(i) => {
+            let r = &access.rules[i];
+            (&r.allow, r.max_auth_age.or(access.max_auth_age))
+        }
+        None => (&access.allow, access.max_auth_age),
+    };
+    if let Some(max) = max_age {
+        if p.auth_time.saturating_add(max.as_secs()) < now {
+            let from = rule.filter(|i| access.rules[*i].max_auth_age.is_some());
+            return verdict(Decision::StepUp, Rule::MaxAuthAge(from));
+        }
+    }
+    match admits(allow, p) {
+        Some(list) => verdict(Decision::Allow, by(rule, list)),
+        None => verdict(Decision::Deny, by(rule, "not admitted")),
+    }
+}
+
+fn by(rule: Option<usize>, list: &'static str) -> Rule {
+    match rule {
+        Some(i) => Rule::MethodRule(i, list),
+        None => Rule::Route(list),
+    }
+}
+
+#[inline]
+fn admits(allow: &Allow, p: &Principal) -> Option<&'static str> {
+    if allow.is_open() {
+        return Some("any");
+    }
+    allow.admits(&p.username, p.email.as_deref(), &p.groups)
+}
+
+/// Logs a verdict at debug level with the rule that decided.
+pub fn log(
+    route: &Route,
+    principal: Option<&Arc<Principal>>,
+    method: &Method,
+    path: &str,
+    v: Verdict,
+) {
+    tracing::debug!(
+        route = %route.id,
+        method = %method,
+        path,
+        user = principal.map_or("-", |p| &*p.username),
+        decision = ?v.decision,
+        rule = ?v.rule,
+        "access decision"
+    );
 }
 
 #[cfg(test)]
@@ -55,10 +160,47 @@ mod tests {
 
     #[test]
     fn public_allows_everyone_and_authenticated_needs_a_principal_of_the_realm() {
-        assert_eq!(decide(&route(Policy::Public), None), Decision::Allow);
+        let d = |r: &Route, p: Option<&Principal>| decide(r, p, &Method::GET, "/", 10).decision;
+        assert_eq!(d(&route(Policy::Public), None), Decision::Allow);
         let r = route(Policy::Authenticated);
-        assert_eq!(decide(&r, None), Decision::Challenge);
-        assert_eq!(decide(&r, Some(&principal("default"))), Decision::Allow);
-        assert_eq!(decide(&r, Some(&principal("other"))), Decision::Deny);
+        assert_eq!(d(&r, None), Decision::Challenge);
+        assert_eq!(d(&r, Some(&principal("default"))), Decision::Allow);
+        assert_eq!(d(&r, Some(&principal("other"))), Decision::Deny);
+    }
+
+    #[test]
+    fn verdicts_name_the_rule_that_decided() {
+        let cfg = crate::config::from_str(
+            "public_url = \"http://localhost:8080\"\n[[listeners]]\naddress = \"127.0.0.1:1\"\n[[routes]]\nhost = \"*\"\nupstream = \"http://127.0.0.1:2\"\nallow_users = [\"alice\"]\npublic_paths = [\"/pub\"]\nmax_auth_age = \"1h\"\n[[routes.rules]]\nmethods = [\"POST\"]\nallow_groups = [\"editors\"]\nmax_auth_age = \"1m\"\n",
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        let r = &cfg.routes[0];
+        let alice = principal("default");
+        let now = 10_000;
+        let v = decide(r, None, &Method::GET, "/pub/x", now);
+        assert_eq!((v.decision, v.rule), (Decision::Allow, Rule::PublicPath(0)));
+        let v = decide(r, Some(&alice), &Method::GET, "/x", 100);
+        assert_eq!(
+            (v.decision, v.rule),
+            (Decision::Allow, Rule::Route("allow_users"))
+        );
+        let v = decide(r, Some(&alice), &Method::GET, "/x", now);
+        assert_eq!(
+            (v.decision, v.rule),
+            (Decision::StepUp, Rule::MaxAuthAge(None))
+        );
+        let v = decide(r, Some(&alice), &Method::POST, "/x", 30);
+        assert_eq!(
+            (v.decision, v.rule),
+            (Decision::Deny, Rule::MethodRule(0, "not admitted"))
+        );
+        let v = decide(r, Some(&alice), &Method::POST, "/x", 100);
+        assert_eq!(
+            (v.decision, v.rule),
+            (Decision::StepUp, Rule::MaxAuthAge(Some(0)))
+        );
+        let v = decide(r, Some(&principal("other")), &Method::GET, "/x", 0);
+        assert_eq!((v.decision, v.rule), (Decision::Deny, Rule::Realm));
     }
 }

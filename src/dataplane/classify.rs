@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use pingora::http::RequestHeader;
 
-use crate::config::Policy;
 use crate::session::Principal;
 
 use super::authn::{self, Authn, SessionCheck};
@@ -33,10 +32,12 @@ pub enum Action {
         route: Arc<RouteRuntime>,
     },
     /// Sign-in needed: `redirect` holds the original URL for browser navigations (302 to
-    /// the sign-in page); `None` means answer 401.
+    /// the sign-in page); `None` means answer 401. `step_up`: the user is signed in, but
+    /// longer ago than the route's `max_auth_age` allows.
     Challenge {
         route: Arc<RouteRuntime>,
         redirect: Option<String>,
+        step_up: bool,
     },
     Deny {
         route: Arc<RouteRuntime>,
@@ -81,21 +82,19 @@ pub fn classify(
     let Some(route) = runtime.router.find(&host, path) else {
         return Action::NoRoute;
     };
-    let principal = match route.route.policy {
-        Policy::Public => None,
-        Policy::Authenticated => {
-            match authn::authenticate(req, runtime, check, &route.route.realm, now) {
-                Authn::Verified(p) => Some(p),
-                Authn::Expired => {
-                    return Action::Refresh {
-                        route: route.clone(),
-                    }
+    let principal = match authz::public_rule(&route.route, path) {
+        Some(_) => None,
+        None => match authn::authenticate(req, runtime, check, &route.route.realm, now) {
+            Authn::Verified(p) => Some(p),
+            Authn::Expired => {
+                return Action::Refresh {
+                    route: route.clone(),
                 }
-                Authn::Missing => None,
             }
-        }
+            Authn::Missing => None,
+        },
     };
-    decide(runtime, route, principal, req, tls)
+    decide(runtime, route, principal, req, tls, now)
 }
 
 /// The route's policy applied to `principal` (the second half of [`classify`]).
@@ -105,26 +104,30 @@ pub fn decide(
     principal: Option<Arc<Principal>>,
     req: &RequestHeader,
     tls: bool,
+    now: u64,
 ) -> Action {
-    match authz::decide(&route.route, principal.as_deref()) {
+    let path = req.uri.path();
+    let verdict = authz::decide(&route.route, principal.as_deref(), &req.method, path, now);
+    authz::log(&route.route, principal.as_ref(), &req.method, path, verdict);
+    let challenge = |step_up: bool| Action::Challenge {
+        route: route.clone(),
+        redirect: request::is_browser_navigation(req)
+            .then(|| original_url(req, tls, runtime.config.server.trust_forwarded_headers)),
+        step_up,
+    };
+    match verdict.decision {
         Decision::Allow => Action::Proxy {
             route: route.clone(),
             principal,
         },
-        Decision::Challenge => Action::Challenge {
-            route: route.clone(),
-            redirect: request::is_browser_navigation(req)
-                .then(|| original_url(req, tls, runtime.config.server.trust_forwarded_headers)),
-        },
+        Decision::Challenge => challenge(false),
+        Decision::StepUp => challenge(true),
         Decision::Deny => match principal {
             Some(principal) => Action::Deny {
                 route: route.clone(),
                 principal,
             },
-            None => Action::Challenge {
-                route: route.clone(),
-                redirect: None,
-            },
+            None => challenge(false),
         },
     }
 }

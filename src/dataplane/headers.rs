@@ -6,18 +6,21 @@ use std::net::SocketAddr;
 use pingora::http::RequestHeader;
 use pingora::Result;
 
-use crate::config::{HostHeader, Upstream};
+use http::{HeaderName, HeaderValue};
+
+use crate::config::{Claim, HostHeader, IdentityHeaders, Upstream};
 use crate::session::Principal;
 
 /// Every header whose name starts with this is passgate's to set, never the client's.
 pub const RESERVED_PREFIX: &str = "x-passgate-";
 
-/// Removes every `X-Passgate-*` header (all copies, any letter case).
-pub fn strip_reserved(req: &mut RequestHeader) {
-    let names: Vec<http::HeaderName> = req
+/// Removes every `X-Passgate-*` header and every header in `also` (all copies, any
+/// letter case: header names are matched lower-cased).
+pub fn strip_reserved(req: &mut RequestHeader, also: &[HeaderName]) {
+    let names: Vec<HeaderName> = req
         .headers
         .keys()
-        .filter(|n| n.as_str().starts_with(RESERVED_PREFIX))
+        .filter(|n| n.as_str().starts_with(RESERVED_PREFIX) || also.contains(n))
         .cloned()
         .collect();
     for n in names {
@@ -25,34 +28,48 @@ pub fn strip_reserved(req: &mut RequestHeader) {
     }
 }
 
-/// Adds the identity headers for `p` (after [`strip_reserved`]): `X-Passgate-User`,
-/// `-Email`, `-Groups` (comma-separated), `-Identity`. A value that is not a valid header
-/// value is left out rather than failing the request.
-pub fn set_identity(req: &mut RequestHeader, p: &Principal) -> Result<()> {
-    let mut put = |name: &'static str, value: &str| -> Result<()> {
-        match http::HeaderValue::from_str(value) {
-            Ok(v) => req.insert_header(name, v).map(|_| ()),
-            Err(_) => {
-                tracing::warn!(
-                    header = name,
-                    "identity value not valid in a header; left out"
-                );
-                Ok(())
+/// A header value for `v`: UTF-8 bytes as they are (non-ASCII passes as obs-text), but
+/// `None` for anything with a control character (CR, LF, NUL, …), which would let a value
+/// forge headers or be refused by the upstream.
+pub fn safe_value(v: &str) -> Option<HeaderValue> {
+    if v.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return None;
+    }
+    HeaderValue::from_bytes(v.as_bytes()).ok()
+}
+
+/// The value of `claim` for `p` (groups comma-separated); `None` when absent or unsafe.
+pub fn claim_value(p: &Principal, claim: Claim) -> Option<HeaderValue> {
+    let v = match claim {
+        Claim::Id => safe_value(&p.identity_id),
+        Claim::Username => safe_value(&p.username),
+        Claim::Email => safe_value(p.email.as_deref()?),
+        Claim::Realm => safe_value(&p.realm),
+        Claim::Groups => {
+            let mut out = String::with_capacity(p.groups.iter().map(|g| g.len() + 1).sum());
+            for (i, g) in p.groups.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(g);
             }
+            safe_value(&out)
         }
     };
-    put("X-Passgate-User", &p.username)?;
-    if let Some(e) = p.email.as_deref() {
-        put("X-Passgate-Email", e)?;
+    if v.is_none() && claim != Claim::Email {
+        tracing::warn!(claim = ?claim, "identity value not valid in a header; left out");
     }
-    let groups = p
-        .groups
-        .iter()
-        .map(|g| &**g)
-        .collect::<Vec<&str>>()
-        .join(",");
-    put("X-Passgate-Groups", &groups)?;
-    put("X-Passgate-Identity", &p.identity_id)
+    v
+}
+
+/// Adds the route's identity headers for `p` (after [`strip_reserved`]).
+pub fn set_identity(req: &mut RequestHeader, ids: &IdentityHeaders, p: &Principal) -> Result<()> {
+    for (name, claim) in &ids.set {
+        if let Some(v) = claim_value(p, *claim) {
+            req.insert_header(name.clone(), v)?;
+        }
+    }
+    Ok(())
 }
 
 /// Removes the session cookie from the `Cookie` headers going upstream (the app never sees
@@ -168,11 +185,14 @@ mod tests {
         req.append_header("x-passgate-user", "eve").unwrap();
         req.append_header("X-PASSGATE-GROUPS", "admin").unwrap();
         req.append_header("X-Other", "kept").unwrap();
-        strip_reserved(&mut req);
+        req.append_header("remote-USER", "eve").unwrap();
+        req.append_header("Remote-User", "eve2").unwrap();
+        strip_reserved(&mut req, &[HeaderName::from_static("remote-user")]);
         assert!(req
             .headers
             .keys()
             .all(|k| !k.as_str().starts_with("x-passgate-")));
+        assert!(req.headers.get("remote-user").is_none());
         assert_eq!(req.headers.get("x-other").unwrap(), "kept");
     }
 
@@ -201,7 +221,7 @@ mod tests {
             auth_time: 0,
             expires_at: 0,
         };
-        set_identity(&mut req, &p).unwrap();
+        set_identity(&mut req, &IdentityHeaders::default(), &p).unwrap();
         assert_eq!(req.headers.get("x-passgate-user").unwrap(), "alice");
         assert_eq!(req.headers.get("x-passgate-groups").unwrap(), "staff,ops");
         assert_eq!(req.headers.get("x-passgate-identity").unwrap(), "id1");
@@ -209,6 +229,13 @@ mod tests {
             req.headers.get("x-passgate-email").unwrap(),
             "alice@example.com"
         );
+    }
+
+    #[test]
+    fn unsafe_values_are_left_out() {
+        assert!(safe_value("a\r\nX-Evil: 1").is_none());
+        assert!(safe_value("nul\0").is_none());
+        assert_eq!(safe_value("Zoë").unwrap().as_bytes(), "Zoë".as_bytes());
     }
 
     #[test]

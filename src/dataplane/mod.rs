@@ -7,6 +7,7 @@ pub mod authn;
 pub mod authz;
 pub mod classify;
 pub mod ctx;
+pub mod forward;
 pub mod handoff;
 pub mod headers;
 pub mod proxy;

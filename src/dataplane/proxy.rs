@@ -17,6 +17,8 @@ use super::ctx::{Outcome, RequestCtx};
 use super::handoff::{self, ClientInfo, ControlHandler};
 use super::runtime::Runtime;
 use super::{headers, request, respond};
+use crate::config::HostPattern;
+use crate::session::assertion::{self, AssertionCache};
 use crate::session::cookie;
 
 pub struct Gateway {
@@ -24,6 +26,7 @@ pub struct Gateway {
     control: Arc<dyn ControlHandler>,
     sessions: SessionCheck,
     refresher: Arc<dyn SessionRefresher>,
+    assertions: AssertionCache,
 }
 
 impl Gateway {
@@ -38,6 +41,39 @@ impl Gateway {
             control,
             sessions,
             refresher,
+            assertions: AssertionCache::default(),
+        }
+    }
+
+    /// Adds `X-Passgate-Jwt-Assertion` for `p` (`aud`: the route's host, or the request's
+    /// for a wildcard route). A signing failure fails the request rather than forwarding
+    /// it without the assertion the app expects.
+    fn add_assertion(
+        &self,
+        upstream: &mut RequestHeader,
+        ctx: &RequestCtx,
+        route: &crate::config::Route,
+        p: &Arc<crate::session::Principal>,
+        req_host: &str,
+    ) -> Result<()> {
+        let aud = match &route.host {
+            HostPattern::Exact(h) => h.as_str(),
+            _ => req_host,
+        };
+        let ring = self.sessions.keys.load();
+        let issuer = ctx.runtime.verifier.issuer();
+        match self.assertions.get(&ring, issuer, aud, p, now_secs()) {
+            Ok(v) => {
+                upstream.insert_header(assertion::HEADER, v)?;
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!(route = %route.id, error = %e, "could not sign the assertion");
+                Err(Error::explain(
+                    ErrorType::InternalError,
+                    "assertion signing failed",
+                ))
+            }
         }
     }
 
@@ -62,7 +98,7 @@ impl Gateway {
                 _ => None,
             }
         });
-        classify::decide(&runtime, &route, principal, req, ctx.tls)
+        classify::decide(&runtime, &route, principal, req, ctx.tls, now_secs())
     }
 }
 
@@ -154,7 +190,11 @@ impl ProxyHttp for Gateway {
                 ctx.principal = principal;
                 Ok(false)
             }
-            Action::Challenge { route, redirect } => {
+            Action::Challenge {
+                route,
+                redirect,
+                step_up,
+            } => {
                 ctx.route = Some(route);
                 ctx.outcome = Outcome::Challenged;
                 match redirect {
@@ -164,12 +204,13 @@ impl ProxyHttp for Gateway {
                     }
                     None => {
                         ctx.status = Some(401);
+                        let (code, msg) = respond::challenge_code(step_up);
                         respond::write(
                             session,
                             401,
                             "application/json",
                             &[],
-                            respond::json_error_body("unauthenticated", "Sign-in required."),
+                            respond::json_error_body(code, msg),
                         )
                         .await?;
                     }
@@ -178,17 +219,10 @@ impl ProxyHttp for Gateway {
             }
             Action::Deny { route, principal } => {
                 ctx.route = Some(route);
-                ctx.principal = Some(principal);
                 ctx.outcome = Outcome::Denied;
                 ctx.status = Some(403);
-                respond::error(
-                    session,
-                    403,
-                    "forbidden",
-                    "Access denied",
-                    "You are signed in but not allowed to open this page.",
-                )
-                .await?;
+                respond::forbidden(session, &principal).await?;
+                ctx.principal = Some(principal);
                 Ok(true)
             }
         }
@@ -225,20 +259,33 @@ impl ProxyHttp for Gateway {
         upstream: &mut RequestHeader,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
-        headers::strip_reserved(upstream);
-        if let Some(p) = ctx.principal.as_deref() {
-            headers::set_identity(upstream, p)?;
+        let Some(route) = ctx.route.clone() else {
+            return Err(Error::explain(
+                ErrorType::InternalError,
+                "no route selected",
+            ));
+        };
+        let r = &route.route;
+        headers::strip_reserved(upstream, &r.identity.strip);
+        if let Some(p) = ctx.principal.as_ref() {
+            headers::set_identity(upstream, &r.identity, p)?;
+            if r.assertion {
+                let host = request::host(session.req_header());
+                self.add_assertion(upstream, ctx, r, p, &host)?;
+            }
         }
-        headers::strip_cookie(upstream, &ctx.runtime.config.session.cookie_name)?;
+        if !r.forward_session_cookie {
+            headers::strip_cookie(upstream, &ctx.runtime.config.session.cookie_name)?;
+        }
         let req = session.req_header();
         // The Host as the client sent it (with any port), for X-Forwarded-Host and Host.
         let raw_host = request::raw_host(req);
         let client = session.client_addr().and_then(|a| a.as_inet().copied());
         let trusted = ctx.runtime.config.server.trust_forwarded_headers;
         headers::set_forwarded(upstream, client, ctx.tls, raw_host, trusted)?;
-        if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
-            let up = &route.route.upstreams[route.pool.peer(i).upstream];
-            headers::set_host(upstream, &route.route.host_header, up, raw_host)?;
+        if let Some(i) = ctx.peer {
+            let up = &r.upstreams[route.pool.peer(i).upstream];
+            headers::set_host(upstream, &r.host_header, up, raw_host)?;
         }
         Ok(())
     }

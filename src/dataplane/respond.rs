@@ -67,6 +67,50 @@ pub async fn error(
     }
 }
 
+/// The 401 code and message: `reauthentication_required` when the sign-in is too old for
+/// the route (`max_auth_age`), else `unauthenticated`.
+pub fn challenge_code(step_up: bool) -> (&'static str, &'static str) {
+    if step_up {
+        (
+            "reauthentication_required",
+            "This page needs a recent sign-in: sign in again.",
+        )
+    } else {
+        ("unauthenticated", "Sign-in required.")
+    }
+}
+
+/// `403` for a signed-in user the route does not allow: a page saying who they are, with
+/// sign-out and switch-account links, for browsers; JSON otherwise.
+pub async fn forbidden(session: &mut Session, p: &crate::session::Principal) -> Result<()> {
+    let (status, ctype, body) = forbidden_body(request::accepts_html(session.req_header()), p);
+    write(session, status, ctype, &[], body).await
+}
+
+/// Status, content type and body of the 403 answer (shared with `/.passgate/verify`).
+pub fn forbidden_body(html: bool, p: &crate::session::Principal) -> (u16, &'static str, Bytes) {
+    const MSG: &str = "You are signed in but not allowed to open this page.";
+    if !html {
+        let body = serde_json::json!({"code": "forbidden", "message": MSG, "details": [],
+            "identity": {"username": &*p.username, "realm_id": &*p.realm}});
+        return (403, "application/json", Bytes::from(body.to_string()));
+    }
+    let who = match p.email.as_deref() {
+        Some(e) => format!("{} ({})", escape(&p.username), escape(e)),
+        None => escape(&p.username),
+    };
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Access denied</title>\
+<style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2328}}\
+h1{{font-size:1.4rem}}p{{line-height:1.5}}small{{color:#59636e}}</style></head>\
+<body><main><h1>Access denied</h1><p>{MSG}</p><p>Signed in as <strong>{who}</strong>.</p>\
+<p><a href=\"/.passgate/logout\">Sign out</a> · <a href=\"/.passgate/login\">Switch account</a></p>\
+<p><small>passgate</small></p></main></body></html>"
+    );
+    (403, "text/html; charset=utf-8", Bytes::from(body))
+}
+
 /// `302` to the sign-in page on the same host, carrying the original URL in `rd`.
 pub async fn redirect_to_login(session: &mut Session, original_url: &str) -> Result<()> {
     let rd: String = url::form_urlencoded::byte_serialize(original_url.as_bytes()).collect();

@@ -20,6 +20,7 @@ use pingora::services::background::background_service;
 use crate::config::Config;
 use crate::control::{ControlPlane, ControlState};
 use crate::dataplane::authn::SessionCheck;
+use crate::dataplane::forward::ForwardGate;
 use crate::dataplane::{Gateway, Runtime};
 use crate::idm::{Directory, SessionService, SystemClock};
 use crate::session::cache::PrincipalCache;
@@ -129,7 +130,15 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
             .map_err(StartError::Sessions)?,
     );
     let runtime = Arc::new(ArcSwap::from_pointee(Runtime::new(config.clone())));
-    let control_state = ControlState::new(config.clone(), directory.clone(), sessions.clone());
+    let gate = Arc::new(ForwardGate::new(
+        runtime.clone(),
+        SessionCheck {
+            cache: cache.clone(),
+            keys: sessions.keys(),
+        },
+    ));
+    let mut control_state = ControlState::new(config.clone(), directory.clone(), sessions.clone());
+    control_state.gate = Some(gate.clone());
     let mailer = control_state.mailer.clone();
     let control = Arc::new(ControlPlane::new(control_state));
     let check = SessionCheck {
@@ -163,6 +172,7 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
         path: config_path,
         runtime,
         control,
+        gate,
         directory,
         sessions: sessions.clone(),
         tls_listeners,

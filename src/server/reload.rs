@@ -23,6 +23,8 @@ pub struct Reloader {
     pub path: Option<PathBuf>,
     pub runtime: Arc<ArcSwap<Runtime>>,
     pub control: Arc<ControlPlane>,
+    /// Handed to each new control state, for `/.passgate/verify`.
+    pub gate: Arc<crate::dataplane::forward::ForwardGate>,
     /// Kept across reloads: the store is opened once per process.
     pub directory: Arc<Directory>,
     pub sessions: Arc<SessionService>,
@@ -106,11 +108,10 @@ impl Reloader {
         }
         self.runtime.store(Arc::new(Runtime::new(new.clone())));
         self.sessions.reconfigure(&new);
-        self.control.update(ControlState::new(
-            new.clone(),
-            self.directory.clone(),
-            self.sessions.clone(),
-        ));
+        let mut state =
+            ControlState::new(new.clone(), self.directory.clone(), self.sessions.clone());
+        state.gate = Some(self.gate.clone());
+        self.control.update(state);
         self.current.store(new.clone());
         tracing::info!(routes = new.routes.len(), "configuration reloaded");
     }

@@ -2,6 +2,7 @@
 //! cookie that carries them (`cookie`), and the cache of verified [`Principal`]s (`cache`).
 //! No store access here: keys and revocations are handed in by the control plane.
 
+pub mod assertion;
 pub mod cache;
 pub mod claims;
 pub mod cookie;

@@ -67,26 +67,34 @@ async fn post(url: String, body: Value) -> (u16, Value, Option<String>) {
 #[tokio::test]
 async fn the_demo_prints_a_link_that_signs_the_first_admin_in() {
     let dir = tempfile::tempdir().unwrap();
-    let (port, app_port) = (free_port(), free_port());
-    let (demo, link) = start(dir.path(), port, app_port);
+    let http = client();
+    // Ports are picked free but another test may take one before the demo binds it under
+    // a loaded parallel run: then start again on fresh ports (at most three times).
+    let mut attempt = 0;
+    let (demo, link, port, app_port) = loop {
+        attempt += 1;
+        let (port, app_port) = (free_port(), free_port());
+        let (demo, link) = start(dir.path(), port, app_port);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut up = false;
+        while Instant::now() < deadline {
+            let url = format!("http://localhost:{port}/.passgate/healthz");
+            if http.get(url).send().await.is_ok_and(|r| r.status() == 200) {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if up {
+            break (demo, link, port, app_port);
+        }
+        assert!(attempt < 3, "the demo never answered");
+    };
     assert!(
         dir.path().join("passgate-demo.db").exists(),
         "SQLite store not created"
     );
     let origin = format!("http://localhost:{port}");
-
-    // Wait for the proxy to answer (the link is printed just before it starts serving).
-    let http = client();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while http
-        .get(format!("{origin}/.passgate/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "the demo never answered");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let public = http.get(format!("{origin}/public")).send().await.unwrap();
     assert_eq!(public.status(), 200);
     let home = http

@@ -4,6 +4,7 @@
 mod support;
 
 mod admin_api;
+mod assertion;
 mod authenticator_selftest;
 mod binding_browser;
 mod binding_ceremony;
@@ -14,8 +15,11 @@ mod cli;
 mod config_files;
 mod control_handoff;
 mod demo;
+mod forward_auth;
+mod identity_headers;
 mod lifecycle;
 mod metrics;
+mod policy_rules;
 mod proxy_headers;
 mod proxy_paths;
 mod proxy_policy;

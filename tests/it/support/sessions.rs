@@ -33,12 +33,19 @@ pub const SHORT_TOKENS: &str = "[session]\ntoken_ttl = \"2s\"\nidle_timeout = \"
 impl SessionEnv {
     /// `session`: extra TOML appended to the config (e.g. [`SHORT_TOKENS`]).
     pub async fn start(backend: Backend, session: &str) -> Option<SessionEnv> {
+        let routes = "[[routes]]\nhost = \"*\"\npath_prefix = \"/public\"\nupstream = \"{u}\"\npolicy = \"public\"\n\n[[routes]]\nhost = \"*\"\nupstream = \"{u}\"\npolicy = \"authenticated\"\n";
+        SessionEnv::start_routes(backend, session, routes).await
+    }
+
+    /// Like [`SessionEnv::start`] with `routes` (TOML; `{u}` stands for the echo upstream's
+    /// URL).
+    pub async fn start_routes(backend: Backend, session: &str, routes: &str) -> Option<SessionEnv> {
         let mut api = AdminApi::start(backend).await?;
         let upstream = upstream::start("app").await;
         let config = format!(
-            "{}\n{session}\n[[routes]]\nhost = \"*\"\npath_prefix = \"/public\"\nupstream = \"{u}\"\npolicy = \"public\"\n\n[[routes]]\nhost = \"*\"\nupstream = \"{u}\"\npolicy = \"authenticated\"\n",
+            "{}\n{session}\n{}",
             api.config,
-            u = upstream.url()
+            routes.replace("{u}", &upstream.url())
         );
         std::fs::write(api.db.dir.path().join("passgate.toml"), &config).unwrap();
         api.config = config.clone();

@@ -1,0 +1,282 @@
+//! The validated access rules and identity headers of a route: who may pass (allow lists,
+//! per-method rules, step-up age, public paths) and which headers carry the identity
+//! upstream. Pure data with cheap matchers; `dataplane::authz` applies them.
+
+use std::time::Duration;
+
+use http::{HeaderName, Method};
+
+/// Who is allowed: a user passes when any list admits them. All lists empty: every
+/// signed-in user of the route's realm.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Allow {
+    /// Group display names, as the session token carries them (exact match).
+    pub groups: Vec<String>,
+    /// Usernames, lower-cased (usernames are case-insensitive).
+    pub users: Vec<String>,
+    /// Email domains, lower-cased, without `@`.
+    pub email_domains: Vec<String>,
+}
+
+impl Allow {
+    /// No list: any signed-in user of the realm.
+    #[inline]
+    pub fn is_open(&self) -> bool {
+        self.groups.is_empty() && self.users.is_empty() && self.email_domains.is_empty()
+    }
+
+    /// Which list admits the user, if any (`"groups"`, `"users"`, `"email_domains"`).
+    pub fn admits(
+        &self,
+        username: &str,
+        email: Option<&str>,
+        groups: &[std::sync::Arc<str>],
+    ) -> Option<&'static str> {
+        if self.users.iter().any(|u| u.eq_ignore_ascii_case(username)) {
+            return Some("allow_users");
+        }
+        if groups
+            .iter()
+            .any(|g| self.groups.iter().any(|a| **a == **g))
+        {
+            return Some("allow_groups");
+        }
+        let domain = email.and_then(|e| e.rsplit_once('@')).map(|(_, d)| d);
+        if let Some(d) = domain {
+            if self.email_domains.iter().any(|a| a.eq_ignore_ascii_case(d)) {
+                return Some("allow_email_domains");
+            }
+        }
+        None
+    }
+}
+
+/// `[[routes.rules]]`: for these methods, this allow rule instead of the route's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodRule {
+    pub methods: Vec<Method>,
+    pub allow: Allow,
+    /// Step-up for these methods; `None`: the route's `max_auth_age`.
+    pub max_auth_age: Option<Duration>,
+}
+
+/// One `public_paths` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathPattern {
+    /// Segment-aware prefix: `/static` matches `/static` and `/static/x`, not `/staticx`.
+    Prefix(String),
+    /// `*` matches within one segment, `**` across segments (e.g. `/api/*/health`,
+    /// `/**.css`).
+    Glob(String),
+}
+
+impl PathPattern {
+    pub fn matches(&self, path: &str) -> bool {
+        match self {
+            PathPattern::Prefix(p) => {
+                path.starts_with(p.as_str())
+                    && (p.ends_with('/')
+                        || path.len() == p.len()
+                        || path.as_bytes()[p.len()] == b'/')
+            }
+            PathPattern::Glob(g) => glob(g.as_bytes(), path.as_bytes()),
+        }
+    }
+}
+
+/// Glob match without allocation: `*` (not across `/`) and `**` (anything).
+fn glob(pat: &[u8], s: &[u8]) -> bool {
+    match pat.first() {
+        None => s.is_empty(),
+        Some(b'*') if pat.get(1) == Some(&b'*') => {
+            let rest = &pat[2..];
+            (0..=s.len()).any(|i| glob(rest, &s[i..]))
+        }
+        Some(b'*') => {
+            let rest = &pat[1..];
+            for i in 0..=s.len() {
+                if glob(rest, &s[i..]) {
+                    return true;
+                }
+                if i < s.len() && s[i] == b'/' {
+                    break;
+                }
+            }
+            false
+        }
+        Some(c) => s.first() == Some(c) && glob(&pat[1..], &s[1..]),
+    }
+}
+
+/// The access rules of an `authenticated` route.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Access {
+    pub allow: Allow,
+    pub public_paths: Vec<PathPattern>,
+    pub rules: Vec<MethodRule>,
+    pub max_auth_age: Option<Duration>,
+}
+
+impl Access {
+    /// The index of the `public_paths` entry `path` falls under.
+    #[inline]
+    pub fn public_path(&self, path: &str) -> Option<usize> {
+        if self.public_paths.is_empty() {
+            return None;
+        }
+        self.public_paths.iter().position(|p| p.matches(path))
+    }
+
+    /// The index of the first rule naming `method`.
+    #[inline]
+    pub fn rule_for(&self, method: &Method) -> Option<usize> {
+        self.rules.iter().position(|r| r.methods.contains(method))
+    }
+}
+
+/// What an identity header carries, taken from the session token's claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Identity id (`sub`).
+    Id,
+    Username,
+    Email,
+    /// Group names, comma-separated.
+    Groups,
+    Realm,
+}
+
+impl Claim {
+    /// The names `headers.extra` accepts, with the claim each stands for.
+    pub const NAMES: &'static [(&'static str, Claim)] = &[
+        ("id", Claim::Id),
+        ("sub", Claim::Id),
+        ("username", Claim::Username),
+        ("traits.username", Claim::Username),
+        ("email", Claim::Email),
+        ("traits.primary_email_address", Claim::Email),
+        ("groups", Claim::Groups),
+        ("realm", Claim::Realm),
+    ];
+
+    pub fn parse(s: &str) -> Option<Claim> {
+        Claim::NAMES.iter().find(|(n, _)| *n == s).map(|(_, c)| *c)
+    }
+}
+
+/// A header preset for apps written against another gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    Passgate,
+    Oauth2Proxy,
+    Authelia,
+}
+
+impl Preset {
+    pub const NAMES: &'static [(&'static str, Preset)] = &[
+        ("passgate", Preset::Passgate),
+        ("oauth2-proxy", Preset::Oauth2Proxy),
+        ("authelia", Preset::Authelia),
+    ];
+
+    pub fn parse(s: &str) -> Option<Preset> {
+        Preset::NAMES.iter().find(|(n, _)| *n == s).map(|(_, p)| *p)
+    }
+
+    /// The headers of the preset. `Remote-Name` carries the username: the session token
+    /// holds no display name.
+    pub fn headers(self) -> &'static [(&'static str, Claim)] {
+        match self {
+            Preset::Passgate => &[
+                ("x-passgate-user", Claim::Username),
+                ("x-passgate-email", Claim::Email),
+                ("x-passgate-groups", Claim::Groups),
+                ("x-passgate-identity", Claim::Id),
+            ],
+            Preset::Oauth2Proxy => &[
+                ("x-forwarded-user", Claim::Username),
+                ("x-forwarded-email", Claim::Email),
+                ("x-forwarded-groups", Claim::Groups),
+                ("x-forwarded-preferred-username", Claim::Username),
+            ],
+            Preset::Authelia => &[
+                ("remote-user", Claim::Username),
+                ("remote-email", Claim::Email),
+                ("remote-groups", Claim::Groups),
+                ("remote-name", Claim::Username),
+            ],
+        }
+    }
+}
+
+/// The identity headers of a route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityHeaders {
+    /// Set upstream for a signed-in user, in order.
+    pub set: Vec<(HeaderName, Claim)>,
+    /// Removed from every client request (all copies, any case) besides `X-Passgate-*`:
+    /// every header of `set`.
+    pub strip: Vec<HeaderName>,
+}
+
+impl Default for IdentityHeaders {
+    fn default() -> Self {
+        IdentityHeaders::from_presets(&[Preset::Passgate], Vec::new())
+    }
+}
+
+impl IdentityHeaders {
+    /// The presets' headers followed by `extra`; names must not repeat (validated).
+    pub fn from_presets(presets: &[Preset], extra: Vec<(HeaderName, Claim)>) -> Self {
+        let mut set: Vec<(HeaderName, Claim)> = presets
+            .iter()
+            .flat_map(|p| p.headers())
+            .map(|(n, c)| (HeaderName::from_static(n), *c))
+            .collect();
+        set.extend(extra);
+        let strip = set
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| !n.as_str().starts_with("x-passgate-"))
+            .collect();
+        IdentityHeaders { set, strip }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_and_prefixes() {
+        let g = |p: &str| PathPattern::Glob(p.into());
+        assert!(g("/api/*/health").matches("/api/v1/health"));
+        assert!(!g("/api/*/health").matches("/api/v1/x/health"));
+        assert!(g("/**.css").matches("/a/b/c.css"));
+        assert!(!g("/*.css").matches("/a/b.css"));
+        assert!(g("/*.css").matches("/b.css"));
+        let p = PathPattern::Prefix("/static".into());
+        assert!(p.matches("/static") && p.matches("/static/a.js"));
+        assert!(!p.matches("/staticx"));
+    }
+
+    #[test]
+    fn allow_lists() {
+        let a = Allow {
+            groups: vec!["editors".into()],
+            users: vec!["bob".into()],
+            email_domains: vec!["example.org".into()],
+        };
+        assert_eq!(a.admits("BOB", None, &[]), Some("allow_users"));
+        assert_eq!(
+            a.admits("x", None, &["editors".into()]),
+            Some("allow_groups")
+        );
+        assert_eq!(
+            a.admits("x", Some("x@Example.ORG"), &[]),
+            Some("allow_email_domains")
+        );
+        assert_eq!(a.admits("x", Some("x@example.org.evil"), &[]), None);
+        assert!(Allow::default().is_open());
+    }
+}
