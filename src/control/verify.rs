@@ -17,12 +17,6 @@ use crate::dataplane::classify::{self, Action};
 use crate::dataplane::forward::{original, ForwardGate, Original};
 use crate::dataplane::{request, respond};
 
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 fn answer(status: u16, ctype: &str, body: Bytes) -> Response {
     let mut resp = (
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -57,7 +51,7 @@ pub async fn verify(State(state): State<Arc<ControlState>>, parts: Parts) -> Res
     let Some(req) = ForwardGate::request(&o, &parts.headers) else {
         return ApiError::BadRequest("the original request cannot be read".into()).into_response();
     };
-    let now = now_secs();
+    let now = state.now_secs();
     let (runtime, mut action) = gate.classify(&req, o.https, now);
     let mut set_cookie = None;
     if let Action::Refresh { route } = action {
