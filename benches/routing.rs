@@ -19,7 +19,7 @@ use passgate::dataplane::authn::SessionCheck;
 use passgate::dataplane::classify::{classify, Action};
 use passgate::dataplane::headers;
 use passgate::dataplane::Runtime;
-use passgate::session::assertion::{self, AssertionCache};
+use passgate::session::assertion;
 use passgate::session::cache::PrincipalCache;
 use passgate::session::claims::SessionClaims;
 use passgate::session::keys::{KeyMaterial, KeyRing};
@@ -180,7 +180,6 @@ fn bench_routing(c: &mut Criterion) {
     // The whole per-request identity work for a signed-in user: decision, header strip and
     // identity headers, with and without `assertion = true` (a cache hit: signed once).
     let ids = IdentityHeaders::default();
-    let assertions = AssertionCache::default();
     let ring = check.keys.load_full();
     let upstream_headers = |with_assertion: bool| {
         let a = classify(&rt, &check, black_box(&signed_in), false, at);
@@ -194,16 +193,16 @@ fn bench_routing(c: &mut Criterion) {
         headers::strip_reserved(&mut up, &ids.strip);
         headers::set_identity(&mut up, &ids, &p).unwrap();
         if with_assertion {
-            let v = assertions
-                .get(
-                    &ring,
-                    "https://auth.example.com",
-                    "app150.example.com",
-                    &p,
-                    at,
-                )
+            let v = assertion::for_principal(
+                &ring,
+                "https://auth.example.com",
+                "app150.example.com",
+                &p,
+                at,
+            )
+            .unwrap();
+            up.insert_header(bytes::Bytes::from_static(b"X-Passgate-Jwt-Assertion"), v)
                 .unwrap();
-            up.insert_header(assertion::HEADER, v).unwrap();
         }
         up
     };

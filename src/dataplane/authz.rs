@@ -155,6 +155,7 @@ mod tests {
             session_id: Arc::from("s1"),
             auth_time: 0,
             expires_at: u64::MAX,
+            memo: Default::default(),
         }
     }
 

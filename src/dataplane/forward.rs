@@ -11,7 +11,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use pingora::http::RequestHeader;
 
 use crate::config::{HostPattern, Route};
-use crate::session::assertion::{self, AssertionCache, AssertionError};
+use crate::session::assertion::{self, AssertionError};
 use crate::session::Principal;
 
 use super::authn::SessionCheck;
@@ -74,20 +74,15 @@ pub fn original(h: &HeaderMap) -> Option<Original> {
 }
 
 /// What the data plane shares with `/.passgate/verify`: the live runtime (routes), the
-/// session check and an assertion cache.
+/// session check (assertions are kept on the cached principals).
 pub struct ForwardGate {
     pub runtime: Arc<ArcSwap<Runtime>>,
     pub check: SessionCheck,
-    pub assertions: AssertionCache,
 }
 
 impl ForwardGate {
     pub fn new(runtime: Arc<ArcSwap<Runtime>>, check: SessionCheck) -> Self {
-        ForwardGate {
-            runtime,
-            check,
-            assertions: AssertionCache::default(),
-        }
+        ForwardGate { runtime, check }
     }
 
     /// The original request as the data plane would see it (`Host`, `Cookie`, `Accept`).
@@ -131,9 +126,7 @@ impl ForwardGate {
                 _ => req_host,
             };
             let ring = self.check.keys.load();
-            let v = self
-                .assertions
-                .get(&ring, runtime.verifier.issuer(), aud, p, now)?;
+            let v = assertion::for_principal(&ring, runtime.verifier.issuer(), aud, p, now)?;
             out.push((HeaderName::from_static(assertion::HEADER), v));
         }
         Ok(out)

@@ -18,7 +18,7 @@ use super::handoff::{self, ClientInfo, ControlHandler};
 use super::runtime::Runtime;
 use super::{headers, request, respond};
 use crate::config::HostPattern;
-use crate::session::assertion::{self, AssertionCache};
+use crate::session::assertion;
 use crate::session::cookie;
 
 pub struct Gateway {
@@ -26,7 +26,6 @@ pub struct Gateway {
     control: Arc<dyn ControlHandler>,
     sessions: SessionCheck,
     refresher: Arc<dyn SessionRefresher>,
-    assertions: AssertionCache,
 }
 
 impl Gateway {
@@ -41,7 +40,6 @@ impl Gateway {
             control,
             sessions,
             refresher,
-            assertions: AssertionCache::default(),
         }
     }
 
@@ -62,9 +60,9 @@ impl Gateway {
         };
         let ring = self.sessions.keys.load();
         let issuer = ctx.runtime.verifier.issuer();
-        match self.assertions.get(&ring, issuer, aud, p, now_secs()) {
+        match assertion::for_principal(&ring, issuer, aud, p, now_secs()) {
             Ok(v) => {
-                upstream.insert_header(assertion::HEADER, v)?;
+                upstream.insert_header(assertion_header(), v)?;
                 Ok(())
             }
             Err(e) => {
@@ -100,6 +98,11 @@ impl Gateway {
         });
         classify::decide(&runtime, &route, principal, req, ctx.tls, now_secs())
     }
+}
+
+/// The assertion header's name as Pingora's case-preserving map takes it, without copying.
+fn assertion_header() -> bytes::Bytes {
+    bytes::Bytes::from_static(b"X-Passgate-Jwt-Assertion")
 }
 
 fn now_secs() -> u64 {

@@ -1,11 +1,10 @@
 //! `X-Passgate-Jwt-Assertion`: a short-lived EdDSA JWT about the signed-in user for one
 //! upstream (`aud` = the route's host), signed with the gateway's current key (`kid` in
-//! `/.passgate/jwks.json`). Cached per session and audience, so a request reuses the
-//! assertion signed for an earlier one instead of signing again.
+//! `/.passgate/jwks.json`). Kept on the cached principal, one per audience, so a request
+//! reuses the assertion signed for an earlier one with the same token: a hit is a lock-free
+//! load, a comparison and a reference-count increment, with no lookup of its own.
 
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use http::HeaderValue;
 use jsonwebtoken::{Algorithm, Header};
@@ -48,83 +47,63 @@ pub enum AssertionError {
     Header,
 }
 
-struct Entry {
-    principal: Arc<Principal>,
+/// One signed assertion, kept in [`Principal::memo`](super::Principal::memo).
+pub(crate) struct Signed {
     aud: Box<str>,
     kid: Box<str>,
     iat: u64,
     value: HeaderValue,
 }
 
-/// Signed assertions by (session, audience). Keys are hashes; a hit is used only when the
-/// entry's principal, audience and signing key are the current ones and it is younger
-/// than [`REUSE_SECS`]. A plain map under a read-mostly lock (held for a lookup, never
-/// across an await): a hit costs a hash and an uncontended read lock. When full, stale
-/// entries are dropped, and everything if none is stale.
-pub struct AssertionCache {
-    entries: RwLock<HashMap<u64, Arc<Entry>>>,
-    capacity: usize,
-}
+/// Audiences remembered per token; beyond this the oldest is dropped (a cookie shared by
+/// many subdomains still signs at most once per minute per host).
+const MAX_AUDIENCES: usize = 16;
 
-impl Default for AssertionCache {
-    fn default() -> Self {
-        AssertionCache::new(100_000)
-    }
-}
-
-impl AssertionCache {
-    pub fn new(capacity: usize) -> Self {
-        AssertionCache {
-            entries: RwLock::new(HashMap::new()),
-            capacity,
+/// The assertion for `p` and `aud`: the one signed for an earlier request with the same
+/// token when it is younger than [`REUSE_SECS`] and signed by `ring`'s current key, else
+/// one signed now (and kept for the next requests).
+pub fn for_principal(
+    ring: &KeyRing,
+    issuer: &str,
+    aud: &str,
+    p: &Principal,
+    now: u64,
+) -> Result<HeaderValue, AssertionError> {
+    let (kid, _) = ring.signing_key()?;
+    let fresh = |s: &Signed| now < s.iat + REUSE_SECS && s.iat <= now && &*s.kid == kid;
+    let slots = &p.memo.assertions;
+    if let Some(list) = &*slots.load() {
+        if let Some(s) = list.iter().find(|s| &*s.aud == aud && fresh(s)) {
+            return Ok(s.value.clone());
         }
     }
-
-    /// The assertion for `p` and `aud`: cached, or signed now with `ring`'s current key.
-    pub fn get(
-        &self,
-        ring: &KeyRing,
-        issuer: &str,
-        aud: &str,
-        p: &Arc<Principal>,
-        now: u64,
-    ) -> Result<HeaderValue, AssertionError> {
-        let (kid, _) = ring.signing_key()?;
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        p.session_id.hash(&mut h);
-        aud.hash(&mut h);
-        let key = h.finish();
-        {
-            let map = self.entries.read().unwrap_or_else(|e| e.into_inner());
-            if let Some(e) = map.get(&key) {
-                if now < e.iat + REUSE_SECS
-                    && Arc::ptr_eq(&e.principal, p)
-                    && &*e.aud == aud
-                    && &*e.kid == kid
-                {
-                    return Ok(e.value.clone());
-                }
-            }
-        }
-        let jwt = sign(ring, &claims(issuer, aud, p, now))?;
-        let value = HeaderValue::from_str(&jwt).map_err(|_| AssertionError::Header)?;
-        let entry = Arc::new(Entry {
-            principal: p.clone(),
+    let jwt = sign(ring, &claims(issuer, aud, p, now))?;
+    let value = HeaderValue::from_str(&jwt).map_err(|_| AssertionError::Header)?;
+    let keep = |s: &&Signed| &*s.aud != aud && fresh(s);
+    slots.rcu(|old| {
+        let mut list: Vec<Signed> = Vec::with_capacity(MAX_AUDIENCES);
+        list.push(Signed {
             aud: aud.into(),
             kid: kid.into(),
             iat: now,
             value: value.clone(),
         });
-        let mut map = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= self.capacity {
-            map.retain(|_, e| now < e.iat + REUSE_SECS);
-            if map.len() >= self.capacity {
-                map.clear();
-            }
+        if let Some(old) = old {
+            list.extend(
+                old.iter()
+                    .filter(keep)
+                    .take(MAX_AUDIENCES - 1)
+                    .map(|s| Signed {
+                        aud: s.aud.clone(),
+                        kid: s.kid.clone(),
+                        iat: s.iat,
+                        value: s.value.clone(),
+                    }),
+            );
         }
-        map.insert(key, entry);
-        Ok(value)
-    }
+        Some(Arc::new(list))
+    });
+    Ok(value)
 }
 
 /// The claims of an assertion for `p` at `now`; it never outlives the session token.
@@ -164,38 +143,65 @@ mod tests {
             session_id: "s1".into(),
             auth_time: 0,
             expires_at: u64::MAX,
+            memo: Default::default(),
         })
     }
 
     #[test]
-    fn reused_for_the_same_principal_and_audience_only() {
+    fn reused_for_the_same_token_and_audience_only() {
         let ring = KeyRing::new(&[KeyMaterial::generate(1).unwrap()]);
-        let cache = AssertionCache::new(10);
         let p = principal();
-        let a = cache
-            .get(&ring, "https://auth", "app.test", &p, 100)
-            .unwrap();
-        let b = cache
-            .get(&ring, "https://auth", "app.test", &p, 101)
-            .unwrap();
-        assert_eq!(a, b, "a cache hit");
-        let c = cache
-            .get(&ring, "https://auth", "other.test", &p, 101)
-            .unwrap();
+        let a = for_principal(&ring, "https://auth", "app.test", &p, 100).unwrap();
+        let b = for_principal(&ring, "https://auth", "app.test", &p, 101).unwrap();
+        assert_eq!(a, b, "a hit");
+        let c = for_principal(&ring, "https://auth", "other.test", &p, 101).unwrap();
         assert_ne!(a, c);
+        assert_eq!(
+            for_principal(&ring, "https://auth", "app.test", &p, 102).unwrap(),
+            a,
+            "a second audience does not evict the first"
+        );
         let p2 = principal();
-        let d = cache
-            .get(&ring, "https://auth", "app.test", &p2, 101)
-            .unwrap();
+        let d = for_principal(&ring, "https://auth", "app.test", &p2, 101).unwrap();
         assert_ne!(a, d, "a new principal (re-issued token) signs again");
         let rotated = KeyRing::new(&[KeyMaterial::generate(2).unwrap()]);
-        let e = cache
-            .get(&rotated, "https://auth", "app.test", &p2, 101)
-            .unwrap();
+        let e = for_principal(&rotated, "https://auth", "app.test", &p2, 101).unwrap();
         assert_ne!(d, e, "a new key signs again");
-        let f = cache
-            .get(&rotated, "https://auth", "app.test", &p2, 161)
-            .unwrap();
+        let f = for_principal(&rotated, "https://auth", "app.test", &p2, 161).unwrap();
         assert_ne!(e, f, "stale after REUSE_SECS");
+        let g = for_principal(&rotated, "https://auth", "app.test", &p2, 90).unwrap();
+        assert_ne!(f, g, "never one from the future (clock stepped back)");
+    }
+
+    #[test]
+    fn audiences_per_token_are_bounded() {
+        let ring = KeyRing::new(&[KeyMaterial::generate(1).unwrap()]);
+        let p = principal();
+        for i in 0..40 {
+            for_principal(&ring, "https://auth", &format!("h{i}.test"), &p, 100).unwrap();
+        }
+        let list = p.memo.assertions.load_full().unwrap();
+        assert_eq!(list.len(), MAX_AUDIENCES);
+        assert_eq!(&*list[0].aud, "h39.test", "newest first");
+    }
+
+    #[test]
+    fn the_assertion_verifies_with_the_published_key() {
+        let ring = KeyRing::new(&[KeyMaterial::generate(1).unwrap()]);
+        let p = principal();
+        let v = for_principal(&ring, "https://auth", "app.test", &p, 100).unwrap();
+        let jwt = v.to_str().unwrap();
+        let kid = jsonwebtoken::decode_header(jwt).unwrap().kid.unwrap();
+        let x = ring.jwks()["keys"][0]["x"].as_str().unwrap().to_string();
+        assert_eq!(ring.jwks()["keys"][0]["kid"], kid);
+        let key = jsonwebtoken::DecodingKey::from_ed_components(&x).unwrap();
+        let mut val = jsonwebtoken::Validation::new(Algorithm::EdDSA);
+        val.set_audience(&["app.test"]);
+        val.validate_exp = false;
+        let c = jsonwebtoken::decode::<AssertionClaims>(jwt, &key, &val)
+            .unwrap()
+            .claims;
+        assert_eq!(c.sub, "id1");
+        assert_eq!(c.exp, 100 + LIFETIME_SECS);
     }
 }

@@ -28,7 +28,9 @@ impl Expiry<Box<str>, Arc<Principal>> for UntilTokenExpiry {
 }
 
 pub struct PrincipalCache {
-    entries: Cache<Box<str>, Arc<Principal>>,
+    /// Hashed with aHash (randomly keyed per process): a token is hundreds of bytes and
+    /// SipHash over it was most of a hit's cost.
+    entries: Cache<Box<str>, Arc<Principal>, ahash::RandomState>,
     /// Revoked session ids and identity ids, kept while a token could still carry them.
     revoked: Cache<Box<str>, ()>,
 }
@@ -40,7 +42,7 @@ impl PrincipalCache {
                 .max_capacity(capacity)
                 .expire_after(UntilTokenExpiry)
                 .support_invalidation_closures()
-                .build(),
+                .build_with_hasher(ahash::RandomState::new()),
             revoked: Cache::builder()
                 .max_capacity(1_000_000)
                 .time_to_live(max_token_lifetime + Duration::from_secs(60))
@@ -115,6 +117,7 @@ mod tests {
             session_id: Arc::from(sid),
             auth_time: now,
             expires_at: now + 300,
+            memo: Default::default(),
         })
     }
 

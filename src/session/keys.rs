@@ -8,7 +8,8 @@ use std::fmt;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
-use jsonwebtoken::{DecodingKey, EncodingKey};
+use ed25519_dalek::VerifyingKey;
+use jsonwebtoken::EncodingKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -67,8 +68,18 @@ pub fn kid_for(public: &[u8; 32]) -> String {
 }
 
 struct Verifying {
-    key: DecodingKey,
+    /// `None` when the stored bytes are not a valid Ed25519 point: nothing verifies.
+    key: Option<VerifyingKey>,
     public: [u8; 32],
+}
+
+impl Verifying {
+    fn new(public: &[u8; 32]) -> Verifying {
+        Verifying {
+            key: VerifyingKey::from_bytes(public).ok(),
+            public: *public,
+        }
+    }
 }
 
 /// The keys a gateway signs and verifies with.
@@ -94,15 +105,7 @@ impl KeyRing {
             signing: newest.map(|k| (k.kid.clone(), EncodingKey::from_ed_der(&k.private_pkcs8))),
             verifying: keys
                 .iter()
-                .map(|k| {
-                    (
-                        k.kid.clone(),
-                        Verifying {
-                            key: DecodingKey::from_ed_der(&k.public),
-                            public: k.public,
-                        },
-                    )
-                })
+                .map(|k| (k.kid.clone(), Verifying::new(&k.public)))
                 .collect(),
         }
     }
@@ -142,15 +145,7 @@ impl KeyRing {
             signing: None,
             verifying: public
                 .iter()
-                .map(|(kid, p)| {
-                    (
-                        kid.clone(),
-                        Verifying {
-                            key: DecodingKey::from_ed_der(p),
-                            public: *p,
-                        },
-                    )
-                })
+                .map(|(kid, p)| (kid.clone(), Verifying::new(p)))
                 .collect(),
         }
     }
@@ -162,8 +157,9 @@ impl KeyRing {
             .ok_or(KeyError::NoSigningKey)
     }
 
-    pub fn decoding_key(&self, kid: &str) -> Option<&DecodingKey> {
-        self.verifying.get(kid).map(|v| &v.key)
+    /// The public key for `kid`, if this ring holds a usable one.
+    pub fn verifying_key(&self, kid: &str) -> Option<&VerifyingKey> {
+        self.verifying.get(kid).and_then(|v| v.key.as_ref())
     }
 
     /// The public keys as a JWKS document (`/.passgate/jwks.json`).
@@ -205,8 +201,8 @@ mod tests {
         let new = KeyMaterial::generate(200).unwrap();
         let ring = KeyRing::new(&[new.clone(), old.clone()]);
         assert_eq!(ring.signing_key().unwrap().0, new.kid);
-        assert!(ring.decoding_key(&old.kid).is_some());
-        assert!(ring.decoding_key(&new.kid).is_some());
+        assert!(ring.verifying_key(&old.kid).is_some());
+        assert!(ring.verifying_key(&new.kid).is_some());
         let jwks = ring.jwks();
         assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
         assert!(KeyRing::verify_only(&[]).signing_key().is_err());
