@@ -177,8 +177,9 @@ fn bench_routing(c: &mut Criterion) {
     });
     g.finish();
 
-    // The whole per-request identity work for a signed-in user: decision, header strip and
-    // identity headers, with and without `assertion = true` (a cache hit: signed once).
+    // The whole per-request identity work for a signed-in user: decision, header strip,
+    // identity headers and removing the session cookie, with and without
+    // `assertion = true` (a cache hit: signed once).
     let ids = IdentityHeaders::default();
     let ring = check.keys.load_full();
     let upstream_headers = |with_assertion: bool| {
@@ -204,6 +205,7 @@ fn bench_routing(c: &mut Criterion) {
             up.insert_header(bytes::Bytes::from_static(b"X-Passgate-Jwt-Assertion"), v)
                 .unwrap();
         }
+        headers::strip_cookie(&mut up, "passgate_session").unwrap();
         up
     };
     let mut g = c.benchmark_group("authenticated_upstream_headers");

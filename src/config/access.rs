@@ -217,6 +217,9 @@ pub struct IdentityHeaders {
     /// Removed from every client request (all copies, any case) besides `X-Passgate-*`:
     /// every header of `set`.
     pub strip: Vec<HeaderName>,
+    /// The names of `set` as the bytes Pingora's case-preserving header map keeps (same
+    /// order), so inserting one does not copy the name again on every request.
+    pub wire: Vec<bytes::Bytes>,
 }
 
 impl Default for IdentityHeaders {
@@ -239,7 +242,11 @@ impl IdentityHeaders {
             .map(|(n, _)| n.clone())
             .filter(|n| !n.as_str().starts_with("x-passgate-"))
             .collect();
-        IdentityHeaders { set, strip }
+        let wire = set
+            .iter()
+            .map(|(n, _)| bytes::Bytes::copy_from_slice(n.as_str().as_bytes()))
+            .collect();
+        IdentityHeaders { set, strip, wire }
     }
 }
 

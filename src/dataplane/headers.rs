@@ -44,40 +44,43 @@ pub fn claim_value(p: &Principal, claim: Claim) -> Option<HeaderValue> {
 
 /// Adds the route's identity headers for `p` (after [`strip_reserved`]).
 pub fn set_identity(req: &mut RequestHeader, ids: &IdentityHeaders, p: &Principal) -> Result<()> {
-    for (name, claim) in &ids.set {
+    for ((_, claim), wire) in ids.set.iter().zip(&ids.wire) {
         if let Some(v) = claim_value(p, *claim) {
-            req.insert_header(name.clone(), v)?;
+            req.insert_header(wire.clone(), v)?;
         }
     }
     Ok(())
 }
 
 /// Removes the session cookie from the `Cookie` headers going upstream (the app never sees
-/// the token); other cookies are kept. Requests without it are left untouched.
+/// the token); other cookies are kept, joined into one header. Requests without it are left
+/// untouched, and looking costs no allocation.
 pub fn strip_cookie(req: &mut RequestHeader, name: &str) -> Result<()> {
-    let has = |v: &str| {
-        v.split(';')
-            .any(|pair| pair.trim().split_once('=').is_some_and(|(k, _)| k == name))
-    };
-    let values: Vec<String> = req
-        .headers
-        .get_all(http::header::COOKIE)
+    let is_session = |pair: &str| pair.trim().split_once('=').is_some_and(|(k, _)| k == name);
+    let cookies = req.headers.get_all(http::header::COOKIE);
+    if !cookies
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .map(str::to_string)
-        .collect();
-    if !values.iter().any(|v| has(v)) {
+        .any(|v| v.split(';').any(is_session))
+    {
         return Ok(());
     }
-    let kept: Vec<&str> = values
+    let mut kept = String::new();
+    for pair in cookies
         .iter()
+        .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .map(str::trim)
-        .filter(|pair| !pair.is_empty() && pair.split_once('=').is_none_or(|(k, _)| k != name))
-        .collect();
+        .filter(|pair| !pair.is_empty() && !is_session(pair))
+    {
+        if !kept.is_empty() {
+            kept.push_str("; ");
+        }
+        kept.push_str(pair);
+    }
     while req.remove_header(&http::header::COOKIE).is_some() {}
     if !kept.is_empty() {
-        req.insert_header(http::header::COOKIE, kept.join("; "))?;
+        req.insert_header(http::header::COOKIE, kept)?;
     }
     Ok(())
 }
@@ -190,6 +193,24 @@ mod tests {
             .unwrap();
         strip_cookie(&mut only, "passgate_session").unwrap();
         assert!(only.headers.get("cookie").is_none());
+        let mut other = RequestHeader::build("GET", b"/", None).unwrap();
+        other
+            .append_header("Cookie", "a=1; passgate_session_x=2")
+            .unwrap();
+        other.append_header("Cookie", "flag; b=2").unwrap();
+        strip_cookie(&mut other, "passgate_session").unwrap();
+        let kept: Vec<_> = other.headers.get_all("cookie").iter().collect();
+        assert_eq!(
+            kept,
+            ["a=1; passgate_session_x=2", "flag; b=2"],
+            "untouched"
+        );
+        other.append_header("Cookie", "passgate_session=t").unwrap();
+        strip_cookie(&mut other, "passgate_session").unwrap();
+        assert_eq!(
+            other.headers.get("cookie").unwrap(),
+            "a=1; passgate_session_x=2; flag; b=2"
+        );
 
         let p = Principal {
             identity_id: "id1".into(),
