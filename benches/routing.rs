@@ -192,6 +192,7 @@ fn bench_routing(c: &mut Criterion) {
         };
         let mut up = signed_in.clone();
         headers::strip_reserved(&mut up, &ids.strip);
+        headers::strip_cookie(&mut up, "passgate_session").unwrap();
         headers::set_identity(&mut up, &ids, &p).unwrap();
         if with_assertion {
             let v = assertion::for_principal(
@@ -205,7 +206,6 @@ fn bench_routing(c: &mut Criterion) {
             up.insert_header(bytes::Bytes::from_static(b"X-Passgate-Jwt-Assertion"), v)
                 .unwrap();
         }
-        headers::strip_cookie(&mut up, "passgate_session").unwrap();
         up
     };
     let mut g = c.benchmark_group("authenticated_upstream_headers");

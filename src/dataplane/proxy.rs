@@ -270,15 +270,17 @@ impl ProxyHttp for Gateway {
         };
         let r = &route.route;
         headers::strip_reserved(upstream, &r.identity.strip);
+        // Removed before identity headers are added: the header map then holds fewer
+        // entries when they go in (a map that has to grow rehashes every entry).
+        if !r.forward_session_cookie {
+            headers::strip_cookie(upstream, &ctx.runtime.config.session.cookie_name)?;
+        }
         if let Some(p) = ctx.principal.as_ref() {
             headers::set_identity(upstream, &r.identity, p)?;
             if r.assertion {
                 let host = request::host(session.req_header());
                 self.add_assertion(upstream, ctx, r, p, &host)?;
             }
-        }
-        if !r.forward_session_cookie {
-            headers::strip_cookie(upstream, &ctx.runtime.config.session.cookie_name)?;
         }
         let req = session.req_header();
         // The Host as the client sent it (with any port), for X-Forwarded-Host and Host.
