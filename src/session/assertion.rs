@@ -48,6 +48,7 @@ pub enum AssertionError {
 }
 
 /// One signed assertion, kept in [`Principal::memo`](super::Principal::memo).
+#[derive(Clone)]
 pub(crate) struct Signed {
     aud: Box<str>,
     kid: Box<str>,
@@ -89,17 +90,7 @@ pub fn for_principal(
             value: value.clone(),
         });
         if let Some(old) = old {
-            list.extend(
-                old.iter()
-                    .filter(keep)
-                    .take(MAX_AUDIENCES - 1)
-                    .map(|s| Signed {
-                        aud: s.aud.clone(),
-                        kid: s.kid.clone(),
-                        iat: s.iat,
-                        value: s.value.clone(),
-                    }),
-            );
+            list.extend(old.iter().filter(keep).take(MAX_AUDIENCES - 1).cloned());
         }
         Some(Arc::new(list))
     });
