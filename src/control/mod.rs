@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod bind;
+pub mod cross_site;
 pub mod error;
 pub mod health;
 pub mod limits;

@@ -7,7 +7,7 @@ use axum::Router;
 
 use super::error::ApiError;
 use super::state::ControlState;
-use super::{admin, bind, health, pages, self_service, session_api, signin, verify};
+use super::{admin, bind, cross_site, health, pages, self_service, session_api, signin, verify};
 
 pub fn build(state: Arc<ControlState>) -> Router {
     let api = Router::new()
@@ -47,6 +47,7 @@ pub fn build(state: Arc<ControlState>) -> Router {
         .nest("/.passgate", api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(cross_site::refuse_cross_site))
         .with_state(state)
 }
 

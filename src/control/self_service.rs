@@ -40,9 +40,11 @@ fn recover(state: &Arc<ControlState>, parts: &Parts, email: &str) -> Result<(), 
             message: "must be an email address".into(),
         });
     }
-    state
-        .limits
-        .check_recovery(web::client_ip(parts), email, state.now_secs())?;
+    state.limits.check_recovery(
+        web::client_ip(&state.config, parts),
+        email,
+        state.now_secs(),
+    )?;
     let realm = web::realm_for(&state.config, &web::host(parts));
     let state = state.clone();
     let email = email.to_string();

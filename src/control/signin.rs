@@ -52,7 +52,7 @@ struct BeginBody {
 /// `POST /.passgate/api/v1/authenticate/begin {}` or `{"username"}`.
 pub async fn begin(State(state): Shared, parts: Parts, body: Bytes) -> Result<Response, ApiError> {
     let b: BeginBody = web::json_body(&parts.headers, &body)?;
-    let ip = web::client_ip(&parts);
+    let ip = web::client_ip(&state.config, &parts);
     state.limits.check_ceremony(ip, state.now_secs())?;
     if let Some(u) = b.username.as_deref() {
         state.limits.check_username(u, state.now_secs())?;
@@ -81,7 +81,7 @@ struct FinishBody {
 /// `POST /.passgate/api/v1/authenticate/finish {"ceremony", "credential", "rd"}`.
 pub async fn finish(State(state): Shared, parts: Parts, body: Bytes) -> Result<Response, ApiError> {
     let b: FinishBody = web::json_body(&parts.headers, &body)?;
-    let ip = web::client_ip(&parts);
+    let ip = web::client_ip(&state.config, &parts);
     state.limits.check_ceremony(ip, state.now_secs())?;
     let outcome = match state
         .directory

@@ -2,6 +2,8 @@
 //! be `Secure`, its host, and where it may be sent after sign-in or sign-out (`rd` only to
 //! a host passgate fronts: no open redirect).
 
+use std::net::IpAddr;
+
 use http::request::Parts;
 use url::Url;
 
@@ -59,13 +61,41 @@ pub fn secure(parts: &Parts) -> bool {
     cookie::needs_secure(tls(parts), &host(parts))
 }
 
-/// The client's address as the data plane saw it (not `X-Forwarded-For`).
-pub fn client_ip(parts: &Parts) -> Option<std::net::IpAddr> {
-    parts
+/// The client's address: the connection's peer or, behind a trusted load balancer
+/// (`server.trust_forwarded_headers`), the last `X-Forwarded-For` entry (the one the
+/// balancer appended; earlier entries are whatever the client claimed). Rate limits key
+/// on it, so behind a balancer they apply per user, not to everyone at once.
+pub fn client_ip(config: &Config, parts: &Parts) -> Option<IpAddr> {
+    let peer = parts
         .extensions
         .get::<ClientInfo>()
         .and_then(|c| c.addr)
-        .map(|a| a.ip())
+        .map(|a| a.ip());
+    if !config.server.trust_forwarded_headers {
+        return peer;
+    }
+    parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|last| parse_forwarded_ip(last.trim()))
+        .or(peer)
+}
+
+/// An address as load balancers write it in `X-Forwarded-For`: `1.2.3.4`, `1.2.3.4:5678`,
+/// `2001:db8::1` or `[2001:db8::1]:5678`.
+fn parse_forwarded_ip(s: &str) -> Option<IpAddr> {
+    s.parse::<IpAddr>()
+        .ok()
+        .or_else(|| s.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+        .or_else(|| {
+            s.strip_prefix('[')
+                .and_then(|r| r.strip_suffix(']'))
+                .and_then(|r| r.parse().ok())
+        })
 }
 
 /// The realm sign-in on `host` is for: that of the first route fronting the host, else
@@ -172,6 +202,42 @@ mod tests {
             "app.test/x",
         ] {
             assert!(safe_redirect(&c, bad, "app.test").is_none(), "{bad}");
+        }
+    }
+
+    fn request(xff: &[&str]) -> Parts {
+        let mut b = http::Request::builder().uri("/");
+        for v in xff {
+            b = b.header("x-forwarded-for", *v);
+        }
+        let (mut parts, ()) = b.body(()).unwrap().into_parts();
+        parts.extensions.insert(ClientInfo {
+            addr: Some("10.0.0.9:4444".parse().unwrap()),
+            tls: false,
+        });
+        parts
+    }
+
+    #[test]
+    fn client_ip_is_the_peer_unless_forwarded_headers_are_trusted() {
+        let mut c = config();
+        let peer: IpAddr = "10.0.0.9".parse().unwrap();
+        let spoofed = request(&["6.6.6.6"]);
+        assert_eq!(client_ip(&c, &spoofed), Some(peer), "untrusted: the peer");
+        c.server.trust_forwarded_headers = true;
+        for (xff, want) in [
+            (&["6.6.6.6, 203.0.113.7"][..], "203.0.113.7"),
+            (&["6.6.6.6", "203.0.113.8"][..], "203.0.113.8"),
+            (&["203.0.113.9:5050"][..], "203.0.113.9"),
+            (&["[2001:db8::1]:443"][..], "2001:db8::1"),
+            (&["2001:db8::2"][..], "2001:db8::2"),
+            (&["[2001:db8::3]"][..], "2001:db8::3"),
+        ] {
+            let want: IpAddr = want.parse().unwrap();
+            assert_eq!(client_ip(&c, &request(xff)), Some(want), "{xff:?}");
+        }
+        for junk in [&[][..], &["unknown"][..], &["1.2.3.4, "][..]] {
+            assert_eq!(client_ip(&c, &request(junk)), Some(peer), "{junk:?}");
         }
     }
 }

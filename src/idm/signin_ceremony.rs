@@ -20,6 +20,8 @@ use crate::store::{CredentialRecord, IdentityRecord, PageRequest};
 /// The ceremony kind sign-in stores its state under.
 pub const KIND: &str = "signin";
 const USERNAME_MAX: usize = 128;
+/// Bytes in a decoy credential id (as many as most authenticators' ids).
+const DECOY_ID_LEN: usize = 16;
 
 #[derive(Serialize, Deserialize)]
 enum SignInState {
@@ -52,9 +54,10 @@ fn scope_of<'a>(record: &'a crate::store::CeremonyRecord) -> Scope<'a> {
 
 impl Directory {
     /// `authenticate/begin`: `{}` (usernameless) or `{"username"}` → `{"ceremony",
-    /// "publicKey"}` for `realm`. An unknown username gets usernameless-looking options
-    /// (nothing that says the name does not exist); finishing them fails as "not
-    /// recognised".
+    /// "publicKey"}` for `realm`. An unknown username gets options naming a decoy
+    /// credential (nothing that says the name does not exist); no authenticator holds it,
+    /// and a response for any other credential fails as "not recognised" unless it is a
+    /// discoverable passkey of this realm (then it signs in as usernameless would).
     pub async fn begin_sign_in(
         &self,
         config: &Config,
@@ -73,20 +76,24 @@ impl Directory {
             Some(u) => self.active_passkeys(tenant, &realm.id, u).await?,
             None => None,
         };
-        let (options, state) = match passkeys {
+        let (options, state, decoy) = match passkeys {
             Some((identity, keys)) if !keys.is_empty() => {
                 let (options, state) = rp.start_passkey_authentication(&keys).map_err(internal)?;
-                (options, SignInState::Passkey(Some(identity), state))
+                (options, SignInState::Passkey(Some(identity), state), None)
             }
             _ => {
-                // Also for a name that matches no one (or no passkey): the answer's shape
-                // does not tell whether it exists.
                 let (options, state) = rp.start_discoverable_authentication().map_err(internal)?;
-                (options, SignInState::Discoverable(state))
+                (options, SignInState::Discoverable(state), username)
             }
         };
         let mut options =
             serde_json::to_value(options).map_err(|e| IdmError::Internal(e.to_string()))?;
+        if let Some(name) = decoy {
+            // A name that matches no one, or no active passkey, gets a made-up credential
+            // in place of a real one: the answer does not tell whether the name exists.
+            options["publicKey"]["allowCredentials"] =
+                self.decoy_allow_credentials(&realm.id, name).await?;
+        }
         // webauthn-rs adds a top-level "mediation": "conditional" for discoverable requests;
         // the page decides mediation itself (button: none; autofill: conditional).
         if let Some(o) = options.as_object_mut() {
@@ -94,6 +101,37 @@ impl Directory {
         }
         let ceremony = self.put_ceremony(KIND, &realm, "", &state).await?;
         Ok(json!({"ceremony": ceremony, "publicKey": options["publicKey"]}))
+    }
+
+    /// `allowCredentials` for a name without passkeys: one credential id of the usual
+    /// length, the same for the same name (any letter case) on every call and every
+    /// instance sharing the store, different per name and per deployment (derived from
+    /// the oldest signing key, which no one outside holds). It changes only when that key
+    /// is pruned after a rotation.
+    async fn decoy_allow_credentials(
+        &self,
+        realm: &str,
+        username: &str,
+    ) -> Result<Value, IdmError> {
+        use sha2::{Digest, Sha256};
+        let keys = self.store().list_signing_keys().await?;
+        let seed = keys
+            .iter()
+            .min_by(|a, b| (a.create_us, &a.kid).cmp(&(b.create_us, &b.kid)))
+            .map(|k| k.private_pkcs8.as_str())
+            .unwrap_or_default();
+        let mut h = Sha256::new();
+        for part in [
+            "passgate decoy credential",
+            seed,
+            realm,
+            &username.to_lowercase(),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        let id = data_encoding::BASE64URL_NOPAD.encode(&h.finalize()[..DECOY_ID_LEN]);
+        Ok(json!([{"type": "public-key", "id": id}]))
     }
 
     /// The identity's active passkeys, when `username` names an active identity.

@@ -128,8 +128,10 @@ async fn one_access_log_line_per_request() {
         200
     );
     assert_eq!(get(&gw, "nowhere.test", "/missing", HTML).await.status, 404);
-    gw.wait_for_log("path=\"/missing\"", 5).await;
-    gw.wait_for_log("path=\"/hello/world\"", 5).await;
+    gw.wait_for_line(&["passgate::access", "path=\"/missing\""], 5)
+        .await;
+    gw.wait_for_line(&["passgate::access", "path=\"/hello/world\""], 5)
+        .await;
     let log = gw.log();
     let lines = access_lines(&log);
     let one = |path: &str| {
@@ -168,7 +170,8 @@ async fn log_json_gives_json_lines() {
     let dir = tempfile::tempdir().unwrap();
     let gw = Gateway::start_with_args(dir, port, &config, &["--log-json"]).await;
     assert_eq!(get(&gw, "app.test", "/json-log", None).await.status, 200);
-    gw.wait_for_log("/json-log", 5).await;
+    gw.wait_for_line(&["\"passgate::access\"", "\"/json-log\""], 5)
+        .await;
     let log = gw.log();
     let mut access = None;
     for line in log.lines().filter(|l| !l.trim().is_empty()) {

@@ -14,6 +14,7 @@ mod browser_smoke;
 mod cli;
 mod config_files;
 mod control_handoff;
+mod cross_site;
 mod demo;
 mod forward_auth;
 mod identity_headers;

@@ -194,12 +194,42 @@ async fn username_first_sign_in(backend: Backend) {
     .await;
     r.assert_json_error(404, "not_found");
 
-    // An unknown name gets options of the same shape as usernameless ones.
-    let b = begin(&env, json!({"username": "nobody"})).await;
-    assert_eq!(b.status, 200);
-    assert!(b.json()["publicKey"]["allowCredentials"]
-        .as_array()
-        .is_none_or(Vec::is_empty));
+    // An unknown name gets options of the same shape as a known one: one credential of
+    // the same form, the same on every call (and in any letter case), different per name.
+    let real = allowed[0].as_object().unwrap().clone();
+    let decoy_for = |name: &'static str| {
+        let env = &env;
+        async move {
+            let b = begin(env, json!({ "username": name })).await;
+            assert_eq!(b.status, 200, "{}", b.body);
+            let o = b.json();
+            let list = o["publicKey"]["allowCredentials"]
+                .as_array()
+                .unwrap()
+                .clone();
+            assert_eq!(list.len(), 1, "{o}");
+            (o, list[0].as_object().unwrap().clone())
+        }
+    };
+    let (nobody_options, nobody) = decoy_for("nobody").await;
+    let keys = |m: &serde_json::Map<String, serde_json::Value>| {
+        let mut k: Vec<String> = m.keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&nobody), keys(&real), "{nobody:?} vs {real:?}");
+    assert_eq!(nobody["type"], real["type"]);
+    let id = unb64(nobody["id"].as_str().unwrap()).unwrap();
+    assert_eq!(id.len(), 16);
+    assert_ne!(id, device.credentials()[0].id);
+    assert_eq!(decoy_for("NoBody").await.1["id"], nobody["id"], "stable");
+    assert_ne!(
+        decoy_for("somebody").await.1["id"],
+        nobody["id"],
+        "per name"
+    );
+    // No authenticator holds it: Alice's device has nothing to answer with.
+    assert!(device.authenticate(&origin(&env), &nobody_options).is_err());
     let b = begin(&env, json!({"username": "x".repeat(200)})).await;
     b.assert_json_error(400, "invalid_argument");
     let b = begin(&env, json!({"user": "alice"})).await;

@@ -141,6 +141,22 @@ impl Gateway {
         }
     }
 
+    /// Waits until one log line contains every needle: the access line of a request is
+    /// written after its debug lines, so waiting for a path alone can return too early.
+    pub async fn wait_for_line(&self, needles: &[&str], secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while !self
+            .log()
+            .lines()
+            .any(|l| needles.iter().all(|n| l.contains(n)))
+        {
+            if Instant::now() > deadline {
+                panic!("no log line contained all of {needles:?}:\n{}", self.log());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub fn write_config(&self, config: &str) {
         std::fs::write(&self.config_path, config).expect("rewrite config");
     }

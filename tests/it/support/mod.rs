@@ -38,13 +38,32 @@ pub mod upstream;
 
 use std::net::TcpListener;
 
-/// A port that was free a moment ago (bind to 0, read it, release it).
+/// First and last port `free_port` hands out: below Linux's ephemeral range (32768 and
+/// up), so an outgoing connection of this or another process never takes a port between
+/// the moment it is chosen and the moment the gateway binds it.
+const PORTS: std::ops::RangeInclusive<u16> = 20_000..=32_000;
+
+/// A port that is free now and that this test process has not handed out before. Ports
+/// are taken in turn from a start that depends on the process id (two test processes at
+/// once begin far apart), and each is checked by binding it on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind an ephemeral port")
-        .local_addr()
-        .expect("local addr")
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let span = u32::from(PORTS.end() - PORTS.start()) + 1;
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        (std::process::id().wrapping_mul(7919)) % span,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..span {
+        let offset = NEXT.fetch_add(1, Ordering::SeqCst) % span;
+        let port = PORTS.start() + offset as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in {PORTS:?}")
 }
 
 /// An HTTP client that never follows redirects (tests look at them).
