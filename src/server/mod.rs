@@ -157,16 +157,18 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
     let tls_listeners = listeners::add_all(&mut proxy, &config)?;
     server.add_service(proxy);
 
-    if let Some(mailer) = mailer {
-        server.add_service(background_service(
-            "email delivery",
-            email_delivery::EmailDelivery {
-                directory: directory.clone(),
-                config: config.clone(),
-                mailer,
-            },
-        ));
-    }
+    // Runs with or without `[email]`: a reload may add it, and queued jobs go out then.
+    let delivery = Arc::new(ArcSwap::from_pointee(email_delivery::DeliverySettings {
+        config: config.clone(),
+        mailer,
+    }));
+    server.add_service(background_service(
+        "email delivery",
+        email_delivery::EmailDelivery {
+            directory: directory.clone(),
+            settings: delivery.clone(),
+        },
+    ));
     let demo_directory = directory.clone();
     let reloader = reload::Reloader {
         path: config_path,
@@ -176,6 +178,7 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
         directory,
         sessions: sessions.clone(),
         tls_listeners,
+        delivery,
         current: ArcSwap::new(config.clone()),
     };
     server.add_service(background_service("config reload", reloader));

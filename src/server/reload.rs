@@ -1,5 +1,5 @@
 //! SIGHUP: re-read the config file; a valid one replaces the routing table, the control
-//! plane's state and the listeners' certificates atomically; an invalid one is refused
+//! plane's state, the email delivery settings and the listeners' certificates; an invalid one is refused
 //! with the same messages as `passgate check`, and the running config stays. The store stays
 //! open across reloads; newly declared `[[realms]]` are synced into it.
 
@@ -17,6 +17,7 @@ use crate::control::{ControlPlane, ControlState};
 use crate::dataplane::Runtime;
 use crate::idm::{Directory, SessionService};
 
+use super::email_delivery::{DeliverySettings, SharedDeliverySettings};
 use super::listeners::{cert_set, TlsListener};
 
 pub struct Reloader {
@@ -29,6 +30,8 @@ pub struct Reloader {
     pub directory: Arc<Directory>,
     pub sessions: Arc<SessionService>,
     pub tls_listeners: Vec<TlsListener>,
+    /// The email delivery task's settings, replaced with each new config's `[email]`.
+    pub delivery: SharedDeliverySettings,
     pub current: ArcSwap<Config>,
 }
 
@@ -111,6 +114,10 @@ impl Reloader {
         let mut state =
             ControlState::new(new.clone(), self.directory.clone(), self.sessions.clone());
         state.gate = Some(self.gate.clone());
+        self.delivery.store(Arc::new(DeliverySettings {
+            config: new.clone(),
+            mailer: state.mailer.clone(),
+        }));
         self.control.update(state);
         self.current.store(new.clone());
         tracing::info!(routes = new.routes.len(), "configuration reloaded");

@@ -93,6 +93,22 @@ await run('signin', async (browser) => {
     named.page.getByRole('button', { name: 'Continue' }).click(),
   ]);
 
+  // A name that does not exist gets a decoy credential: this device holds only alice's
+  // passkey, which is not offered in its place; the page explains and stays.
+  const unknown = await copyToNewDevice(browser, named);
+  await unknown.context.addInitScript(NO_AUTOFILL);
+  await unknown.page.goto(loginUrl);
+  await unknown.page.getByLabel('Username').fill('nobody');
+  await unknown.page.getByRole('button', { name: 'Continue' }).click();
+  await unknown.page.locator('#status.error').waitFor({ timeout: 15000 });
+  const decoyMessage = await unknown.page.locator('#status').innerText();
+  check(
+    decoyMessage.includes('no passkey') || decoyMessage.includes('cancelled'),
+    'an unknown name gets the no-passkey message',
+    decoyMessage,
+  );
+  checkEqual(unknown.page.url(), loginUrl, 'an unknown name stays on the sign-in page');
+
   // No passkey on this device: autofill fails quietly; the button explains.
   const empty = await newDevice(browser);
   await empty.page.goto(loginUrl);

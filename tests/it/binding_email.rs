@@ -148,3 +148,37 @@ async fn failed_delivery_is_retried_until_the_server_answers(backend: Backend) {
     assert!(actions.contains("credential_binding_job.email_failed"));
     assert!(actions.contains("credential_binding_job.email_sent"));
 }
+
+/// A reload that points `[email]` at a working server reaches the retries of jobs that
+/// failed under the old settings (the delivery task reads the configuration in force).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_of_email_settings_reaches_the_retries() {
+    let dead = crate::support::free_port();
+    let Some(api) = AdminApi::start_with(Backend::Sqlite, email_config(dead)).await else {
+        return;
+    };
+    let id = identity_with_email(&api, "rosa", "rosa@acme.test").await;
+    let (s, v) = create_job(&api, &id, json!({"delivery_method": "EMAIL"})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["credential_binding_job"]["state"], "FAILED_TO_SEND", "{v}");
+    let job_id = v["credential_binding_job"]["id"].as_str().unwrap().to_string();
+
+    // The old port stays dead; the new settings name a live server.
+    let smtp = SmtpServer::start(0).await;
+    let old = email_config(dead)(api.port);
+    let new = email_config(smtp.port)(api.port);
+    api.gw.write_config(&api.config.replace(&old, &new));
+    assert_ne!(api.config, api.config.replace(&old, &new));
+    api.gw.signal(nix::sys::signal::Signal::SIGHUP);
+    api.gw.wait_for_log("configuration reloaded", 10).await;
+
+    let mail = smtp.wait_for(1, 20).await;
+    assert!(mail.to[0].contains("rosa@acme.test"), "{:?}", mail.to);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while get_job(&api, &id, &job_id).await["state"] != "LINK_SENT" {
+        assert!(std::time::Instant::now() < deadline, "the job never became LINK_SENT");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (s, o) = begin(&api, &token_of(&link_in(&mail))).await;
+    assert_eq!(s, 200, "the retried mail's link works: {o}");
+}
