@@ -160,8 +160,14 @@ async fn a_reload_of_email_settings_reaches_the_retries() {
     let id = identity_with_email(&api, "rosa", "rosa@acme.test").await;
     let (s, v) = create_job(&api, &id, json!({"delivery_method": "EMAIL"})).await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!(v["credential_binding_job"]["state"], "FAILED_TO_SEND", "{v}");
-    let job_id = v["credential_binding_job"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        v["credential_binding_job"]["state"], "FAILED_TO_SEND",
+        "{v}"
+    );
+    let job_id = v["credential_binding_job"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // The old port stays dead; the new settings name a live server.
     let smtp = SmtpServer::start(0).await;
@@ -176,7 +182,10 @@ async fn a_reload_of_email_settings_reaches_the_retries() {
     assert!(mail.to[0].contains("rosa@acme.test"), "{:?}", mail.to);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while get_job(&api, &id, &job_id).await["state"] != "LINK_SENT" {
-        assert!(std::time::Instant::now() < deadline, "the job never became LINK_SENT");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job never became LINK_SENT"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let (s, o) = begin(&api, &token_of(&link_in(&mail))).await;
