@@ -11,8 +11,13 @@
 # reports passgate's own CPU time per request (from /proc), the steadier figure.
 # Bounded: each run lasts DURATION seconds; everything started here is stopped on exit.
 #
+# With TLS=1 passgate listens with TLS (a self-signed certificate made here, HTTP/1.1 with
+# keep-alive, so handshakes are a small share) and the passgate scenarios go over https;
+# the upstream stays plain http on loopback.
+#
 #   benches/load.sh            # defaults: 5s per run, 5 rounds, 2 threads, 64 connections
 #   DURATION=30 CONNECTIONS=128 ROUNDS=5 benches/load.sh
+#   TLS=1 benches/load.sh
 set -euo pipefail
 
 DURATION=${DURATION:-5}
@@ -38,14 +43,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
+scheme=http
+listener="address = \"127.0.0.1:$GW_PORT\""
+if [ "${TLS:-0}" = 1 ]; then
+  command -v openssl >/dev/null || { echo "TLS=1 needs openssl"; exit 1; }
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+    -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
+  scheme=https
+  listener="$listener
+http2 = false
+certificates = [{ cert = \"$work/tls.crt\", key = \"$work/tls.key\" }]"
+fi
+gw="$scheme://127.0.0.1:$GW_PORT"
+
 cat >"$work/passgate.toml" <<TOML
-public_url = "http://localhost:$GW_PORT"
+public_url = "$scheme://localhost:$GW_PORT"
 [server]
 threads = ${GW_THREADS:-1}
 access_log = false
 grace_period = "0s"
 [[listeners]]
-address = "127.0.0.1:$GW_PORT"
+$listener
 [store]
 url = "sqlite://$work/passgate.db"
 [session]
@@ -75,14 +94,14 @@ pids+=($!)
 gw_pid=$!
 
 for _ in $(seq 1 100); do
-  if curl -fsS "http://127.0.0.1:$GW_PORT/.passgate/healthz" >/dev/null 2>&1 &&
+  if curl -fsSk "$gw/.passgate/healthz" >/dev/null 2>&1 &&
      curl -fsS "http://127.0.0.1:$UP_PORT/" >/dev/null 2>&1; then break; fi
   sleep 0.1
 done
 
 token=$("$target/release/examples/mint_session" "$work/passgate.toml" loadtest)
-code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: passgate_session=$token" \
-  "http://127.0.0.1:$GW_PORT/private/page")
+code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Cookie: passgate_session=$token" \
+  "$gw/private/page")
 [ "$code" = 200 ] || { echo "the minted session was not accepted ($code)"; exit 1; }
 
 last_rps=0
@@ -113,9 +132,9 @@ run() {
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s (upstream and gateway share this machine's $(nproc) cores)"
+echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, passgate over $scheme (upstream and gateway share this machine's $(nproc) cores)"
 run "upstream direct" "http://127.0.0.1:$UP_PORT/public/page"
-run "passgate protected, no session" "http://127.0.0.1:$GW_PORT/private/page"
+run "passgate protected, no session" "$gw/private/page"
 public=()
 authed=()
 asserted=()
@@ -125,13 +144,13 @@ cpu_asserted=()
 cookie="Cookie: passgate_session=$token"
 measure() {
   case $1 in
-    public) run "[$r/$ROUNDS] passgate public route" "http://127.0.0.1:$GW_PORT/public/page"
+    public) run "[$r/$ROUNDS] passgate public route" "$gw/public/page"
       public+=("$last_rps") cpu_public+=("$last_cpu") ;;
     authed) run "[$r/$ROUNDS] passgate protected, valid cookie" \
-      "http://127.0.0.1:$GW_PORT/private/page" -H "$cookie"
+      "$gw/private/page" -H "$cookie"
       authed+=("$last_rps") cpu_authed+=("$last_cpu") ;;
     asserted) run "[$r/$ROUNDS] ... with assertion = true" \
-      "http://127.0.0.1:$GW_PORT/asserted/page" -H "$cookie"
+      "$gw/asserted/page" -H "$cookie"
       asserted+=("$last_rps") cpu_asserted+=("$last_cpu") ;;
   esac
 }
