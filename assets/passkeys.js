@@ -12,6 +12,12 @@ async function call(method, path, body) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const data = await resp.json().catch(() => ({}));
+  if (resp.status === 401 && data.code === 'reauthentication_required') {
+    // Adding or removing a passkey needs a recent sign-in: sign in again, then come back.
+    say('For your security, sign in again to change your passkeys…');
+    window.location.assign(`/.passgate/login?rd=${encodeURIComponent('/.passgate/passkeys')}`);
+    throw new Error('Sign in again to change your passkeys.');
+  }
   if (!resp.ok) throw new Error(data.message || `The server answered ${resp.status}.`);
   return data;
 }

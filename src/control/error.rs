@@ -13,6 +13,9 @@ pub enum ApiError {
     InvalidField { field: String, message: String },
     #[error("authentication required")]
     Unauthenticated,
+    /// Signed in, but longer ago than this action allows: sign in again.
+    #[error("this needs a recent sign-in: sign in again")]
+    ReauthenticationRequired,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -53,7 +56,7 @@ impl ApiError {
         use http::StatusCode as S;
         match self {
             ApiError::BadRequest(_) | ApiError::InvalidField { .. } => S::BAD_REQUEST,
-            ApiError::Unauthenticated => S::UNAUTHORIZED,
+            ApiError::Unauthenticated | ApiError::ReauthenticationRequired => S::UNAUTHORIZED,
             ApiError::Forbidden(_) => S::FORBIDDEN,
             ApiError::NotFound(_) => S::NOT_FOUND,
             ApiError::Conflict(_) => S::CONFLICT,
@@ -72,6 +75,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::InvalidField { .. } => "invalid_argument",
             ApiError::Unauthenticated => "unauthenticated",
+            ApiError::ReauthenticationRequired => "reauthentication_required",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "already_exists",

@@ -58,8 +58,33 @@ impl Default for RateLimits {
     }
 }
 
+/// The address a limit counts for: an IPv4 address, or the /64 network of an IPv6 one
+/// (one subscriber usually holds a whole /64, and could rotate through it otherwise).
 fn ip_key(ip: Option<IpAddr>) -> String {
-    ip.map_or_else(|| "-".to_string(), |i| i.to_string())
+    match ip {
+        None => "-".to_string(),
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+/// `kind:` + a hex SHA-256 of `value`: a fixed-size key for client-chosen strings.
+fn digest_key(kind: &str, value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(value.as_bytes());
+    let mut key = String::with_capacity(kind.len() + 1 + 64);
+    key.push_str(kind);
+    key.push(':');
+    for b in d {
+        key.push_str(&format!("{b:02x}"));
+    }
+    key
 }
 
 impl RateLimits {
@@ -99,9 +124,13 @@ impl RateLimits {
     }
 
     /// Username-first sign-in requests per (lower-cased) username, whatever the address.
+    /// The key is a digest of the name, so a client cannot make keys of any size.
     pub fn check_username(&self, username: &str, now: u64) -> Result<(), ApiError> {
-        let key = format!("user:{}", username.trim().to_lowercase());
-        self.hit(&key, CEREMONY, now)
+        self.hit(
+            &digest_key("user", &username.trim().to_lowercase()),
+            CEREMONY,
+            now,
+        )
     }
 
     /// A failed sign-in from `ip`.
@@ -118,7 +147,7 @@ impl RateLimits {
     ) -> Result<(), ApiError> {
         self.hit(&format!("recover-ip:{}", ip_key(ip)), RECOVERY_IP, now)?;
         self.hit(
-            &format!("recover-email:{}", email.to_lowercase()),
+            &digest_key("recover-email", &email.to_lowercase()),
             RECOVERY_EMAIL,
             now,
         )
@@ -159,5 +188,34 @@ mod tests {
         assert!(l
             .check_ceremony(ip, 1000 + FAILURES.window.as_secs())
             .is_ok());
+    }
+
+    #[test]
+    fn ipv6_counts_per_64_and_mapped_v4_as_v4() {
+        let a: Option<IpAddr> = "2001:db8:1:2:aaaa::1".parse().ok();
+        let b: Option<IpAddr> = "2001:db8:1:2:bbbb::2".parse().ok();
+        let other: Option<IpAddr> = "2001:db8:1:3::1".parse().ok();
+        assert_eq!(ip_key(a), ip_key(b));
+        assert_ne!(ip_key(a), ip_key(other));
+        assert_eq!(ip_key("::ffff:10.0.0.1".parse().ok()), "10.0.0.1");
+        let l = RateLimits::default();
+        for _ in 0..FAILURES.max {
+            l.failed(a, 1000);
+        }
+        assert!(l.check_ceremony(b, 1001).is_err(), "same /64");
+        assert!(l.check_ceremony(other, 1001).is_ok());
+    }
+
+    #[test]
+    fn client_chosen_strings_make_fixed_size_keys() {
+        let long = "x".repeat(1 << 20);
+        let k = digest_key("user", &long);
+        assert_eq!(k.len(), "user:".len() + 64);
+        assert_ne!(digest_key("user", "a"), digest_key("user", "b"));
+        let l = RateLimits::default();
+        for _ in 0..CEREMONY.max {
+            assert!(l.check_username(" Alice ", 5).is_ok());
+        }
+        assert!(l.check_username("ALICE", 5).is_err(), "trimmed, any case");
     }
 }

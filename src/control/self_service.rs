@@ -100,8 +100,9 @@ pub async fn recover_form(State(state): Shared, parts: Parts, body: Bytes) -> Re
 pub async fn recover_api(
     State(state): Shared,
     parts: Parts,
-    Json(body): Json<Value>,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
+    let body: Value = web::json_body(&parts.headers, &body)?;
     let email = body["email"]
         .as_str()
         .unwrap_or_default()
@@ -127,6 +128,20 @@ async fn me(
         .map_err(|_| ApiError::Unauthenticated)?;
     let cookie = reissued.map(|i| state.sessions.set_cookie(&i, web::secure(parts)));
     Ok((p, cookie))
+}
+
+/// How recent the sign-in must be to add or remove a passkey: a stolen session cookie alone
+/// must not be enough to plant a passkey of one's own or to lock the owner out.
+pub const RECENT_SIGN_IN_SECS: u64 = 600;
+
+/// `Err(401 reauthentication_required)` when `p` signed in with a passkey longer ago than
+/// [`RECENT_SIGN_IN_SECS`] (a re-issued token keeps its sign-in time).
+fn recent_sign_in(state: &ControlState, p: &Principal) -> Result<(), ApiError> {
+    let age = state.now_secs().saturating_sub(p.auth_time);
+    if age > RECENT_SIGN_IN_SECS {
+        return Err(ApiError::ReauthenticationRequired);
+    }
+    Ok(())
 }
 
 fn reply(body: Value, cookie: Option<String>) -> Response {
@@ -191,13 +206,15 @@ pub async fn rename(
     Ok(reply(out, cookie))
 }
 
-/// `DELETE /.passgate/api/v1/passkeys/{id}`: revokes it and ends the sessions it began.
+/// `DELETE /.passgate/api/v1/passkeys/{id}`: revokes it and ends the sessions it began
+/// (needs a recent sign-in).
 pub async fn remove(
     State(state): Shared,
     Path(id): Path<String>,
     parts: Parts,
 ) -> Result<Response, ApiError> {
     let (p, cookie) = me(&state, &parts).await?;
+    recent_sign_in(&state, &p)?;
     let tenant = &state.config.tenant_id;
     let target = state
         .directory
@@ -208,7 +225,7 @@ pub async fn remove(
 }
 
 /// `POST /.passgate/api/v1/passkeys/link` → `{"link"}`: a one-time binding link for
-/// oneself, to add a passkey on this or another device.
+/// oneself, to add a passkey on this or another device (needs a recent sign-in).
 pub async fn add_link(
     State(state): Shared,
     parts: Parts,
@@ -217,6 +234,7 @@ pub async fn add_link(
     // JSON only, like every state-changing call (no cross-site form posts).
     let _: Value = web::json_body(&parts.headers, &body)?;
     let (p, cookie) = me(&state, &parts).await?;
+    recent_sign_in(&state, &p)?;
     let actor = Actor::Identity(p.identity_id.to_string());
     let at = Scope {
         tenant: &state.config.tenant_id,

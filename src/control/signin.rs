@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use super::error::ApiError;
 use super::state::ControlState;
 use super::{pages, web};
-use crate::idm::identities::identity_json;
+use crate::idm::identities::{identity_json, USERNAME_MAX};
 
 type Shared = State<Arc<ControlState>>;
 
@@ -55,6 +55,12 @@ pub async fn begin(State(state): Shared, parts: Parts, body: Bytes) -> Result<Re
     let ip = web::client_ip(&state.config, &parts);
     state.limits.check_ceremony(ip, state.now_secs())?;
     if let Some(u) = b.username.as_deref() {
+        if u.trim().len() > USERNAME_MAX {
+            return Err(ApiError::InvalidField {
+                field: "username".into(),
+                message: "is too long".into(),
+            });
+        }
         state.limits.check_username(u, state.now_secs())?;
     }
     let realm = web::realm_for(&state.config, &web::host(&parts));

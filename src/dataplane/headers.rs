@@ -3,29 +3,48 @@
 
 use std::net::SocketAddr;
 
-use pingora::http::RequestHeader;
+use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::Result;
 
 use http::{HeaderName, HeaderValue};
 
 use crate::config::{Claim, HostHeader, IdentityHeaders, Upstream};
-use crate::session::Principal;
+use crate::session::{cookie, Principal};
 
 /// Every header whose name starts with this is passgate's to set, never the client's.
 pub const RESERVED_PREFIX: &str = "x-passgate-";
 
 /// Removes every `X-Passgate-*` header and every header in `also` (all copies, any
-/// letter case: header names are matched lower-cased).
+/// letter case: header names are matched lower-cased), and their spellings with `_` for
+/// `-` (`X_Passgate_User`): Rack, uWSGI, CGI and older gunicorn read both as one variable.
 pub fn strip_reserved(req: &mut RequestHeader, also: &[HeaderName]) {
     let names: Vec<HeaderName> = req
         .headers
         .keys()
-        .filter(|n| n.as_str().starts_with(RESERVED_PREFIX) || also.contains(n))
+        .filter(|n| reserved(n, also))
         .cloned()
         .collect();
     for n in names {
         while req.remove_header(&n).is_some() {}
     }
+}
+
+/// Whether a client's header `name` is, or may be read as, one passgate sets.
+fn reserved(name: &HeaderName, also: &[HeaderName]) -> bool {
+    let n = name.as_str().as_bytes();
+    if n.starts_with(RESERVED_PREFIX.as_bytes()) || also.contains(name) {
+        return true;
+    }
+    let prefix = RESERVED_PREFIX.as_bytes();
+    n.contains(&b'_')
+        && ((n.len() >= prefix.len() && same_dashed(&n[..prefix.len()], prefix))
+            || also.iter().any(|a| same_dashed(n, a.as_str().as_bytes())))
+}
+
+/// `a == b` with `_` and `-` counted as the same byte.
+fn same_dashed(a: &[u8], b: &[u8]) -> bool {
+    let dash = |c: u8| if c == b'_' { b'-' } else { c };
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| dash(*x) == dash(*y))
 }
 
 /// The value of `claim` for `p` (groups comma-separated); `None` when absent or unsafe.
@@ -54,35 +73,58 @@ pub fn set_identity(req: &mut RequestHeader, ids: &IdentityHeaders, p: &Principa
 
 /// Removes the session cookie from the `Cookie` headers going upstream (the app never sees
 /// the token); other cookies are kept, joined into one header. Requests without it are left
-/// untouched, and looking costs no allocation.
+/// untouched, and looking costs no allocation. Works on the header bytes, so a header that
+/// also carries non-ASCII cookies is stripped too.
 pub fn strip_cookie(req: &mut RequestHeader, name: &str) -> Result<()> {
-    let is_session = |pair: &str| pair.trim().split_once('=').is_some_and(|(k, _)| k == name);
     let cookies = req.headers.get_all(http::header::COOKIE);
     if !cookies
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.split(';').any(is_session))
+        .any(|v| cookie::pairs(v.as_bytes()).any(|p| cookie::is_named(p, name)))
     {
         return Ok(());
     }
-    let mut kept = String::new();
+    let mut kept: Vec<u8> = Vec::new();
     for pair in cookies
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .map(str::trim)
-        .filter(|pair| !pair.is_empty() && !is_session(pair))
+        .flat_map(|v| cookie::pairs(v.as_bytes()))
+        .filter(|pair| !pair.is_empty() && !cookie::is_named(pair, name))
     {
         if !kept.is_empty() {
-            kept.push_str("; ");
+            kept.extend_from_slice(b"; ");
         }
-        kept.push_str(pair);
+        kept.extend_from_slice(pair);
     }
     while req.remove_header(&http::header::COOKIE).is_some() {}
     if !kept.is_empty() {
-        req.insert_header(http::header::COOKIE, kept)?;
+        // The bytes came from valid header values, joined with "; ": still valid.
+        let value = HeaderValue::from_bytes(&kept).map_err(|e| {
+            pingora::Error::because(pingora::ErrorType::InternalError, "cookie header", e)
+        })?;
+        req.insert_header(http::header::COOKIE, value)?;
     }
     Ok(())
+}
+
+/// Removes every `Set-Cookie` of the upstream's that would set passgate's session cookie:
+/// an app behind passgate must not plant a session in its users' browsers (with
+/// `cookie_domain`, for every host under it). Returns whether one was removed; responses
+/// without one are left untouched and looking costs no allocation.
+pub fn strip_session_set_cookie(resp: &mut ResponseHeader, name: &str) -> Result<bool> {
+    let sets_session = |v: &HeaderValue| {
+        cookie::pairs(v.as_bytes())
+            .next()
+            .is_some_and(|first| cookie::is_named(first, name))
+    };
+    let all = resp.headers.get_all(http::header::SET_COOKIE);
+    if !all.iter().any(sets_session) {
+        return Ok(false);
+    }
+    let kept: Vec<HeaderValue> = all.iter().filter(|v| !sets_session(v)).cloned().collect();
+    while resp.remove_header(&http::header::SET_COOKIE).is_some() {}
+    for v in kept {
+        resp.append_header(http::header::SET_COOKIE, v)?;
+    }
+    Ok(true)
 }
 
 /// Sets `X-Forwarded-For`, `-Proto` and `-Host`. Untrusted (the default): the client's own
@@ -180,6 +222,47 @@ mod tests {
     }
 
     #[test]
+    fn upstreams_cannot_set_the_session_cookie() {
+        let mut resp = ResponseHeader::build(200, None).unwrap();
+        resp.append_header("Set-Cookie", "app=1; Path=/").unwrap();
+        resp.append_header("Set-Cookie", "passgate_session=planted; Domain=example.com")
+            .unwrap();
+        resp.append_header("Set-Cookie", " passgate_session =x")
+            .unwrap();
+        resp.append_header("Set-Cookie", "passgate_session_x=ok")
+            .unwrap();
+        assert!(strip_session_set_cookie(&mut resp, "passgate_session").unwrap());
+        let left: Vec<_> = resp.headers.get_all("set-cookie").iter().collect();
+        assert_eq!(left, ["app=1; Path=/", "passgate_session_x=ok"]);
+        assert!(!strip_session_set_cookie(&mut resp, "passgate_session").unwrap());
+        assert_eq!(resp.headers.get_all("set-cookie").iter().count(), 2);
+    }
+
+    #[test]
+    fn strips_underscore_spellings_too() {
+        let mut req = RequestHeader::build("GET", b"/", None).unwrap();
+        for (name, value) in [
+            ("X_Passgate_User", "mallory"),
+            ("x-passgate_email", "ceo@corp"),
+            ("X_PASSGATE-Groups", "admins"),
+            ("Remote_User", "eve"),
+            ("X_Forwarded_Something", "kept"),
+            ("X_Other", "kept"),
+            ("X_Passgat", "kept: not the prefix"),
+        ] {
+            req.append_header(name, value).unwrap();
+        }
+        strip_reserved(&mut req, &[HeaderName::from_static("remote-user")]);
+        let mut left: Vec<&str> = req.headers.keys().map(|k| k.as_str()).collect();
+        left.sort_unstable();
+        assert_eq!(
+            left,
+            ["x_forwarded_something", "x_other", "x_passgat"],
+            "{left:?}"
+        );
+    }
+
+    #[test]
     fn identity_headers_and_the_session_cookie() {
         let mut req = RequestHeader::build("GET", b"/", None).unwrap();
         req.append_header("Cookie", "a=1; passgate_session=tok; b=2")
@@ -210,6 +293,20 @@ mod tests {
         assert_eq!(
             other.headers.get("cookie").unwrap(),
             "a=1; passgate_session_x=2; flag; b=2"
+        );
+
+        // Another cookie with non-ASCII bytes in the same header: still found and removed.
+        let mut latin = RequestHeader::build("GET", b"/", None).unwrap();
+        let raw = HeaderValue::from_bytes(b"zz=\xc3\xa9; passgate_session=tok; b=2").unwrap();
+        latin.append_header("Cookie", raw).unwrap();
+        assert_eq!(
+            cookie::find(&latin.headers, "passgate_session"),
+            Some("tok")
+        );
+        strip_cookie(&mut latin, "passgate_session").unwrap();
+        assert_eq!(
+            latin.headers.get("cookie").unwrap().as_bytes(),
+            b"zz=\xc3\xa9; b=2"
         );
 
         let p = Principal {

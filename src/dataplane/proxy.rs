@@ -309,15 +309,24 @@ impl ProxyHttp for Gateway {
     }
 
     /// A peer that answered counts as healthy again (connecting alone does not: a peer that
-    /// accepts connections and then times out must still reach `max_fails`).
+    /// accepts connections and then times out must still reach `max_fails`). An upstream's
+    /// `Set-Cookie` for passgate's session cookie is dropped.
     async fn upstream_response_filter(
         &self,
         _session: &mut Session,
-        _upstream_response: &mut pingora::http::ResponseHeader,
+        upstream_response: &mut pingora::http::ResponseHeader,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
         if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
             route.pool.report_success(i);
+        }
+        let name = &ctx.runtime.config.session.cookie_name;
+        if headers::strip_session_set_cookie(upstream_response, name)? {
+            let route = ctx.route.as_ref().map_or("-", |r| r.route.id.as_str());
+            tracing::warn!(
+                route,
+                "dropped the upstream's Set-Cookie for the session cookie"
+            );
         }
         Ok(())
     }

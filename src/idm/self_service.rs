@@ -141,20 +141,33 @@ impl Directory {
         identity: &str,
         id: &str,
     ) -> Result<RevokeTarget, IdmError> {
-        self.own_passkey(tenant, realm, identity, id).await?;
-        let own = self.own_passkeys(tenant, realm, identity).await?;
-        if own["passkeys"].as_array().map_or(0, Vec::len) <= 1 {
-            return Err(IdmError::Conflict(
-                "this is your only passkey: add another before removing it".into(),
-            ));
-        }
+        let before = self.own_passkey(tenant, realm, identity, id).await?;
+        let now = self.now_us();
+        let mut after = before.clone();
+        after.state = super::credentials::REVOKED.into();
+        after.update_us = now;
         let actor = Actor::Identity(identity.to_string());
         let at = Scope {
             tenant,
             realm,
             actor: &actor,
         };
-        self.revoke_credential(&at, id).await?;
+        let audit = self.audit(at.change(
+            "credential.revoke",
+            vec![id.to_string()],
+            Some(credential_json(&before)),
+            Some(credential_json(&after)),
+        ))?;
+        // The "not the last one" check and the revocation are one transaction.
+        let revoked = self
+            .store()
+            .revoke_credential_unless_last(tenant, realm, identity, id, now, &audit)
+            .await?;
+        if !revoked {
+            return Err(IdmError::Conflict(
+                "this is your only passkey: add another before removing it".into(),
+            ));
+        }
         Ok(RevokeTarget::Credential(id.to_string()))
     }
 }

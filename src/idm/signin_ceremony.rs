@@ -19,7 +19,7 @@ use crate::store::{CredentialRecord, IdentityRecord, PageRequest};
 
 /// The ceremony kind sign-in stores its state under.
 pub const KIND: &str = "signin";
-const USERNAME_MAX: usize = 128;
+use super::identities::USERNAME_MAX;
 /// Bytes in a decoy credential id (as many as most authenticators' ids).
 const DECOY_ID_LEN: usize = 16;
 
@@ -93,6 +93,12 @@ impl Directory {
             // in place of a real one: the answer does not tell whether the name exists.
             options["publicKey"]["allowCredentials"] =
                 self.decoy_allow_credentials(&realm.id, name).await?;
+        } else if let Some(list) = options["publicKey"]["allowCredentials"].as_array_mut() {
+            // webauthn-rs lists transports for passkeys registered with attestation; a
+            // decoy has none to list, so real entries go without them too.
+            for entry in list.iter_mut().filter_map(Value::as_object_mut) {
+                entry.remove("transports");
+            }
         }
         // webauthn-rs adds a top-level "mediation": "conditional" for discoverable requests;
         // the page decides mediation itself (button: none; autofill: conditional).

@@ -107,7 +107,8 @@ pub fn claims(issuer: &str, aud: &str, p: &Principal, now: u64) -> AssertionClai
         email: p.email.as_deref().map(str::to_string),
         groups: p.groups.iter().map(|g| g.to_string()).collect(),
         iat: now,
-        exp: now + LIFETIME_SECS,
+        // Never past the session token's own expiry (an assertion must not outlive it).
+        exp: (now + LIFETIME_SECS).min(p.expires_at.max(now)),
     }
 }
 
@@ -194,5 +195,17 @@ mod tests {
             .claims;
         assert_eq!(c.sub, "id1");
         assert_eq!(c.exp, 100 + LIFETIME_SECS);
+    }
+
+    #[test]
+    fn the_assertion_never_outlives_the_session_token() {
+        let mut p = (*principal()).clone();
+        p.expires_at = 150;
+        assert_eq!(claims("https://auth", "app.test", &p, 100).exp, 150);
+        p.expires_at = 100 + LIFETIME_SECS + 50;
+        assert_eq!(
+            claims("https://auth", "app.test", &p, 100).exp,
+            100 + LIFETIME_SECS
+        );
     }
 }

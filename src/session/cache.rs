@@ -3,6 +3,7 @@
 //! Revoked sessions and identities are invalidated at once and remembered for the longest
 //! token lifetime, so a verification racing the revocation cannot re-insert them.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -27,17 +28,38 @@ impl Expiry<Box<str>, Arc<Principal>> for UntilTokenExpiry {
     }
 }
 
+/// A revocation is remembered for the duration stored with it.
+struct ForItsOwnTime;
+
+impl Expiry<Box<str>, Duration> for ForItsOwnTime {
+    fn expire_after_create(
+        &self,
+        _key: &Box<str>,
+        keep: &Duration,
+        _now: Instant,
+    ) -> Option<Duration> {
+        Some(*keep)
+    }
+}
+
+/// Margin over the longest token lifetime for which a revocation is remembered.
+const REVOCATION_MARGIN: Duration = Duration::from_secs(60);
+
 pub struct PrincipalCache {
     /// Hashed with aHash (randomly keyed per process): a token is hundreds of bytes and
     /// SipHash over it was most of a hit's cost.
     entries: Cache<Box<str>, Arc<Principal>, ahash::RandomState>,
     /// Revoked session ids and identity ids, kept while a token could still carry them.
-    revoked: Cache<Box<str>, ()>,
+    revoked: Cache<Box<str>, Duration>,
+    /// How long a new revocation is remembered, in seconds: the longest token lifetime this
+    /// process has been configured with (a reload may lengthen it; shortening it leaves
+    /// tokens of the old length alive), plus a margin.
+    remember_secs: AtomicU64,
 }
 
 impl PrincipalCache {
     pub fn new(capacity: u64, max_token_lifetime: Duration) -> Self {
-        PrincipalCache {
+        let cache = PrincipalCache {
             entries: Cache::builder()
                 .max_capacity(capacity)
                 .expire_after(UntilTokenExpiry)
@@ -45,9 +67,24 @@ impl PrincipalCache {
                 .build_with_hasher(ahash::RandomState::new()),
             revoked: Cache::builder()
                 .max_capacity(1_000_000)
-                .time_to_live(max_token_lifetime + Duration::from_secs(60))
+                .expire_after(ForItsOwnTime)
                 .build(),
-        }
+            remember_secs: AtomicU64::new(0),
+        };
+        cache.token_lifetime_is(max_token_lifetime);
+        cache
+    }
+
+    /// The configured token lifetime (at start-up and on every reload): revocations are
+    /// remembered at least this long from now on.
+    pub fn token_lifetime_is(&self, lifetime: Duration) {
+        let secs = (lifetime + REVOCATION_MARGIN).as_secs();
+        self.remember_secs.fetch_max(secs, Ordering::Relaxed);
+    }
+
+    /// How long a revocation made now is remembered.
+    pub fn remembers_revocations_for(&self) -> Duration {
+        Duration::from_secs(self.remember_secs.load(Ordering::Relaxed))
     }
 
     #[inline]
@@ -76,7 +113,8 @@ impl PrincipalCache {
 
     /// Signs out one session everywhere this cache is consulted.
     pub fn revoke_session(&self, sid: &str) {
-        self.revoked.insert(sid.into(), ());
+        self.revoked
+            .insert(sid.into(), self.remembers_revocations_for());
         let sid: Arc<str> = Arc::from(sid);
         let _ = self
             .entries
@@ -85,7 +123,8 @@ impl PrincipalCache {
 
     /// Every session of an identity (suspended or deleted).
     pub fn revoke_identity(&self, identity_id: &str) {
-        self.revoked.insert(identity_id.into(), ());
+        self.revoked
+            .insert(identity_id.into(), self.remembers_revocations_for());
         let id: Arc<str> = Arc::from(identity_id);
         let _ = self
             .entries
@@ -156,5 +195,19 @@ mod tests {
         c.insert("old", Arc::new(p));
         c.sync();
         assert!(c.get("old").is_none());
+    }
+
+    #[test]
+    fn revocations_are_remembered_for_the_longest_configured_token_lifetime() {
+        let c = PrincipalCache::new(100, Duration::from_secs(300));
+        assert_eq!(c.remembers_revocations_for(), Duration::from_secs(360));
+        c.token_lifetime_is(Duration::from_secs(3600));
+        assert_eq!(c.remembers_revocations_for(), Duration::from_secs(3660));
+        c.token_lifetime_is(Duration::from_secs(60));
+        assert_eq!(
+            c.remembers_revocations_for(),
+            Duration::from_secs(3660),
+            "never shorter: tokens of the longer lifetime may still be alive"
+        );
     }
 }

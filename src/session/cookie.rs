@@ -36,16 +36,31 @@ pub fn clear(settings: &SessionSettings, secure: bool) -> String {
     set(settings, "", Duration::ZERO, secure)
 }
 
-/// The value of cookie `name`, from any `Cookie` header; the first occurrence wins.
+/// The `name=value` pairs of `Cookie` header bytes, trimmed of spaces. Works on bytes: a
+/// header with non-ASCII bytes in another cookie (which `to_str` would refuse) still
+/// yields its other pairs.
+pub fn pairs(header: &[u8]) -> impl Iterator<Item = &[u8]> {
+    header.split(|b| *b == b';').map(|p| p.trim_ascii())
+}
+
+/// Whether the cookie pair `pair` (`name=value`) is cookie `name`.
+pub fn is_named(pair: &[u8], name: &str) -> bool {
+    pair.strip_prefix(name.as_bytes())
+        .is_some_and(|rest| rest.trim_ascii_start().first() == Some(&b'='))
+}
+
+/// The value of cookie `name`, from any `Cookie` header; the first occurrence wins (a value
+/// that is not UTF-8 counts as absent: a session token is ASCII).
 pub fn find<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(http::header::COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (k, v) = pair.trim().split_once('=')?;
-            (k == name).then(|| v.trim_matches('"'))
+        .flat_map(|v| pairs(v.as_bytes()))
+        .find(|pair| is_named(pair, name))
+        .and_then(|pair| {
+            let eq = pair.iter().position(|b| *b == b'=')?;
+            let v = std::str::from_utf8(&pair[eq + 1..]).ok()?;
+            Some(v.trim().trim_matches('"'))
         })
 }
 

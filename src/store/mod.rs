@@ -304,6 +304,18 @@ pub trait Store: SessionStore + Send + Sync {
         now_us: i64,
         audit: &AuditRecord,
     ) -> Result<(), StoreError>;
+    /// Revokes `id` of `identity_id` unless it is that identity's only active passkey,
+    /// checked and written in one transaction (two removals at once cannot take the last
+    /// two); `Ok(false)`, nothing written, when it is the only one.
+    async fn revoke_credential_unless_last(
+        &self,
+        tenant: &str,
+        realm: &str,
+        identity_id: &str,
+        id: &str,
+        now_us: i64,
+        audit: &AuditRecord,
+    ) -> Result<bool, StoreError>;
 
     // WebAuthn ceremonies.
     async fn put_ceremony(&self, ceremony: &CeremonyRecord) -> Result<(), StoreError>;

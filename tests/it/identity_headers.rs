@@ -149,4 +149,69 @@ Connection: close\r\n\r\n",
     ] {
         assert!(echo["headers"][h].is_null(), "{h} reached upstream: {echo}");
     }
+
+    // Underscore spellings (one variable to Rack, uWSGI and CGI-style servers) are removed
+    // as well, on both kinds of route; an unrelated underscore header passes.
+    for path in ["/pub", "/authelia"] {
+        let echo = raw(
+            port,
+            &format!(
+                "GET {path} HTTP/1.1\r\nHost: localhost\r\nCookie: passgate_session={zoe}\r\n\
+X_Passgate_User: m1\r\nremote_user: m2\r\nRemote_Groups: admins\r\nX_Custom_Thing: kept\r\n\
+Connection: close\r\n\r\n"
+            ),
+        )
+        .await;
+        let names: Vec<&String> = echo["headers"].as_object().unwrap().keys().collect();
+        for h in ["x_passgate_user", "remote_user", "remote_groups"] {
+            assert!(
+                echo["headers"][h].is_null(),
+                "{path}: {h} reached upstream: {names:?}"
+            );
+        }
+        assert_eq!(echoed_one(&echo, "x_custom_thing"), "kept", "{path}");
+    }
+
+    // An upstream cannot set passgate's session cookie (it could plant a session); its
+    // other cookies pass.
+    for path in ["/pub", "/x"] {
+        let r = send(get(&format!(
+            "{path}?set_cookie=app%3D1%3B%20Path%3D%2F&set_cookie=passgate_session%3Dplanted%3B%20Path%3D%2F"
+        )))
+        .await;
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        let set: Vec<&str> = r
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(set, ["app=1; Path=/"], "{path}");
+    }
+
+    // A cookie with non-ASCII bytes next to the session cookie: the session is still read
+    // on a protected route, and the token never reaches the upstream on either route.
+    for path in ["/pub", "/authelia"] {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let mut head =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nCookie: zz=").into_bytes();
+        head.extend_from_slice(b"\xc3\xa9");
+        head.extend_from_slice(
+            format!("; passgate_session={zoe}; b=2\r\nConnection: close\r\n\r\n").as_bytes(),
+        );
+        s.write_all(&head).await.unwrap();
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).await.unwrap();
+        let text = String::from_utf8_lossy(&buf);
+        assert!(text.starts_with("HTTP/1.1 200"), "{path}: {text}");
+        assert!(
+            !text.contains(&zoe),
+            "{path}: the token reached the upstream: {text}"
+        );
+        if path == "/authelia" {
+            assert!(text.contains("\"zoe\""), "signed in as zoe: {text}");
+        }
+    }
 }

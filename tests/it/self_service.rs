@@ -97,6 +97,23 @@ async fn recovery_mails_a_link_and_says_the_same_either_way() {
     )
     .await;
     r.assert_json_error(400, "invalid_argument");
+    // Not JSON, or JSON under another content type: the standard error shape.
+    let r = send(
+        client()
+            .post(env.gw().url("/.passgate/api/v1/recover"))
+            .header("content-type", "application/json")
+            .body("{\"email\": "),
+    )
+    .await;
+    r.assert_json_error(400, "invalid_argument");
+    let r = send(
+        client()
+            .post(env.gw().url("/.passgate/api/v1/recover"))
+            .header("content-type", "text/plain")
+            .body("{\"email\": \"nina@example.com\"}"),
+    )
+    .await;
+    r.assert_json_error(400, "bad_request");
     // Per address: 3 an hour (this is the third for nina's address, the fourth is refused).
     assert_eq!(recover_form(&env, "nina@example.com").await.status, 200);
     let limited = recover_form(&env, "nina@example.com").await;
@@ -261,4 +278,187 @@ async fn own_passkeys_list_rename_remove_and_add() {
     )
     .await;
     r.assert_json_error(400, "bad_request");
+}
+
+/// The same session token with its sign-in time moved `secs` into the past (re-signed with
+/// the store's key, as a token re-issued long after the sign-in would be).
+async fn aged(env: &SessionEnv, token: &str, secs: u64) -> String {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    let mut claims: passgate::session::claims::SessionClaims =
+        serde_json::from_slice(&bytes).unwrap();
+    claims.auth_time -= secs;
+    passgate::session::token::sign(&env.ring().await, &claims).unwrap()
+}
+
+#[tokio::test]
+async fn changing_passkeys_needs_a_recent_sign_in() {
+    let env = SessionEnv::start(Backend::Sqlite, "").await.unwrap();
+    let id = env.api.create_identity("petra").await;
+    let (_, link) = return_link(&env.api, &id).await;
+    let fresh = bind(&env, &mut Authenticator::new(), &link).await;
+    let r = api(
+        &env,
+        &fresh,
+        reqwest::Method::POST,
+        "/.passgate/api/v1/passkeys/link",
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let second = bind(
+        &env,
+        &mut Authenticator::new(),
+        r.json()["link"].as_str().unwrap(),
+    )
+    .await;
+    let list = api(
+        &env,
+        &second,
+        reqwest::Method::GET,
+        "/.passgate/api/v1/passkeys",
+        None,
+    )
+    .await
+    .json();
+    let pid = list["passkeys"][0]["id"].as_str().unwrap().to_string();
+
+    // Signed in an hour ago (a stolen cookie, say): reading and renaming work; adding a
+    // passkey or removing one needs a new sign-in, and nothing changes.
+    let old = aged(&env, &second, 3600).await;
+    let r = api(
+        &env,
+        &old,
+        reqwest::Method::GET,
+        "/.passgate/api/v1/passkeys",
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = api(
+        &env,
+        &old,
+        reqwest::Method::PATCH,
+        &format!("/.passgate/api/v1/passkeys/{pid}"),
+        Some(json!({"name": "Old laptop"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = api(
+        &env,
+        &old,
+        reqwest::Method::POST,
+        "/.passgate/api/v1/passkeys/link",
+        Some(json!({})),
+    )
+    .await;
+    r.assert_json_error(401, "reauthentication_required");
+    let r = api(
+        &env,
+        &old,
+        reqwest::Method::DELETE,
+        &format!("/.passgate/api/v1/passkeys/{pid}"),
+        None,
+    )
+    .await;
+    r.assert_json_error(401, "reauthentication_required");
+    let after = api(
+        &env,
+        &second,
+        reqwest::Method::GET,
+        "/.passgate/api/v1/passkeys",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(after["passkeys"].as_array().unwrap().len(), 2, "{after}");
+    let (_, jobs) = env
+        .api
+        .get(&realm_path(&format!(
+            "/identities/{id}/credential-binding-jobs"
+        )))
+        .await;
+    assert_eq!(jobs["total_size"], 2, "no new link was made: {jobs}");
+
+    // Within ten minutes of the sign-in it is allowed.
+    let recent = aged(&env, &second, 300).await;
+    let r = api(
+        &env,
+        &recent,
+        reqwest::Method::DELETE,
+        &format!("/.passgate/api/v1/passkeys/{pid}"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+on_both_backends!(removing_both_passkeys_at_once_leaves_one);
+
+/// Two removals at once, one per passkey of an identity that has two: one wins, the other
+/// is refused as the last passkey; never both (checked and written in one transaction).
+async fn removing_both_passkeys_at_once_leaves_one(backend: Backend) {
+    let Some(env) = SessionEnv::start(backend, "").await else {
+        return;
+    };
+    for round in 0..3 {
+        let id = env.api.create_identity(&format!("twins{round}")).await;
+        let (_, link) = return_link(&env.api, &id).await;
+        let token = bind(&env, &mut Authenticator::new(), &link).await;
+        let r = api(
+            &env,
+            &token,
+            reqwest::Method::POST,
+            "/.passgate/api/v1/passkeys/link",
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let link = r.json()["link"].as_str().unwrap().to_string();
+        let token = bind(&env, &mut Authenticator::new(), &link).await;
+        let list = api(
+            &env,
+            &token,
+            reqwest::Method::GET,
+            "/.passgate/api/v1/passkeys",
+            None,
+        )
+        .await
+        .json();
+        let ids: Vec<String> = list["passkeys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids.len(), 2, "{list}");
+        // A session begun by neither passkey (removing a passkey ends the sessions it
+        // began, which would answer the other request with 401 instead).
+        let token = env.start_session(&id).await;
+        let paths: Vec<String> = ids
+            .iter()
+            .map(|pid| format!("/.passgate/api/v1/passkeys/{pid}"))
+            .collect();
+        let (a, b) = tokio::join!(
+            api(&env, &token, reqwest::Method::DELETE, &paths[0], None),
+            api(&env, &token, reqwest::Method::DELETE, &paths[1], None)
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 409], "{} / {}", a.body, b.body);
+        let (_, creds) = env
+            .api
+            .get(&realm_path(&format!("/identities/{id}/credentials")))
+            .await;
+        let active = creds["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["state"] == "ACTIVE")
+            .count();
+        assert_eq!(active, 1, "round {round}: {creds}");
+    }
 }

@@ -156,6 +156,7 @@ impl SessionService {
     /// Applies a reloaded config (cookie, lifetimes, issuer).
     pub fn reconfigure(&self, config: &Config) {
         self.params.store(Arc::new(Params::of(config)));
+        self.cache.token_lifetime_is(config.session.token_ttl);
     }
 
     /// The key ring the data plane verifies with (replaced on rotation).

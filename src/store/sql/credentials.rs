@@ -100,3 +100,53 @@ pub(super) async fn revoke(
     .bind(id);
     audit::audited(pool, statement, Some("credential"), StoreError::from, a).await
 }
+
+/// Revokes `id` of `identity` unless it is the identity's only active passkey; `Ok(false)`
+/// (nothing written) when it is. The identity's row is updated first, which holds its lock
+/// for the transaction (PostgreSQL; SQLite has one writer at a time anyway): a concurrent
+/// removal for the same identity waits, then counts what this one left.
+pub(super) async fn revoke_unless_last(
+    pool: &AnyPool,
+    tenant: &str,
+    realm: &str,
+    identity: &str,
+    id: &str,
+    now_us: i64,
+    a: &AuditRecord,
+) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await?;
+    let locked = sqlx::query(
+        "UPDATE identities SET update_us = update_us \
+         WHERE tenant_id = $1 AND realm_id = $2 AND id = $3",
+    )
+    .bind(tenant)
+    .bind(realm)
+    .bind(identity)
+    .execute(&mut *tx)
+    .await?;
+    if locked.rows_affected() == 0 {
+        return Err(StoreError::NotFound("identity"));
+    }
+    let done = sqlx::query(
+        "UPDATE credentials SET state = 'REVOKED', update_us = $1 \
+         WHERE tenant_id = $2 AND realm_id = $3 AND identity_id = $4 AND id = $5 \
+         AND state = 'ACTIVE' AND (SELECT COUNT(*) FROM credentials \
+           WHERE tenant_id = $6 AND realm_id = $7 AND identity_id = $8 AND state = 'ACTIVE') > 1",
+    )
+    .bind(now_us)
+    .bind(tenant)
+    .bind(realm)
+    .bind(identity)
+    .bind(id)
+    .bind(tenant)
+    .bind(realm)
+    .bind(identity)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    audit::insert(&mut tx, a).await?;
+    tx.commit().await?;
+    Ok(true)
+}

@@ -372,6 +372,18 @@ impl Store for SqlStore {
         credentials::revoke(&self.pool, tenant, realm, id, now_us, a).await
     }
 
+    async fn revoke_credential_unless_last(
+        &self,
+        tenant: &str,
+        realm: &str,
+        identity_id: &str,
+        id: &str,
+        now_us: i64,
+        a: &AuditRecord,
+    ) -> Result<bool, StoreError> {
+        credentials::revoke_unless_last(&self.pool, tenant, realm, identity_id, id, now_us, a).await
+    }
+
     async fn put_ceremony(&self, c: &CeremonyRecord) -> Result<(), StoreError> {
         ceremonies::put(&self.pool, c).await
     }

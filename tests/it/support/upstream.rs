@@ -55,7 +55,29 @@ pub fn app(name: &str) -> Router {
         })
 }
 
-async fn echo(State(st): State<AppState>, req: Request) -> Json<Value> {
+/// The request as JSON; each `set_cookie=<value>` query parameter becomes a `Set-Cookie`
+/// header of the answer.
+async fn echo(State(st): State<AppState>, req: Request) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let cookies: Vec<String> = req
+        .uri()
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .filter(|(k, _)| k == "set_cookie")
+                .map(|(_, v)| v.into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut resp = echo_json(st, req).await.into_response();
+    for c in cookies {
+        resp.headers_mut()
+            .append("set-cookie", c.parse().expect("a header value"));
+    }
+    resp
+}
+
+async fn echo_json(st: AppState, req: Request) -> Json<Value> {
     let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (k, v) in req.headers() {
         headers
