@@ -20,6 +20,7 @@ mod forward_auth;
 mod identity_headers;
 mod lifecycle;
 mod metrics;
+mod passkeys_browser;
 mod policy_rules;
 mod proxy_headers;
 mod proxy_paths;

@@ -11,7 +11,7 @@ use crate::support::binding::{begin as bind_begin, finish as bind_finish, return
 use crate::support::client;
 use crate::support::db::Backend;
 use crate::support::http::{send, Reply};
-use crate::support::sessions::{token_in_set_cookie, SessionEnv};
+use crate::support::sessions::{aged_token, token_in_set_cookie, SessionEnv};
 use crate::support::smtp::{link_in, SmtpServer};
 
 fn origin(env: &SessionEnv) -> String {
@@ -280,20 +280,6 @@ async fn own_passkeys_list_rename_remove_and_add() {
     r.assert_json_error(400, "bad_request");
 }
 
-/// The same session token with its sign-in time moved `secs` into the past (re-signed with
-/// the store's key, as a token re-issued long after the sign-in would be).
-async fn aged(env: &SessionEnv, token: &str, secs: u64) -> String {
-    use base64::Engine;
-    let payload = token.split('.').nth(1).unwrap();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .unwrap();
-    let mut claims: passgate::session::claims::SessionClaims =
-        serde_json::from_slice(&bytes).unwrap();
-    claims.auth_time -= secs;
-    passgate::session::token::sign(&env.ring().await, &claims).unwrap()
-}
-
 #[tokio::test]
 async fn changing_passkeys_needs_a_recent_sign_in() {
     let env = SessionEnv::start(Backend::Sqlite, "").await.unwrap();
@@ -328,7 +314,7 @@ async fn changing_passkeys_needs_a_recent_sign_in() {
 
     // Signed in an hour ago (a stolen cookie, say): reading and renaming work; adding a
     // passkey or removing one needs a new sign-in, and nothing changes.
-    let old = aged(&env, &second, 3600).await;
+    let old = aged_token(&env, &second, 3600).await;
     let r = api(
         &env,
         &old,
@@ -384,7 +370,7 @@ async fn changing_passkeys_needs_a_recent_sign_in() {
     assert_eq!(jobs["total_size"], 2, "no new link was made: {jobs}");
 
     // Within ten minutes of the sign-in it is allowed.
-    let recent = aged(&env, &second, 300).await;
+    let recent = aged_token(&env, &second, 300).await;
     let r = api(
         &env,
         &recent,

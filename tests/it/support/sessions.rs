@@ -207,3 +207,16 @@ pub fn token_in_set_cookie(set_cookie: &str) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// `token` with its sign-in time (`auth_time`) moved `secs` into the past, re-signed with
+/// the store's key: the token a session re-issued long after its sign-in would carry.
+pub async fn aged_token(env: &SessionEnv, token: &str, secs: u64) -> String {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWS");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url claims");
+    let mut claims: SessionClaims = serde_json::from_slice(&bytes).expect("session claims");
+    claims.auth_time -= secs;
+    passgate::session::token::sign(&env.ring().await, &claims).expect("sign")
+}
