@@ -80,6 +80,8 @@ impl Directory {
     /// Opening the link (the page or `bind/begin`): `LINK_SENT` → `LINK_OPENED`, audited.
     pub async fn open_binding_link(&self, token: &str) -> Result<BindingJobRecord, IdmError> {
         let job = self.binding_job_for_token(token).await?;
+        // A suspended identity's link says so at once, not only when the button is pressed.
+        self.active_identity(&job).await?;
         if job.state == LINK_SENT {
             let now = self.now_us();
             let after = with_state(&job, LINK_OPENED, now);

@@ -9,7 +9,9 @@ use crate::support::authenticator::Authenticator;
 use crate::support::binding::{
     begin, begin_registered, bind_link, finish, get_job, open_page, return_link, token_of,
 };
+use crate::support::client;
 use crate::support::db::Backend;
+use crate::support::http::send;
 use crate::support::soft_passkey::SoftPasskey;
 
 on_both_backends!(
@@ -308,6 +310,23 @@ async fn suspended_identities_and_taken_credentials_are_refused(backend: Backend
     assert_eq!(s, 200);
     let (s, v) = begin(&api, &token_of(&link)).await;
     assert_eq!(s, 403, "{v}");
+    // The page says so when the link is opened, and the link is not marked opened.
+    let page = send(client().get(&link)).await;
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(
+        page.body.contains("This link cannot be used"),
+        "{}",
+        page.body
+    );
+    let (_, jobs) = api
+        .get(&realm_path(&format!(
+            "/identities/{erin}/credential-binding-jobs"
+        )))
+        .await;
+    assert_eq!(
+        jobs["credential_binding_jobs"][0]["state"], "LINK_SENT",
+        "{jobs}"
+    );
     // A suspended identity gets no new jobs either.
     let (s, v) =
         crate::support::binding::create_job(&api, &erin, json!({"delivery_method": "RETURN"}))
