@@ -18,6 +18,7 @@ use super::error::ApiError;
 use super::state::ControlState;
 use super::{pages, web};
 use crate::idm::identities::{identity_json, USERNAME_MAX};
+use crate::idm::IdmError;
 
 type Shared = State<Arc<ControlState>>;
 
@@ -96,7 +97,10 @@ pub async fn finish(State(state): Shared, parts: Parts, body: Bytes) -> Result<R
     {
         Ok(o) => o,
         Err(e) => {
-            state.limits.failed(ip, state.now_secs());
+            // The client's failure counts, not the store's.
+            if !matches!(e, IdmError::Unavailable(_) | IdmError::Internal(_)) {
+                state.limits.failed(ip, state.now_secs());
+            }
             return Err(e.into());
         }
     };
