@@ -434,7 +434,14 @@ async fn removing_both_passkeys_at_once_leaves_one(backend: Backend) {
         );
         let mut statuses = [a.status, b.status];
         statuses.sort_unstable();
-        assert_eq!(statuses, [200, 409], "{} / {}", a.body, b.body);
+        assert_eq!(
+            statuses,
+            [200, 409],
+            "{} / {}\n{}",
+            a.body,
+            b.body,
+            env.gw().log()
+        );
         let (_, creds) = env
             .api
             .get(&realm_path(&format!("/identities/{id}/credentials")))

@@ -36,7 +36,7 @@ pub(super) async fn audited<'q>(
     on_error: impl FnOnce(sqlx::Error) -> StoreError,
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let done = statement.execute(&mut *tx).await.map_err(on_error)?;
     if let (Some(what), 0) = (missing, done.rows_affected()) {
         return Err(StoreError::NotFound(what));

@@ -18,7 +18,7 @@ pub(super) async fn create(
     b: Option<&BindingBatchRecord>,
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     if let Some(b) = b {
         sqlx::query(
             "INSERT INTO binding_batches (id, tenant_id, realm_id, delivery_method, results, \
@@ -177,7 +177,7 @@ pub(super) async fn transition(
     now_us: i64,
     a: Option<&AuditRecord>,
 ) -> Result<bool, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let sql = format!(
         "UPDATE binding_jobs SET state = $1, update_us = $2, next_send_us = NULL \
          WHERE id = $3 AND expire_us > $2 AND state IN ({})",
@@ -202,7 +202,7 @@ pub(super) async fn record_delivery(
     j: &BindingJobRecord,
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let done = sqlx::query(&format!(
         "UPDATE binding_jobs SET state = $1, failure_reason = $2, send_attempts = $3, \
          next_send_us = $4, update_us = $5, token_hash = $7 WHERE id = $6 AND state IN ({OPEN})"
@@ -247,7 +247,7 @@ pub(super) async fn complete(
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
     let cred = &c.credential;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     // The job's update comes first: it takes the write lock (SQLite) or the row lock
     // (PostgreSQL), so of two racing completions the second sees the job already done.
     let moved = sqlx::query(

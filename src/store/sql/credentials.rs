@@ -114,7 +114,7 @@ pub(super) async fn revoke_unless_last(
     now_us: i64,
     a: &AuditRecord,
 ) -> Result<bool, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let locked = sqlx::query(
         "UPDATE identities SET update_us = update_us \
          WHERE tenant_id = $1 AND realm_id = $2 AND id = $3",

@@ -36,7 +36,7 @@ pub(super) async fn create(
     members: &[String],
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     sqlx::query(
         "INSERT INTO user_groups (id, tenant_id, realm_id, display_name, description, \
          create_us, update_us) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -117,7 +117,7 @@ pub(super) async fn delete(
     id: &str,
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     sqlx::query(
         "DELETE FROM group_members WHERE group_id IN \
          (SELECT id FROM user_groups WHERE tenant_id = $1 AND realm_id = $2 AND id = $3)",
@@ -149,7 +149,7 @@ pub(super) async fn add_members(
     now_us: i64,
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     insert_members(&mut tx, g, ids, now_us).await?;
     audit::insert(&mut tx, a).await?;
     tx.commit().await?;
@@ -162,7 +162,7 @@ pub(super) async fn delete_members(
     ids: &[String],
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     if !ids.is_empty() {
         let sql = format!(
             "DELETE FROM group_members WHERE group_id = $1 AND identity_id IN ({})",

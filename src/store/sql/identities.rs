@@ -154,7 +154,7 @@ pub(super) async fn update(
         return audit::audited(pool, update, Some("identity"), |e| taken(e, &i.username), a).await;
     }
     // Suspension ends every session of the identity, in the same transaction.
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let done = update
         .execute(&mut *tx)
         .await
@@ -207,7 +207,7 @@ pub(super) async fn delete_many(
     if ids.is_empty() {
         return Ok(());
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     ensure_all_exist(&mut tx, tenant, realm, ids).await?;
     for id in ids {
         let target = RevokeTarget::Identity(id.clone());

@@ -38,6 +38,20 @@ pub(super) async fn connect(
         .map_err(|e| StoreError::Unavailable(format!("{what}: {e}")))
 }
 
+/// Opens a write transaction. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`), so a transaction waits for another writer instead of failing: a deferred
+/// one that has begun reading when another writer commits cannot write any more ("database
+/// is locked", WAL snapshot rules). PostgreSQL's plain `BEGIN` waits on row locks by itself.
+pub(super) async fn begin(
+    pool: &AnyPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    if pool.connect_options().database_url.scheme() == "sqlite" {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    } else {
+        pool.begin().await
+    }
+}
+
 pub(super) struct SqlStore {
     pool: AnyPool,
     backend: &'static str,

@@ -13,7 +13,7 @@ pub(super) async fn sync_config(
     realms: &[RealmRecord],
     now_us: i64,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     sqlx::query("UPDATE realms SET from_config = 0 WHERE tenant_id = $1")
         .bind(tenant)
         .execute(&mut *tx)
@@ -112,7 +112,7 @@ pub(super) async fn delete(
     id: &str,
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     if !exists(&mut tx, "realms", tenant, id).await? {
         return Err(StoreError::NotFound("realm"));
     }

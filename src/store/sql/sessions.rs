@@ -181,7 +181,7 @@ impl SessionStore for SqlStore {
         now_us: i64,
         a: Option<&AuditRecord>,
     ) -> Result<Vec<String>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin(&self.pool).await?;
         let ids = revoke_in(&mut tx, target, now_us).await?;
         if let Some(a) = a {
             audit::insert(&mut tx, a).await?;
@@ -243,7 +243,7 @@ impl SessionStore for SqlStore {
         k: &SigningKeyRecord,
         a: Option<&AuditRecord>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin(&self.pool).await?;
         sqlx::query(
             "INSERT INTO signing_keys (kid, private_pkcs8, public_key, create_us, activate_us) \
              VALUES ($1, $2, $3, $4, $5)",

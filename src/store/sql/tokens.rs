@@ -55,7 +55,7 @@ pub(super) async fn revoke(
     now_us: i64,
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     if !exists(&mut tx, "api_tokens", tenant, id).await? {
         return Err(StoreError::NotFound("api token"));
     }
