@@ -15,8 +15,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use pingora::http::RequestHeader;
 
 use passgate::config::IdentityHeaders;
+use passgate::config::{canonical_path, RequestPath};
 use passgate::dataplane::authn::SessionCheck;
-use passgate::dataplane::classify::{classify, Action};
+use passgate::dataplane::classify::{self, Action};
 use passgate::dataplane::headers;
 use passgate::dataplane::Runtime;
 use passgate::session::assertion;
@@ -87,6 +88,20 @@ fn runtime() -> Runtime {
         .unwrap_or_else(|p| panic!("bench config invalid: {p:?}"));
     assert_eq!(config.routes.len(), 1000);
     Runtime::new(Arc::new(config))
+}
+
+/// `classify` as `request_filter` runs it: the canonical path first (borrowed here: the
+/// bench paths are canonical), then the decision.
+fn classify(
+    rt: &Runtime,
+    check: &SessionCheck,
+    req: &RequestHeader,
+    tls: bool,
+    now: u64,
+) -> Action {
+    let raw = req.uri.path();
+    let canonical = canonical_path(raw).unwrap();
+    classify::classify(rt, check, req, RequestPath::new(raw, &canonical), tls, now)
 }
 
 fn request(host: &str, path: &str, accept: &str) -> RequestHeader {

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use http::{HeaderName, Method};
 
+use super::canonical::RequestPath;
+
 /// Who is allowed: a user passes when any list admits them. All lists empty: every
 /// signed-in user of the route's realm.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -79,32 +81,8 @@ impl PathPattern {
                         || path.len() == p.len()
                         || path.as_bytes()[p.len()] == b'/')
             }
-            PathPattern::Glob(g) => glob(g.as_bytes(), path.as_bytes()),
+            PathPattern::Glob(g) => super::glob::matches(g.as_bytes(), path.as_bytes()),
         }
-    }
-}
-
-/// Glob match without allocation: `*` (not across `/`) and `**` (anything).
-fn glob(pat: &[u8], s: &[u8]) -> bool {
-    match pat.first() {
-        None => s.is_empty(),
-        Some(b'*') if pat.get(1) == Some(&b'*') => {
-            let rest = &pat[2..];
-            (0..=s.len()).any(|i| glob(rest, &s[i..]))
-        }
-        Some(b'*') => {
-            let rest = &pat[1..];
-            for i in 0..=s.len() {
-                if glob(rest, &s[i..]) {
-                    return true;
-                }
-                if i < s.len() && s[i] == b'/' {
-                    break;
-                }
-            }
-            false
-        }
-        Some(c) => s.first() == Some(c) && glob(&pat[1..], &s[1..]),
     }
 }
 
@@ -118,19 +96,29 @@ pub struct Access {
 }
 
 impl Access {
-    /// The index of the `public_paths` entry `path` falls under.
+    /// The index of the `public_paths` entry the canonical path falls under. A path sent in
+    /// another spelling is public only when that spelling falls under an entry too: an
+    /// upstream that takes `/static;x` literally must not get it as `/static`.
     #[inline]
-    pub fn public_path(&self, path: &str) -> Option<usize> {
+    pub fn public_path(&self, path: RequestPath<'_>) -> Option<usize> {
         if self.public_paths.is_empty() {
             return None;
         }
-        self.public_paths.iter().position(|p| p.matches(path))
+        let i = self
+            .public_paths
+            .iter()
+            .position(|p| p.matches(path.canonical))?;
+        (path.is_canonical() || self.public_paths.iter().any(|p| p.matches(path.raw))).then_some(i)
     }
 
-    /// The index of the first rule naming `method`.
+    /// The index of the first rule naming `method`, in any letter case (`post` is what
+    /// Django or Werkzeug would serve as `POST`; rule methods are stored upper-case).
     #[inline]
     pub fn rule_for(&self, method: &Method) -> Option<usize> {
-        self.rules.iter().position(|r| r.methods.contains(method))
+        let m = method.as_str();
+        self.rules
+            .iter()
+            .position(|r| r.methods.iter().any(|x| x.as_str().eq_ignore_ascii_case(m)))
     }
 }
 
@@ -265,6 +253,33 @@ mod tests {
         let p = PathPattern::Prefix("/static".into());
         assert!(p.matches("/static") && p.matches("/static/a.js"));
         assert!(!p.matches("/staticx"));
+    }
+
+    #[test]
+    fn public_paths_need_both_spellings_and_rules_any_case() {
+        let access = Access {
+            public_paths: vec![
+                PathPattern::Prefix("/static".into()),
+                PathPattern::Glob("/**.css".into()),
+            ],
+            rules: vec![MethodRule {
+                methods: vec![Method::POST],
+                allow: Allow::default(),
+                max_auth_age: None,
+            }],
+            ..Access::default()
+        };
+        let at = |raw, canonical| access.public_path(RequestPath::new(raw, canonical));
+        assert_eq!(at("/static/a", "/static/a"), Some(0));
+        assert_eq!(at("/x/a.css", "/x/a.css"), Some(1));
+        assert_eq!(at("/%73tatic/a", "/static/a"), None);
+        assert_eq!(at("/static;x", "/static"), None);
+        assert_eq!(at("/admin/export;.css", "/admin/export"), None);
+        assert_eq!(at("/static//a", "/static/a"), Some(0));
+        let m = |s: &str| Method::from_bytes(s.as_bytes()).unwrap();
+        assert_eq!(access.rule_for(&m("post")), Some(0));
+        assert_eq!(access.rule_for(&m("PoSt")), Some(0));
+        assert_eq!(access.rule_for(&m("GET")), None);
     }
 
     #[test]

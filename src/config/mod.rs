@@ -3,9 +3,11 @@
 //! `check`, `serve` and SIGHUP reload all go through [`load`].
 
 pub mod access;
+pub mod canonical;
 pub mod duration;
 pub mod email;
 pub mod file;
+mod glob;
 pub mod load;
 pub mod model;
 pub mod problem;
@@ -15,6 +17,7 @@ mod validate_access;
 use std::path::Path;
 
 pub use access::{Access, Allow, Claim, IdentityHeaders, MethodRule, PathPattern, Preset};
+pub use canonical::{canonical_path, RequestPath, UnsafePath};
 pub use model::*;
 pub use problem::{ConfigError, Problem};
 

@@ -492,6 +492,8 @@ fn routes(
                 format!("{path}.path_prefix"),
                 "/.passgate/ is reserved for passgate's own pages and APIs",
             ));
+        } else if let Some(msg) = super::canonical::config_path_problem(&path_prefix) {
+            problems.push(Problem::new(format!("{path}.path_prefix"), msg));
         }
         if let Some(j) = seen.insert((host.clone(), path_prefix.clone()), *i) {
             problems.push(Problem::new(

@@ -72,6 +72,8 @@ pub fn access(
                 format!("{path}.public_paths[{k}]"),
                 format!("\"{p}\" must start with / and contain no ?, # or spaces"),
             ));
+        } else if let Some(msg) = super::canonical::config_path_problem(p) {
+            problems.push(Problem::new(format!("{path}.public_paths[{k}]"), msg));
         } else if p.contains('*') {
             public_paths.push(PathPattern::Glob(p.clone()));
         } else {

@@ -1,7 +1,9 @@
 //! `GET /.passgate/verify`: the forward-auth answer. The original request comes from the
 //! proxy's headers (see `dataplane::forward`); the decision is the data plane's own.
 //! `200` with the identity headers, `401` (or, with `?rd=1` on a browser navigation, `302`
-//! to the sign-in page on the original host), `403`; `404` when no route covers the host.
+//! to the sign-in page on the original host), `403`; `404` when no route covers the host;
+//! `400` when the original request cannot be made out or the proxy's headers and a
+//! client's copies of the other set describe different requests.
 
 use std::sync::Arc;
 
@@ -13,8 +15,10 @@ use http::{header, HeaderValue, StatusCode};
 
 use super::error::ApiError;
 use super::state::ControlState;
+use crate::config::{canonical_path, RequestPath};
 use crate::dataplane::classify::{self, Action};
 use crate::dataplane::forward::{original, ForwardGate, Original};
+use crate::dataplane::request::BadRequest;
 use crate::dataplane::{request, respond};
 
 fn answer(status: u16, ctype: &str, body: Bytes) -> Response {
@@ -42,17 +46,20 @@ pub async fn verify(State(state): State<Arc<ControlState>>, parts: Parts) -> Res
     let Some(gate) = state.gate.clone() else {
         return ApiError::NotFound("forward-auth is not available".into()).into_response();
     };
-    let Some(o) = original(&parts.headers) else {
-        return ApiError::BadRequest(
-            "send X-Original-URL, or X-Forwarded-Host and X-Forwarded-Uri".into(),
-        )
-        .into_response();
+    let o = match original(&parts.headers) {
+        Ok(o) => o,
+        Err(e) => return ApiError::BadRequest(e.to_string()).into_response(),
     };
     let Some(req) = ForwardGate::request(&o, &parts.headers) else {
         return ApiError::BadRequest("the original request cannot be read".into()).into_response();
     };
+    let canonical = match canonical_path(req.uri.path()) {
+        Ok(c) => c,
+        Err(e) => return ApiError::BadRequest(BadRequest::from(e).to_string()).into_response(),
+    };
+    let path = RequestPath::new(req.uri.path(), &canonical);
     let now = state.now_secs();
-    let (runtime, mut action) = gate.classify(&req, o.https, now);
+    let (runtime, mut action) = gate.classify(&req, path, o.https, now);
     let mut set_cookie = None;
     if let Action::Refresh { route } = action {
         let token = crate::dataplane::authn::session_token(&req, &runtime);
@@ -69,7 +76,7 @@ pub async fn verify(State(state): State<Arc<ControlState>>, parts: Parts) -> Res
             issued.principal.clone()
         });
         let principal = principal.filter(|p| *p.realm == *route.route.realm);
-        action = classify::decide(&runtime, &route, principal, &req, o.https, now);
+        action = classify::decide(&runtime, &route, principal, &req, path, o.https, now);
     }
     let mut resp = match action {
         Action::Proxy { route, principal } => {
@@ -108,9 +115,7 @@ pub async fn verify(State(state): State<Arc<ControlState>>, parts: Parts) -> Res
             ApiError::NotFound("passgate has no route for this host and path".into())
                 .into_response()
         }
-        Action::BadPath => {
-            ApiError::BadRequest("the original path has . or .. segments".into()).into_response()
-        }
+        Action::Refuse(e) => ApiError::BadRequest(e.to_string()).into_response(),
     };
     if let Some(v) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         resp.headers_mut().append(header::SET_COOKIE, v);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use http::Method;
 
-use crate::config::{Allow, Policy, Route};
+use crate::config::{Allow, Policy, RequestPath, Route};
 use crate::session::Principal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +50,7 @@ const fn verdict(decision: Decision, rule: Rule) -> Verdict {
 
 /// Whether the request needs a session at all (a public route or public path does not).
 #[inline]
-pub fn public_rule(route: &Route, path: &str) -> Option<Rule> {
+pub fn public_rule(route: &Route, path: RequestPath<'_>) -> Option<Rule> {
     match route.policy {
         Policy::Public => Some(Rule::PublicRoute),
         Policy::Authenticated => route.access.public_path(path).map(Rule::PublicPath),
@@ -62,7 +62,7 @@ pub fn decide(
     route: &Route,
     principal: Option<&Principal>,
     method: &Method,
-    path: &str,
+    path: RequestPath<'_>,
     now: u64,
 ) -> Verdict {
     if let Some(rule) = public_rule(route, path) {
@@ -115,13 +115,14 @@ pub fn log(
     route: &Route,
     principal: Option<&Arc<Principal>>,
     method: &Method,
-    path: &str,
+    path: RequestPath<'_>,
     v: Verdict,
 ) {
     tracing::debug!(
         route = %route.id,
         method = %method,
-        path,
+        path = path.raw,
+        canonical = path.canonical,
         user = principal.map_or("-", |p| &*p.username),
         decision = ?v.decision,
         rule = ?v.rule,
@@ -161,7 +162,8 @@ mod tests {
 
     #[test]
     fn public_allows_everyone_and_authenticated_needs_a_principal_of_the_realm() {
-        let d = |r: &Route, p: Option<&Principal>| decide(r, p, &Method::GET, "/", 10).decision;
+        let d =
+            |r: &Route, p: Option<&Principal>| decide(r, p, &Method::GET, "/".into(), 10).decision;
         assert_eq!(d(&route(Policy::Public), None), Decision::Allow);
         let r = route(Policy::Authenticated);
         assert_eq!(d(&r, None), Decision::Challenge);
@@ -179,29 +181,29 @@ mod tests {
         let r = &cfg.routes[0];
         let alice = principal("default");
         let now = 10_000;
-        let v = decide(r, None, &Method::GET, "/pub/x", now);
+        let v = decide(r, None, &Method::GET, "/pub/x".into(), now);
         assert_eq!((v.decision, v.rule), (Decision::Allow, Rule::PublicPath(0)));
-        let v = decide(r, Some(&alice), &Method::GET, "/x", 100);
+        let v = decide(r, Some(&alice), &Method::GET, "/x".into(), 100);
         assert_eq!(
             (v.decision, v.rule),
             (Decision::Allow, Rule::Route("allow_users"))
         );
-        let v = decide(r, Some(&alice), &Method::GET, "/x", now);
+        let v = decide(r, Some(&alice), &Method::GET, "/x".into(), now);
         assert_eq!(
             (v.decision, v.rule),
             (Decision::StepUp, Rule::MaxAuthAge(None))
         );
-        let v = decide(r, Some(&alice), &Method::POST, "/x", 30);
+        let v = decide(r, Some(&alice), &Method::POST, "/x".into(), 30);
         assert_eq!(
             (v.decision, v.rule),
             (Decision::Deny, Rule::MethodRule(0, "not admitted"))
         );
-        let v = decide(r, Some(&alice), &Method::POST, "/x", 100);
+        let v = decide(r, Some(&alice), &Method::POST, "/x".into(), 100);
         assert_eq!(
             (v.decision, v.rule),
             (Decision::StepUp, Rule::MaxAuthAge(Some(0)))
         );
-        let v = decide(r, Some(&principal("other")), &Method::GET, "/x", 0);
+        let v = decide(r, Some(&principal("other")), &Method::GET, "/x".into(), 0);
         assert_eq!((v.decision, v.rule), (Decision::Deny, Rule::Realm));
     }
 }

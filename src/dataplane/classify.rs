@@ -6,19 +6,21 @@ use std::sync::Arc;
 
 use pingora::http::RequestHeader;
 
+use crate::config::RequestPath;
 use crate::session::Principal;
 
 use super::authn::{self, Authn, SessionCheck};
 use super::authz::{self, Decision};
-use super::request;
+use super::request::{self, BadRequest};
 use super::runtime::{RouteRuntime, Runtime};
 
 pub const CONTROL_PREFIX: &str = "/.passgate";
 
 pub enum Action {
-    /// A path with dot segments (`..`, `.`, also percent-encoded) or NUL: refused with 400
-    /// so that no prefix rule can be sidestepped by a path the upstream normalises.
-    BadPath,
+    /// Refused with 400 before any route is looked at: a path with dot segments (`..`,
+    /// `.`, also percent-encoded or behind `;params`) or NUL, so that no prefix rule can be
+    /// sidestepped by a path the upstream normalises; or no usable host.
+    Refuse(BadRequest),
     /// `/.passgate/*`: answered by the control plane on every host.
     Control,
     NoRoute,
@@ -50,36 +52,25 @@ pub fn is_control_path(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// Whether the path holds a `.` or `..` segment (split on `/` or `\\`, after
-/// percent-decoding) or a NUL byte. Ordinary paths are answered without allocating.
-pub fn has_unsafe_segments(path: &str) -> bool {
-    if !path.bytes().any(|b| matches!(b, b'.' | b'%' | b'\\')) {
-        return false;
-    }
-    let decoded: std::borrow::Cow<'_, [u8]> = percent_encoding::percent_decode_str(path).into();
-    decoded.contains(&0)
-        || decoded
-            .split(|b| *b == b'/' || *b == b'\\')
-            .any(|seg| seg == b"." || seg == b"..")
-}
-
-/// The decision for `req` at `now` (seconds since the Unix epoch).
+/// The decision for `req` at `now` (seconds since the Unix epoch). `path` is the request's
+/// path with its canonical form ([`crate::config::canonical_path`], which refuses dot
+/// segments): routes, public paths and rules are matched on the canonical form.
 pub fn classify(
     runtime: &Runtime,
     check: &SessionCheck,
     req: &RequestHeader,
+    path: RequestPath<'_>,
     tls: bool,
     now: u64,
 ) -> Action {
-    let path = req.uri.path();
-    if has_unsafe_segments(path) {
-        return Action::BadPath;
-    }
-    if is_control_path(path) {
+    if is_control_path(path.raw) || is_control_path(path.canonical) {
         return Action::Control;
     }
-    let host = request::host(req);
-    let Some(route) = runtime.router.find(&host, path) else {
+    let host = match request::route_host(req) {
+        Ok(h) => h,
+        Err(e) => return Action::Refuse(e),
+    };
+    let Some(route) = runtime.router.find(&host, path.canonical) else {
         return Action::NoRoute;
     };
     let principal = match authz::public_rule(&route.route, path) {
@@ -94,7 +85,7 @@ pub fn classify(
             Authn::Missing => None,
         },
     };
-    decide(runtime, route, principal, req, tls, now)
+    decide(runtime, route, principal, req, path, tls, now)
 }
 
 /// The route's policy applied to `principal` (the second half of [`classify`]).
@@ -103,10 +94,10 @@ pub fn decide(
     route: &Arc<RouteRuntime>,
     principal: Option<Arc<Principal>>,
     req: &RequestHeader,
+    path: RequestPath<'_>,
     tls: bool,
     now: u64,
 ) -> Action {
-    let path = req.uri.path();
     let verdict = authz::decide(&route.route, principal.as_deref(), &req.method, path, now);
     authz::log(&route.route, principal.as_ref(), &req.method, path, verdict);
     let challenge = |step_up: bool| Action::Challenge {
@@ -149,32 +140,6 @@ fn original_url(req: &RequestHeader, tls: bool, trust_forwarded: bool) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dot_segments_are_unsafe_in_any_encoding() {
-        for bad in [
-            "/public/../secret",
-            "/public/./x",
-            "/public/%2e%2e/secret",
-            "/public/%2E%2e/secret",
-            "/public/..%2Fsecret",
-            "/public\\..\\secret",
-            "/public/..",
-            "/a%00b",
-        ] {
-            assert!(has_unsafe_segments(bad), "{bad} should be refused");
-        }
-        for ok in [
-            "/",
-            "/public/file.txt",
-            "/a/..b/c",
-            "/v1.2/x",
-            "/group%2Fproject",
-            "/.well-known/x",
-        ] {
-            assert!(!has_unsafe_segments(ok), "{ok} should pass");
-        }
-    }
 
     #[test]
     fn control_prefix_is_segment_aware() {

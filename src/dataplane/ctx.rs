@@ -1,8 +1,12 @@
 //! Per-request state carried across Pingora's phases.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
+use pingora::http::RequestHeader;
+
+use crate::config::RequestPath;
 use crate::session::Principal;
 
 use super::runtime::{RouteRuntime, Runtime};
@@ -35,6 +39,10 @@ pub struct RequestCtx {
     /// The config this request is served under, fixed at its start.
     pub runtime: Arc<Runtime>,
     pub route: Option<Arc<RouteRuntime>>,
+    /// The canonical form of the request path when it differs from the path as sent;
+    /// `None` when the path as sent is canonical (the common case: nothing allocated).
+    /// Set once by `request_filter`; read through [`RequestCtx::path`].
+    pub canonical_path: Option<String>,
     /// Set once a session has been verified.
     pub principal: Option<Arc<Principal>>,
     /// `Set-Cookie` for a token re-issued during this request, added to the response.
@@ -57,6 +65,7 @@ impl RequestCtx {
         RequestCtx {
             runtime,
             route: None,
+            canonical_path: None,
             principal: None,
             set_cookie: None,
             peer: None,
@@ -67,5 +76,19 @@ impl RequestCtx {
             tls: false,
             start: Instant::now(),
         }
+    }
+
+    /// Keeps the canonical path computed for this request (an owned one only).
+    pub fn keep_canonical_path(&mut self, canonical: Cow<'_, str>) {
+        self.canonical_path = match canonical {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(c) => Some(c),
+        };
+    }
+
+    /// The path of `req` (this context's request) as sent and in canonical form.
+    pub fn path<'a>(&'a self, req: &'a RequestHeader) -> RequestPath<'a> {
+        let raw = req.uri.path();
+        RequestPath::new(raw, self.canonical_path.as_deref().unwrap_or(raw))
     }
 }

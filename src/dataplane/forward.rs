@@ -1,16 +1,17 @@
 //! Forward-auth for proxies that stay in front (nginx `auth_request`, Caddy `forward_auth`,
 //! Traefik `ForwardAuth`): the original request is rebuilt from the headers the proxy
-//! sends and put through the very same [`classify`] as a proxied request, and the identity
-//! headers are computed as for the upstream. `/.passgate/verify` (control plane) answers
-//! with the result; nothing here touches the store.
+//! sends (read by [`original`]) and put through the very same [`classify`] as a proxied
+//! request, and the identity headers are computed as for the upstream.
+//! `/.passgate/verify` (control plane) answers with the result; nothing here touches the
+//! store.
 
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use pingora::http::RequestHeader;
 
-use crate::config::{HostPattern, Route};
+use crate::config::{HostPattern, RequestPath, Route};
 use crate::session::assertion::{self, AssertionError};
 use crate::session::Principal;
 
@@ -19,59 +20,7 @@ use super::classify::{classify, Action};
 use super::headers;
 use super::runtime::Runtime;
 
-/// The request the proxy asked about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Original {
-    pub method: Method,
-    pub https: bool,
-    /// As sent (port included).
-    pub host: String,
-    /// Path and query.
-    pub uri: String,
-}
-
-fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    h.get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-}
-
-/// Reads the original request: `X-Original-URL` (+ `X-Original-Method`) from nginx, else
-/// `X-Forwarded-Method`/`-Host`/`-Uri`/`-Proto` (Traefik, Caddy); the host falls back to
-/// `Host`. `None` when the URL cannot be made out.
-pub fn original(h: &HeaderMap) -> Option<Original> {
-    if let Some(url) = header(h, "x-original-url") {
-        let u = url::Url::parse(url).ok()?;
-        let host = match u.port() {
-            Some(p) => format!("{}:{p}", u.host_str()?),
-            None => u.host_str()?.to_string(),
-        };
-        let uri = match u.query() {
-            Some(q) => format!("{}?{q}", u.path()),
-            None => u.path().to_string(),
-        };
-        let method = header(h, "x-original-method").unwrap_or("GET");
-        return Some(Original {
-            method: Method::from_bytes(method.as_bytes()).ok()?,
-            https: u.scheme() == "https",
-            host,
-            uri,
-        });
-    }
-    let host = header(h, "x-forwarded-host").or_else(|| header(h, "host"))?;
-    let uri = header(h, "x-forwarded-uri").unwrap_or("/");
-    if !uri.starts_with('/') {
-        return None;
-    }
-    let method = header(h, "x-forwarded-method").unwrap_or("GET");
-    Some(Original {
-        method: Method::from_bytes(method.as_bytes()).ok()?,
-        https: header(h, "x-forwarded-proto") == Some("https"),
-        host: host.split(',').next().unwrap_or("").trim().to_string(),
-        uri: uri.to_string(),
-    })
-}
+pub use super::original::{original, ForwardError, Original};
 
 /// What the data plane shares with `/.passgate/verify`: the live runtime (routes), the
 /// session check (assertions are kept on the cached principals).
@@ -98,10 +47,16 @@ impl ForwardGate {
         Some(req)
     }
 
-    /// The same decision a proxied request gets.
-    pub fn classify(&self, req: &RequestHeader, https: bool, now: u64) -> (Arc<Runtime>, Action) {
+    /// The same decision a proxied request gets (`path`: see [`classify`]).
+    pub fn classify(
+        &self,
+        req: &RequestHeader,
+        path: RequestPath<'_>,
+        https: bool,
+        now: u64,
+    ) -> (Arc<Runtime>, Action) {
         let runtime = self.runtime.load_full();
-        let action = classify(&runtime, &self.check, req, https, now);
+        let action = classify(&runtime, &self.check, req, path, https, now);
         (runtime, action)
     }
 
@@ -136,29 +91,27 @@ impl ForwardGate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataplane::request;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (n, v) in pairs {
+            h.append(*n, v.parse().unwrap());
+        }
+        h
+    }
 
     #[test]
-    fn nginx_and_traefik_headers() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            "x-original-url",
-            "https://app.test:8443/a/b?c=1".parse().unwrap(),
-        );
-        h.insert("x-original-method", "POST".parse().unwrap());
-        let o = original(&h).unwrap();
-        assert_eq!(o.host, "app.test:8443");
-        assert_eq!(o.uri, "/a/b?c=1");
-        assert!(o.https);
-        assert_eq!(o.method, Method::POST);
-
-        let mut h = HeaderMap::new();
-        h.insert("x-forwarded-host", "app.test".parse().unwrap());
-        h.insert("x-forwarded-uri", "/x?y".parse().unwrap());
-        h.insert("x-forwarded-method", "DELETE".parse().unwrap());
-        h.insert("x-forwarded-proto", "http".parse().unwrap());
-        let o = original(&h).unwrap();
-        assert_eq!((o.host.as_str(), o.uri.as_str()), ("app.test", "/x?y"));
-        assert_eq!(o.method, Method::DELETE);
-        assert!(!o.https);
+    fn the_rebuilt_request_keeps_the_path_as_sent() {
+        for uri in ["//admin/x", "/%61dmin;x?q=1", "/a%2Cb%20c"] {
+            let o = original(&headers(&[
+                ("x-forwarded-host", "app.test"),
+                ("x-forwarded-uri", uri),
+            ]))
+            .unwrap();
+            let req = ForwardGate::request(&o, &HeaderMap::new()).unwrap();
+            assert_eq!(request::path_and_query(&req), uri);
+            assert_eq!(request::raw_host(&req), "app.test");
+        }
     }
 }

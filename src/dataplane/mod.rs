@@ -10,6 +10,7 @@ pub mod ctx;
 pub mod forward;
 pub mod handoff;
 pub mod headers;
+pub mod original;
 pub mod proxy;
 pub mod request;
 pub mod respond;

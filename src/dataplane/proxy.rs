@@ -17,7 +17,7 @@ use super::ctx::{Outcome, RequestCtx};
 use super::handoff::{self, ClientInfo, ControlHandler};
 use super::runtime::Runtime;
 use super::{headers, request, respond};
-use crate::config::HostPattern;
+use crate::config::{canonical_path, HostPattern};
 use crate::session::assertion;
 use crate::session::cookie;
 
@@ -96,7 +96,8 @@ impl Gateway {
                 _ => None,
             }
         });
-        classify::decide(&runtime, &route, principal, req, ctx.tls, now_secs())
+        let path = ctx.path(req);
+        classify::decide(&runtime, &route, principal, req, path, ctx.tls, now_secs())
     }
 }
 
@@ -125,13 +126,18 @@ impl ProxyHttp for Gateway {
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
         ctx.tls = is_tls(session);
-        let action = match classify(
-            &ctx.runtime,
-            &self.sessions,
-            session.req_header(),
-            ctx.tls,
-            now_secs(),
-        ) {
+        let req = session.req_header();
+        let first = match canonical_path(req.uri.path()) {
+            Err(e) => Action::Refuse(e.into()),
+            Ok(canonical) => {
+                // Computed once: kept for the rest of the request (borrowed from the
+                // request itself when the path is already canonical).
+                ctx.keep_canonical_path(canonical);
+                let path = ctx.path(req);
+                classify(&ctx.runtime, &self.sessions, req, path, ctx.tls, now_secs())
+            }
+        };
+        let action = match first {
             Action::Refresh { route } => self.after_refresh(session, ctx, route).await,
             other => other,
         };
@@ -150,17 +156,10 @@ impl ProxyHttp for Gateway {
                 .await?;
                 Ok(true)
             }
-            Action::BadPath => {
+            Action::Refuse(e) => {
                 ctx.outcome = Outcome::Refused;
                 ctx.status = Some(400);
-                respond::error(
-                    session,
-                    400,
-                    "bad_path",
-                    "Bad request",
-                    "The request path contains . or .. segments (or a NUL byte), which passgate refuses.",
-                )
-                .await?;
+                respond::error(session, 400, e.code(), "Bad request", &e.to_string()).await?;
                 Ok(true)
             }
             Action::Control => {

@@ -13,7 +13,7 @@ use crate::support::http::{echoed, echoed_one, send};
 use crate::support::sessions::SessionEnv;
 use crate::support::{client, free_port};
 
-const ROUTES: &str = r#"
+pub const ROUTES: &str = r#"
 [[routes]]
 host = "*"
 path_prefix = "/admin"
@@ -238,6 +238,33 @@ async fn nginx_auth_request_fronts_the_app() {
     .echo();
     assert!(echoed(&echo, "x-passgate-user").is_empty(), "{echo}");
 
+    // A client's own X-Forwarded-* pass through nginx into the auth request: naming a
+    // public path, or another method, they conflict with nginx's X-Original-* and the
+    // request is refused (nginx answers 500 to a 400 from auth_request), never proxied.
+    for (name, value) in [
+        ("X-Forwarded-Uri", "/pub/x"),
+        ("X-Forwarded-Method", "OPTIONS"),
+        ("X-Forwarded-Host", "elsewhere.test"),
+    ] {
+        let r = send(
+            client()
+                .get(url("/admin"))
+                .header("cookie", format!("passgate_session={zoe}"))
+                .header(name, value),
+        )
+        .await;
+        assert_eq!(r.status, 500, "{name}: {}", r.body);
+        assert!(!r.body.contains("\"upstream\""), "{name}: {}", r.body);
+    }
+    // A path upstreams normalise to /admin meets the /admin route.
+    let r = send(
+        client()
+            .get(url("/%61dmin;x/y"))
+            .header("cookie", format!("passgate_session={zoe}")),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+
     // passgate's own pages through nginx.
     let r = send(client().get(url("/.passgate/healthz"))).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -367,4 +394,37 @@ async fn caddy_forward_auth_fronts_the_app() {
     // placeholder when passgate's 200 has no identity; see docs/forward-auth.md.)
     let seen = echoed(&echo, "x-passgate-user");
     assert!(seen.iter().all(|v| v != "mallory"), "{echo}");
+
+    // Caddy passes a client's X-Original-URL through to passgate next to its own
+    // X-Forwarded-*: pointing at a public path (or naming another method), it would have
+    // had a protected page judged as public. Refused, and Caddy hands the 400 over.
+    for (name, value, cookie) in [
+        (
+            "X-Original-URL",
+            format!("http://127.0.0.1:{port}/pub/x"),
+            None,
+        ),
+        (
+            "X-Original-URL",
+            format!("http://127.0.0.1:{port}/page"),
+            Some(&zoe),
+        ),
+        ("X-Original-Method", "GET".to_string(), None),
+    ] {
+        let mut req = client()
+            .request(
+                reqwest::Method::from_bytes(b"PUT").unwrap(),
+                url(if cookie.is_some() { "/admin" } else { "/page" }),
+            )
+            .header(name, value.as_str());
+        if let Some(t) = cookie {
+            req = req.header("cookie", format!("passgate_session={t}"));
+        }
+        let r = send(req).await;
+        assert_eq!(r.status, 400, "{name}: {value}: {}", r.body);
+        assert!(!r.body.contains("\"upstream\""), "{}", r.body);
+    }
+    // The same request without the forged header is challenged, not refused.
+    let r = send(client().put(url("/page"))).await;
+    assert_eq!(r.status, 401, "{}", r.body);
 }

@@ -200,7 +200,7 @@ async fn allow_lists_method_rules_public_paths_and_step_up() {
     assert!(r.body.contains("/.passgate/login"), "{}", r.body);
 }
 
-fn check_routes(routes: &str) -> Vec<String> {
+pub fn check_routes(routes: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("passgate.toml");
     let text = format!(
@@ -215,7 +215,7 @@ fn check_routes(routes: &str) -> Vec<String> {
 }
 
 /// Whether a problem line, without its `(line n)`, contains `needle`.
-fn has(lines: &[String], needle: &str) {
+pub fn has(lines: &[String], needle: &str) {
     let strip = |l: &str| match (l.find(" (line "), l.find("): ")) {
         (Some(a), Some(b)) if a < b => format!("{}{}", &l[..a], &l[b + 1..]),
         _ => l.to_string(),
@@ -304,4 +304,36 @@ headers = { preset = ["authelia", "nope"], extra = { "X-Department" = "traits.de
         &lines,
         "routes[0].headers.extra.\"Remote-User\": this header is already set",
     );
+}
+
+/// Pingora accepts `post`, and Django or Werkzeug serve it as `POST`: the `POST` rule must
+/// govern it. Written on a raw socket (clients upper-case the standard methods).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn method_rules_ignore_letter_case() {
+    let Some(env) = SessionEnv::start_routes(Backend::Sqlite, "", ROUTES).await else {
+        return;
+    };
+    let ring = env.ring().await;
+    let carol = token(&env, &ring, "carol", "carol@example.com", &[], 0);
+    let bob = token(&env, &ring, "bob", "bob@example.org", &["editors"], 0);
+    let send = |method: &'static str, tok: String| {
+        let port = env.gw().port;
+        async move {
+            crate::support::raw::exchange(
+                port,
+                &format!(
+                    "{method} /app/x HTTP/1.1\r\nHost: app.test\r\nAccept: application/json\r\nContent-Length: 0\r\nCookie: passgate_session={tok}"
+                ),
+            )
+            .await
+        }
+    };
+    for method in ["post", "Post", "pUT", "delete"] {
+        send(method, carol.clone())
+            .await
+            .assert_json_error(403, "forbidden");
+    }
+    let echo = send("post", bob.clone()).await.echo();
+    assert_eq!(echo["method"], "post");
+    send("get", carol.clone()).await.echo();
 }

@@ -29,6 +29,7 @@ pub mod cbor;
 pub mod db;
 pub mod gateway;
 pub mod http;
+pub mod raw;
 pub mod relay;
 pub mod sessions;
 pub mod smtp;
