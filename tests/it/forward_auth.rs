@@ -207,6 +207,21 @@ async fn nginx_auth_request_fronts_the_app() {
     assert_eq!(echoed_one(&echo, "x-passgate-user"), "zoe");
     assert_eq!(echoed_one(&echo, "x-passgate-groups"), "staff,ops");
     assert_eq!(echoed_one(&echo, "x-passgate-email"), "zoe@example.com");
+    // Underscore spellings: nginx's default (`underscores_in_headers off`) drops them.
+    let echo = send(
+        client()
+            .get(url("/page"))
+            .header("cookie", format!("passgate_session={zoe}"))
+            .header("X_Passgate_User", "mallory")
+            .header("x-passgate_groups", "admins"),
+    )
+    .await
+    .echo();
+    let names: Vec<&String> = echo["headers"].as_object().unwrap().keys().collect();
+    assert!(
+        names.iter().all(|n| !n.contains('_')),
+        "an underscore copy reached the app: {names:?}"
+    );
 
     // Not allowed: nginx answers 403.
     let r = send(
@@ -294,6 +309,9 @@ http://127.0.0.1:{port} {{
     # `route` keeps this order: strip the client's copies, ask passgate, proxy.
     route {{
         request_header -X-Passgate-*
+        request_header -X_Passgate_*
+        request_header -X-Passgate_*
+        request_header -X_Passgate-*
         forward_auth 127.0.0.1:{gw} {{
             uri /.passgate/verify?rd=1
             copy_headers X-Passgate-User X-Passgate-Email X-Passgate-Groups X-Passgate-Identity
@@ -363,6 +381,25 @@ async fn caddy_forward_auth_fronts_the_app() {
     .echo();
     assert_eq!(echoed(&echo, "x-passgate-user"), vec!["zoe".to_string()]);
     assert_eq!(echoed_one(&echo, "x-passgate-groups"), "staff");
+    // Underscore spellings (one variable to Rack, uWSGI, CGI) never reach the app either.
+    let echo = send(
+        client()
+            .get(url("/page"))
+            .header("cookie", format!("passgate_session={zoe}"))
+            .header("X_Passgate_User", "mallory")
+            .header("x_passgate_groups", "admins")
+            .header("x-passgate_email", "ceo@corp")
+            .header("X_Passgate-Identity", "id_ceo"),
+    )
+    .await
+    .echo();
+    let names: Vec<&String> = echo["headers"].as_object().unwrap().keys().collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.starts_with("x_passgate") && !n.starts_with("x-passgate_")),
+        "an underscore copy reached the app: {names:?}"
+    );
 
     let r = send(
         client()
