@@ -40,7 +40,8 @@ pub fn json_body<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// The request's host, lower-cased, without the port (empty when it has none).
+/// The request's host, lower-cased, without the port or one trailing dot (empty when it
+/// has none), as the data plane routes on it.
 pub fn host(parts: &Parts) -> String {
     let raw = parts
         .headers
@@ -48,7 +49,8 @@ pub fn host(parts: &Parts) -> String {
         .and_then(|v| v.to_str().ok())
         .or_else(|| parts.uri.host())
         .unwrap_or("");
-    crate::dataplane::request::strip_port(raw).to_ascii_lowercase()
+    let host = crate::dataplane::request::strip_port(raw);
+    host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase()
 }
 
 /// Whether the request came over TLS (as the data plane saw it).
@@ -238,6 +240,24 @@ mod tests {
         }
         for junk in [&[][..], &["unknown"][..], &["1.2.3.4, "][..]] {
             assert_eq!(client_ip(&c, &request(junk)), Some(peer), "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn host_without_port_case_or_trailing_dot() {
+        for (raw, want) in [
+            ("App.Test:8080", "app.test"),
+            ("app.test.", "app.test"),
+            ("app.test.:443", "app.test"),
+            ("[::1]:80", "[::1]"),
+        ] {
+            let (parts, ()) = http::Request::builder()
+                .uri("/")
+                .header("host", raw)
+                .body(())
+                .unwrap()
+                .into_parts();
+            assert_eq!(host(&parts), want, "{raw}");
         }
     }
 }
