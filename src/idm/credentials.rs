@@ -10,7 +10,7 @@ use webauthn_rs::prelude::Passkey;
 use super::clock::rfc3339;
 use super::paging::{list_json, page_request};
 use super::{ids, Directory, IdmError, Scope};
-use crate::store::{CredentialRecord, IdentityRecord, StoreError};
+use crate::store::{AuditRecord, CredentialRecord, IdentityRecord, StoreError};
 
 pub const ACTIVE: &str = "ACTIVE";
 pub const REVOKED: &str = "REVOKED";
@@ -202,20 +202,29 @@ impl Directory {
     /// `:revoke`: the passkey can never sign in again (idempotent).
     pub async fn revoke_credential(&self, at: &Scope<'_>, id: &str) -> Result<Value, IdmError> {
         let before = self.store().get_credential(at.tenant, at.realm, id).await?;
-        let now = self.now_us();
-        let mut after = before.clone();
-        after.state = REVOKED.into();
-        after.update_us = now;
-        let audit = self.audit(at.change(
-            "credential.revoke",
-            vec![id.to_string()],
-            Some(credential_json(&before)),
-            Some(credential_json(&after)),
-        ))?;
+        let (after, audit) = self.revocation(at, &before)?;
         self.store()
-            .revoke_credential(at.tenant, at.realm, id, now, &audit)
+            .revoke_credential(at.tenant, at.realm, id, after.update_us, &audit)
             .await?;
         Ok(json!({"credential": credential_json(&after)}))
+    }
+
+    /// `before` revoked now, and the `credential.revoke` audit record of that change.
+    pub(super) fn revocation(
+        &self,
+        at: &Scope<'_>,
+        before: &CredentialRecord,
+    ) -> Result<(CredentialRecord, AuditRecord), IdmError> {
+        let mut after = before.clone();
+        after.state = REVOKED.into();
+        after.update_us = self.now_us();
+        let audit = self.audit(at.change(
+            "credential.revoke",
+            vec![before.id.clone()],
+            Some(credential_json(before)),
+            Some(credential_json(&after)),
+        ))?;
+        Ok((after, audit))
     }
 
     /// Sign-in's lookup by the WebAuthn credential id (base64url, padding ignored), in

@@ -142,26 +142,17 @@ impl Directory {
         id: &str,
     ) -> Result<RevokeTarget, IdmError> {
         let before = self.own_passkey(tenant, realm, identity, id).await?;
-        let now = self.now_us();
-        let mut after = before.clone();
-        after.state = super::credentials::REVOKED.into();
-        after.update_us = now;
         let actor = Actor::Identity(identity.to_string());
         let at = Scope {
             tenant,
             realm,
             actor: &actor,
         };
-        let audit = self.audit(at.change(
-            "credential.revoke",
-            vec![id.to_string()],
-            Some(credential_json(&before)),
-            Some(credential_json(&after)),
-        ))?;
+        let (after, audit) = self.revocation(&at, &before)?;
         // The "not the last one" check and the revocation are one transaction.
         let revoked = self
             .store()
-            .revoke_credential_unless_last(tenant, realm, identity, id, now, &audit)
+            .revoke_credential_unless_last(tenant, realm, identity, id, after.update_us, &audit)
             .await?;
         if !revoked {
             return Err(IdmError::Conflict(
