@@ -77,14 +77,8 @@ fn ip_key(ip: Option<IpAddr>) -> String {
 /// `kind:` + a hex SHA-256 of `value`: a fixed-size key for client-chosen strings.
 fn digest_key(kind: &str, value: &str) -> String {
     use sha2::{Digest, Sha256};
-    let d = Sha256::digest(value.as_bytes());
-    let mut key = String::with_capacity(kind.len() + 1 + 64);
-    key.push_str(kind);
-    key.push(':');
-    for b in d {
-        key.push_str(&format!("{b:02x}"));
-    }
-    key
+    let digest = data_encoding::HEXLOWER.encode(&Sha256::digest(value.as_bytes()));
+    format!("{kind}:{digest}")
 }
 
 impl RateLimits {

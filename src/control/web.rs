@@ -49,8 +49,7 @@ pub fn host(parts: &Parts) -> String {
         .and_then(|v| v.to_str().ok())
         .or_else(|| parts.uri.host())
         .unwrap_or("");
-    let host = crate::dataplane::request::strip_port(raw);
-    host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase()
+    crate::dataplane::request::normalize_host(raw).into_owned()
 }
 
 /// Whether the request came over TLS (as the data plane saw it).

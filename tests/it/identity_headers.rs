@@ -3,12 +3,11 @@
 //! on the wire) on protected and public routes, and the session cookie removed unless the
 //! route keeps it.
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
 use crate::policy_rules::token;
 use crate::support::client;
 use crate::support::db::Backend;
 use crate::support::http::{echoed, echoed_one, send};
+use crate::support::raw::exchange;
 use crate::support::sessions::SessionEnv;
 
 const ROUTES: &str = r#"
@@ -43,21 +42,6 @@ host = "*"
 upstream = "{u}"
 headers = { extra = { "X-Mail" = "traits.primary_email_address" } }
 "#;
-
-/// Sends raw HTTP/1.1 bytes (header names exactly as written) and returns the echo JSON.
-async fn raw(port: u16, head: &str) -> serde_json::Value {
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .unwrap();
-    s.write_all(head.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf);
-    let (h, body) = text.split_once("\r\n\r\n").unwrap();
-    assert!(h.starts_with("HTTP/1.1 200"), "{text}");
-    // The echo answers with a content-length body (no chunking).
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presets_extras_stripping_and_the_session_cookie() {
@@ -113,15 +97,16 @@ async fn presets_extras_stripping_and_the_session_cookie() {
 
     // Spoofed copies in any letter case, repeated, are all removed: protected route…
     let port = env.api.port;
-    let echo = raw(
+    let echo = exchange(
         port,
         &format!(
             "GET /authelia HTTP/1.1\r\nHost: localhost\r\nCookie: passgate_session={zoe}\r\n\
 remote-user: m1\r\nREMOTE-USER: m2\r\nRemote-Groups: admins\r\nX-PassGate-Groups: admins\r\n\
-x-passgate-jwt-assertion: forged\r\nConnection: close\r\n\r\n"
+x-passgate-jwt-assertion: forged"
         ),
     )
-    .await;
+    .await
+    .echo();
     assert_eq!(echoed(&echo, "remote-user"), vec!["zoe".to_string()]);
     assert_eq!(
         echoed(&echo, "remote-groups"),
@@ -134,13 +119,13 @@ x-passgate-jwt-assertion: forged\r\nConnection: close\r\n\r\n"
     );
 
     // …and public route (no identity at all reaches the upstream there).
-    let echo = raw(
+    let echo = exchange(
         port,
         "GET /pub HTTP/1.1\r\nHost: localhost\r\nRemote-User: m1\r\nremote-user: m2\r\n\
-REMOTE-EMAIL: x@evil.test\r\nX-Passgate-User: m3\r\nx-PASSGATE-identity: i\r\n\
-Connection: close\r\n\r\n",
+REMOTE-EMAIL: x@evil.test\r\nX-Passgate-User: m3\r\nx-PASSGATE-identity: i",
     )
-    .await;
+    .await
+    .echo();
     for h in [
         "remote-user",
         "remote-email",
@@ -153,15 +138,15 @@ Connection: close\r\n\r\n",
     // Underscore spellings (one variable to Rack, uWSGI and CGI-style servers) are removed
     // as well, on both kinds of route; an unrelated underscore header passes.
     for path in ["/pub", "/authelia"] {
-        let echo = raw(
+        let echo = exchange(
             port,
             &format!(
                 "GET {path} HTTP/1.1\r\nHost: localhost\r\nCookie: passgate_session={zoe}\r\n\
-X_Passgate_User: m1\r\nremote_user: m2\r\nRemote_Groups: admins\r\nX_Custom_Thing: kept\r\n\
-Connection: close\r\n\r\n"
+X_Passgate_User: m1\r\nremote_user: m2\r\nRemote_Groups: admins\r\nX_Custom_Thing: kept"
             ),
         )
-        .await;
+        .await
+        .echo();
         let names: Vec<&String> = echo["headers"].as_object().unwrap().keys().collect();
         for h in ["x_passgate_user", "remote_user", "remote_groups"] {
             assert!(
@@ -192,26 +177,22 @@ Connection: close\r\n\r\n"
     // A cookie with non-ASCII bytes next to the session cookie: the session is still read
     // on a protected route, and the token never reaches the upstream on either route.
     for path in ["/pub", "/authelia"] {
-        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .unwrap();
-        let mut head =
-            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nCookie: zz=").into_bytes();
-        head.extend_from_slice(b"\xc3\xa9");
-        head.extend_from_slice(
-            format!("; passgate_session={zoe}; b=2\r\nConnection: close\r\n\r\n").as_bytes(),
-        );
-        s.write_all(&head).await.unwrap();
-        let mut buf = Vec::new();
-        s.read_to_end(&mut buf).await.unwrap();
-        let text = String::from_utf8_lossy(&buf);
-        assert!(text.starts_with("HTTP/1.1 200"), "{path}: {text}");
+        // "é" is written as its UTF-8 bytes, which Pingora keeps as an opaque header value.
+        let r = exchange(
+            port,
+            &format!(
+                "GET {path} HTTP/1.1\r\nHost: localhost\r\nCookie: zz=é; passgate_session={zoe}; b=2"
+            ),
+        )
+        .await;
+        let text = format!("{r:?}");
+        assert_eq!(r.status, 200, "{path}: {text}");
         assert!(
             !text.contains(&zoe),
             "{path}: the token reached the upstream: {text}"
         );
         if path == "/authelia" {
-            assert!(text.contains("\"zoe\""), "signed in as zoe: {text}");
+            assert!(r.body.contains("\"zoe\""), "signed in as zoe: {text}");
         }
     }
 }
