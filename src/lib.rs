@@ -2,10 +2,12 @@
 //! checks a signed session on every request, with its own pages and APIs under
 //! `/.passgate/` (the control plane, `control`), driven by one TOML file (`config`).
 
+pub mod clock;
 pub mod config;
 pub mod control;
 pub mod dataplane;
 pub mod demo;
+pub mod error_code;
 pub mod idm;
 pub mod logging;
 pub mod mail;

@@ -3,7 +3,8 @@
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use serde::Serialize;
+
+use crate::error_code::{json_body, ErrorCode, FieldDetail};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -38,19 +39,6 @@ pub enum ApiError {
     Internal(String),
 }
 
-#[derive(Serialize)]
-struct Detail<'a> {
-    field: &'a str,
-    message: &'a str,
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    code: &'a str,
-    message: String,
-    details: Vec<Detail<'a>>,
-}
-
 impl ApiError {
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode as S;
@@ -71,21 +59,25 @@ impl ApiError {
     }
 
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            ApiError::BadRequest(_) => "bad_request",
-            ApiError::InvalidField { .. } => "invalid_argument",
-            ApiError::Unauthenticated => "unauthenticated",
-            ApiError::ReauthenticationRequired => "reauthentication_required",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::Conflict(_) => "already_exists",
-            ApiError::Gone(_) => "gone",
-            ApiError::PayloadTooLarge => "payload_too_large",
-            ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::Unprocessable(_) => "unprocessable",
-            ApiError::TooManyRequests { .. } => "rate_limited",
-            ApiError::Unavailable(_) => "unavailable",
-            ApiError::Internal(_) => "internal",
+            ApiError::BadRequest(_) => ErrorCode::BadRequest,
+            ApiError::InvalidField { .. } => ErrorCode::InvalidArgument,
+            ApiError::Unauthenticated => ErrorCode::Unauthenticated,
+            ApiError::ReauthenticationRequired => ErrorCode::ReauthenticationRequired,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::Conflict(_) => ErrorCode::AlreadyExists,
+            ApiError::Gone(_) => ErrorCode::Gone,
+            ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            ApiError::Unprocessable(_) => ErrorCode::Unprocessable,
+            ApiError::TooManyRequests { .. } => ErrorCode::RateLimited,
+            ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
 }
@@ -99,17 +91,15 @@ pub fn to_response(err: &ApiError) -> http::Response<Bytes> {
         }
         other => other.to_string(),
     };
-    let details = match err {
-        ApiError::InvalidField { field, message } => vec![Detail { field, message }],
-        _ => Vec::new(),
+    let body = match err {
+        ApiError::InvalidField { field, message: m } => json_body(
+            err.error_code(),
+            &message,
+            &[FieldDetail { field, message: m }],
+        ),
+        _ => json_body(err.error_code(), &message, &[]),
     };
-    let body = serde_json::to_vec(&Body {
-        code: err.code(),
-        message,
-        details,
-    })
-    .unwrap_or_default();
-    let mut resp = http::Response::new(Bytes::from(body));
+    let mut resp = http::Response::new(body);
     *resp.status_mut() = err.status();
     let h = resp.headers_mut();
     h.insert(

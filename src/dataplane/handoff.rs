@@ -11,6 +11,7 @@ use pingora::proxy::Session;
 use pingora::Result;
 
 use super::respond;
+use crate::error_code::ErrorCode;
 
 /// Facts about the downstream connection the control plane may need, attached to the
 /// request's extensions.
@@ -63,7 +64,7 @@ pub async fn hand_off(
         respond::error(
             session,
             400,
-            "bad_request",
+            ErrorCode::BadRequest,
             "Bad request",
             "The request could not be read.",
         )
@@ -97,7 +98,7 @@ async fn too_large(session: &mut Session, limit: usize) -> Result<u16> {
         413,
         "application/json",
         &[("Connection", "close")],
-        respond::json_error_body("payload_too_large", &msg),
+        respond::json_error_body(ErrorCode::PayloadTooLarge, &msg),
     )
     .await?;
     session.set_keepalive(None);

@@ -18,6 +18,7 @@ use super::handoff::{self, ClientInfo, ControlHandler};
 use super::runtime::Runtime;
 use super::{headers, request, respond};
 use crate::config::{canonical_path, HostPattern};
+use crate::error_code::ErrorCode;
 use crate::session::assertion;
 use crate::session::cookie;
 
@@ -151,7 +152,7 @@ impl ProxyHttp for Gateway {
                     401,
                     "application/json",
                     &[],
-                    respond::json_error_body("unauthenticated", "Sign-in required."),
+                    respond::json_error_body(ErrorCode::Unauthenticated, "Sign-in required."),
                 )
                 .await?;
                 Ok(true)
@@ -180,7 +181,7 @@ impl ProxyHttp for Gateway {
                 respond::error(
                     session,
                     404,
-                    "no_route",
+                    ErrorCode::NoRoute,
                     "Not found",
                     "passgate has no route for this host and path.",
                 )
@@ -429,22 +430,22 @@ impl ProxyHttp for Gateway {
         if code > 0 && session.response_written().is_none() {
             let (kind, title, msg) = match code {
                 504 => (
-                    "upstream_timeout",
+                    ErrorCode::UpstreamTimeout,
                     "Gateway timeout",
                     "The application did not answer in time. Try again in a moment.",
                 ),
                 502 => (
-                    "upstream_unavailable",
+                    ErrorCode::UpstreamUnavailable,
                     "Bad gateway",
                     "The application is not reachable right now. Try again in a moment.",
                 ),
                 400 => (
-                    "bad_request",
+                    ErrorCode::BadRequest,
                     "Bad request",
                     "The request could not be read.",
                 ),
                 _ => (
-                    "internal",
+                    ErrorCode::Internal,
                     "Error",
                     "passgate could not complete the request.",
                 ),

@@ -20,10 +20,11 @@ pub enum BadRequest {
 
 impl BadRequest {
     /// The `code` of the JSON error.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> crate::error_code::ErrorCode {
+        use crate::error_code::ErrorCode;
         match self {
-            BadRequest::Path => "bad_path",
-            BadRequest::MissingHost | BadRequest::Host => "bad_host",
+            BadRequest::Path => ErrorCode::BadPath,
+            BadRequest::MissingHost | BadRequest::Host => ErrorCode::BadHost,
         }
     }
 }

@@ -7,6 +7,7 @@ use pingora::proxy::Session;
 use pingora::Result;
 
 use super::request;
+use crate::error_code::ErrorCode;
 
 /// Writes a complete response.
 pub async fn write(
@@ -33,16 +34,16 @@ pub async fn write(
     Ok(())
 }
 
-/// A JSON error in the shape every passgate API uses.
-pub fn json_error_body(code: &str, message: &str) -> Bytes {
-    Bytes::from(serde_json::json!({"code": code, "message": message, "details": []}).to_string())
+/// A JSON error in the shape every passgate API uses (the one writer both planes share).
+pub fn json_error_body(code: ErrorCode, message: &str) -> Bytes {
+    crate::error_code::json_body(code, message, &[])
 }
 
 /// An error: HTML page for a browser, JSON for anything else.
 pub async fn error(
     session: &mut Session,
     status: u16,
-    code: &str,
+    code: ErrorCode,
     title: &str,
     message: &str,
 ) -> Result<()> {
@@ -69,14 +70,14 @@ pub async fn error(
 
 /// The 401 code and message: `reauthentication_required` when the sign-in is too old for
 /// the route (`max_auth_age`), else `unauthenticated`.
-pub fn challenge_code(step_up: bool) -> (&'static str, &'static str) {
+pub fn challenge_code(step_up: bool) -> (ErrorCode, &'static str) {
     if step_up {
         (
-            "reauthentication_required",
+            ErrorCode::ReauthenticationRequired,
             "This page needs a recent sign-in: sign in again.",
         )
     } else {
-        ("unauthenticated", "Sign-in required.")
+        (ErrorCode::Unauthenticated, "Sign-in required.")
     }
 }
 
@@ -91,7 +92,7 @@ pub async fn forbidden(session: &mut Session, p: &crate::session::Principal) -> 
 pub fn forbidden_body(html: bool, p: &crate::session::Principal) -> (u16, &'static str, Bytes) {
     const MSG: &str = "You are signed in but not allowed to open this page.";
     if !html {
-        let body = serde_json::json!({"code": "forbidden", "message": MSG, "details": [],
+        let body = serde_json::json!({"code": ErrorCode::Forbidden.as_str(), "message": MSG, "details": [],
             "identity": {"username": &*p.username, "realm_id": &*p.realm}});
         return (403, "application/json", Bytes::from(body.to_string()));
     }
