@@ -7,7 +7,7 @@ use crate::support::gateway::check;
 use crate::support::tls::TestCa;
 
 /// Copies a config into a temp dir where any `tls/passgate.{crt,key}` it names exists.
-fn prepared_copy(src: &Path) -> tempfile::TempDir {
+pub fn prepared_copy(src: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(src, dir.path().join("passgate.toml")).unwrap();
     let tls = dir.path().join("tls");

@@ -76,19 +76,54 @@ async fn verify_answers_with_the_route_policy() {
 }
 
 /// `nginx` from PATH or /usr/sbin.
-fn nginx_binary() -> Option<String> {
+pub fn nginx_binary() -> Option<String> {
     ["/usr/sbin/nginx", "/usr/bin/nginx"]
         .into_iter()
         .find(|p| Path::new(p).exists())
         .map(str::to_string)
 }
 
-struct Nginx(Child);
+/// nginx running [`nginx_conf`] on `port` (its files in `dir`), stopped on drop.
+pub struct Nginx {
+    child: Child,
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+}
+
+/// Starts nginx with [`nginx_conf`] for passgate on `gw` and the app at `app`, on a free
+/// port; returns once it accepts connections (5 s at most).
+pub async fn start_nginx(bin: &str, gw: u16, app: &str) -> Nginx {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let conf = dir.path().join("nginx.conf");
+    std::fs::write(&conf, nginx_conf(dir.path(), port, gw, app)).unwrap();
+    let child = Command::new(bin)
+        .arg("-p")
+        .arg(dir.path())
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nginx");
+    let nginx = Nginx { child, port, dir };
+    for _ in 0..50 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return nginx;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let log = std::fs::read_to_string(nginx.dir.path().join("error.log")).unwrap_or_default();
+    panic!("nginx did not start: {log}");
+}
 
 impl Drop for Nginx {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -161,39 +196,9 @@ async fn nginx_auth_request_fronts_the_app() {
     };
     let ring = env.ring().await;
     let zoe = token(&env, &ring, "zoe", "zoe@example.com", &["staff", "ops"], 0);
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let conf = dir.path().join("nginx.conf");
-    std::fs::write(
-        &conf,
-        nginx_conf(dir.path(), port, env.api.port, &env.upstream.url()),
-    )
-    .unwrap();
-    let _nginx = Nginx(
-        Command::new(bin)
-            .arg("-p")
-            .arg(dir.path())
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nginx"),
-    );
+    let nginx = start_nginx(&bin, env.api.port, &env.upstream.url()).await;
+    let port = nginx.port;
     let url = |p: &str| format!("http://127.0.0.1:{port}{p}");
-    let mut up = false;
-    for _ in 0..50 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
-    assert!(up, "nginx did not start: {log}");
 
     // Signed in: the app gets the identity from passgate, never the client's.
     let r = send(

@@ -33,6 +33,7 @@ mod proxy_streaming;
 mod proxy_tls;
 mod proxy_upstreams;
 mod readiness;
+mod recipes;
 mod request_hosts;
 mod self_service;
 mod sessions;
