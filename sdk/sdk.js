@@ -173,6 +173,12 @@ function follow(signal) {
   return c;
 }
 
+// A browser may resolve with null instead of a credential (no passkey chosen).
+function chosen(cred) {
+  if (!cred) throw new PassgateError('NotAllowed', 'No passkey was chosen.');
+  return cred;
+}
+
 function defaultBase() {
   try {
     const u = new URL(import.meta.url);
@@ -239,7 +245,7 @@ export class Embedded {
     const c = follow(options && options.signal);
     try {
       const begin = await this.#call('POST', '/bind/begin', { token }, 'bind', c.signal);
-      const cred = await navigator.credentials.create({ publicKey: creationOptions(begin.publicKey), signal: c.signal });
+      const cred = chosen(await navigator.credentials.create({ publicKey: creationOptions(begin.publicKey), signal: c.signal }));
       const done = await this.#call('POST', '/bind/finish', { ceremony: begin.ceremony, credential: credentialJSON(cred) }, 'bind', c.signal);
       const out = { passkey: passkey(done.passkey), identity: identity(done.identity) };
       if (done.redirect) out.postBindingRedirectUri = done.redirect;
@@ -270,7 +276,7 @@ export class Embedded {
       const begin = await this.#call('POST', '/authenticate/begin', username ? { username } : {}, 'signin', c.signal);
       const request = { publicKey: requestOptions(begin.publicKey), signal: c.signal };
       if (mediation) request.mediation = mediation;
-      const cred = await navigator.credentials.get(request);
+      const cred = chosen(await navigator.credentials.get(request));
       const body = { ceremony: begin.ceremony, credential: credentialJSON(cred) };
       if (rd) body.rd = rd;
       const done = await this.#call('POST', '/authenticate/finish', body, 'signin', c.signal);

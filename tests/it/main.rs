@@ -36,6 +36,7 @@ mod proxy_upstreams;
 mod readiness;
 mod request_hosts;
 mod sdk_serving;
+mod sdk_types;
 mod self_service;
 mod sessions;
 mod signin;
