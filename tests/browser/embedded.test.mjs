@@ -13,6 +13,7 @@ import {
 
 const base = baseUrl();
 const appLink = process.env.PASSGATE_APP_BIND_LINK;
+const suspendedLink = process.env.PASSGATE_SUSPENDED_LINK;
 
 // Makes the page believe autofill is unavailable, so only the buttons act.
 const NO_AUTOFILL = () => {
@@ -32,6 +33,18 @@ const PENDING_AUTOFILL = () => {
       });
     }
     return original(options);
+  };
+};
+
+// A sign-in response with its signature changed (the SDK sends what toJSON() gives).
+const TAMPERED = () => {
+  const original = navigator.credentials.get.bind(navigator.credentials);
+  navigator.credentials.get = async (options) => {
+    const cred = await original(options);
+    const json = cred.toJSON();
+    json.response.signature = json.response.signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
+    cred.toJSON = () => json;
+    return cred;
   };
 };
 
@@ -131,6 +144,7 @@ async function landedHome(device, what) {
 
 await run('embedded', async (browser) => {
   check(appLink && appLink.startsWith(`${base}/passkeys/bind?token=`), 'PASSGATE_APP_BIND_LINK', appLink);
+  check(suspendedLink && suspendedLink.startsWith(`${base}/passkeys/bind?token=`), 'PASSGATE_SUSPENDED_LINK');
 
   // Enrolment on the app's own page. First cancelled (user verification refused): a typed
   // error, and the link still works; then the passkey is made and the user signed in.
@@ -166,6 +180,9 @@ await run('embedded', async (browser) => {
   checkEqual(await shownCode(other.page, 'unknown token'), 'InvalidToken', 'an unknown token');
   await other.page.goto(`${base}/passkeys/bind`);
   checkEqual(await shownCode(other.page, 'no token'), 'InvalidToken', 'a link without a token');
+  await other.page.goto(suspendedLink);
+  await other.page.getByRole('button', { name: 'Create passkey' }).click();
+  checkEqual(await shownCode(other.page, 'suspended'), 'Suspended', 'the link of a suspended account');
   checkEqual((await credentials(other)).length, 0, 'no passkey from bad links');
 
   // The passkeys page: one passkey; a link for another device, on the app's own page.
@@ -300,6 +317,14 @@ await run('embedded', async (browser) => {
   });
   checkEqual(unreachable, ['Network', 'http://localhost:9'], 'an unreachable passgate');
 
+  // A response passgate cannot verify.
+  const tampered = await copyToNewDevice(browser, fallback);
+  await tampered.context.addInitScript(NO_AUTOFILL);
+  await tampered.context.addInitScript(TAMPERED);
+  await tampered.page.goto(`${base}/signin`);
+  await tampered.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  checkEqual(await shownCode(tampered.page, 'tampered'), 'VerificationFailed', 'a bad signature');
+
   // A device without a passkey: autofill fails quietly; the button explains.
   const empty = await newDevice(browser);
   await empty.page.goto(`${base}/signin`);
@@ -307,4 +332,16 @@ await run('embedded', async (browser) => {
   checkEqual(await empty.page.locator('#status').innerText(), '', 'autofill failure is quiet');
   await empty.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   checkEqual(await shownCode(empty.page, 'no passkey'), 'NotAllowed', 'no passkey on this device');
+
+  // Last (it locks this client address out of ceremonies for a minute): too many attempts.
+  const limited = await empty.page.evaluate(async () => {
+    const sdk = await import('/.passgate/sdk.js');
+    for (let i = 0; i < 100; i++) {
+      const e = await sdk.authenticate({ username: 'nobody' }).then(() => null, (err) => err);
+      if (e && e.code !== 'NotAllowed') return [i, e.code, e.status, e.retryAfter > 0];
+    }
+    return 'never limited';
+  });
+  check(Array.isArray(limited) && limited[0] > 0, 'rate limited after some attempts', limited);
+  checkEqual(limited.slice(1), ['RateLimited', 429, true], 'RateLimited with retryAfter');
 });

@@ -91,7 +91,24 @@ async fn embedded_app_in_chromium() {
     let app_link = env
         .api
         .url(&format!("/passkeys/bind?token={}", token_of(&link)));
-    let vars = [("PASSGATE_APP_BIND_LINK", app_link.as_str())];
+    // Another user's link, whose account is then suspended.
+    let sam = env.api.create_identity("sam").await;
+    let (_, sam_link) = return_link(&env.api, &sam).await;
+    let (s, v) = env
+        .api
+        .patch(
+            &realm_path(&format!("/identities/{sam}")),
+            serde_json::json!({"identity": {"status": "suspended"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let suspended_link = env
+        .api
+        .url(&format!("/passkeys/bind?token={}", token_of(&sam_link)));
+    let vars = [
+        ("PASSGATE_APP_BIND_LINK", app_link.as_str()),
+        ("PASSGATE_SUSPENDED_LINK", suspended_link.as_str()),
+    ];
     if let Err(e) = run_browser_test_with("embedded", &env.api.url(""), &vars).await {
         panic!("{e}\n--- gateway log ---\n{}", env.gw().log());
     }
