@@ -1,50 +1,40 @@
-// The hosted binding page: runs the WebAuthn registration through
-// /.passgate/api/v1/bind/begin and /finish with the token from the link.
+// The hosted binding page: creates a passkey from the link it was opened with, through the
+// embedded SDK (/.passgate/sdk.js).
 
-import { b64url, credentialJSON, post } from './webauthn.js';
-
-// PublicKeyCredential.parseCreationOptionsFromJSON where the browser has it.
-function creationOptions(json) {
-  if (window.PublicKeyCredential && PublicKeyCredential.parseCreationOptionsFromJSON) {
-    return PublicKeyCredential.parseCreationOptionsFromJSON(json);
-  }
-  const o = structuredClone(json);
-  o.challenge = b64url.decode(o.challenge);
-  o.user.id = b64url.decode(o.user.id);
-  o.excludeCredentials = (o.excludeCredentials || []).map((c) => ({ ...c, id: b64url.decode(c.id) }));
-  return o;
-}
+import { bindPasskey } from '../sdk.js';
 
 function explain(err) {
-  if (err && err.name === 'NotAllowedError') {
-    return 'The passkey was not created (cancelled or timed out). You can try again.';
+  switch (err.code) {
+    case 'NotAllowed':
+      return 'The passkey was not created (cancelled or timed out). You can try again.';
+    case 'InvalidState':
+      return 'This device already has a passkey for your account.';
+    case 'NotSupported':
+    case 'Security':
+      return 'This browser or device cannot create a passkey here.';
+    case 'InvalidToken':
+      return 'This link is not valid. Check that you opened the whole link, or ask for a new one.';
+    case 'Expired':
+      return 'This link can no longer be used: it was already used, cancelled, or has expired. Ask for a new one.';
+    case 'Suspended':
+      return 'The account this link belongs to is not active. Contact your administrator.';
+    default:
+      return err.message || 'Something went wrong. Please try again.';
   }
-  if (err && err.name === 'InvalidStateError') {
-    return 'This device already has a passkey for your account.';
-  }
-  if (err && (err.name === 'NotSupportedError' || err.name === 'SecurityError')) {
-    return 'This browser or device cannot create a passkey here.';
-  }
-  return (err && err.message) || 'Something went wrong. Please try again.';
 }
 
+// Errors after which the same link cannot work.
+const FINAL = ['InvalidToken', 'Expired', 'Suspended'];
+
 async function bind(button, status) {
-  const token = new URLSearchParams(location.search).get('token') || '';
   button.disabled = true;
   status.classList.remove('error');
   status.textContent = 'Waiting for your device…';
   try {
-    if (!window.PublicKeyCredential) throw new Error('This browser does not support passkeys.');
-    const begin = await post('/.passgate/api/v1/bind/begin', { token });
-    const cred = await navigator.credentials.create({ publicKey: creationOptions(begin.publicKey) });
-    status.textContent = 'Saving your passkey…';
-    const done = await post('/.passgate/api/v1/bind/finish', {
-      ceremony: begin.ceremony,
-      credential: credentialJSON(cred),
-    });
-    if (done.redirect) {
+    const done = await bindPasskey(location.href);
+    if (done.postBindingRedirectUri) {
       status.textContent = 'Your passkey is ready. Taking you on…';
-      location.assign(done.redirect);
+      location.assign(done.postBindingRedirectUri);
       return;
     }
     document.getElementById('intro').hidden = true;
@@ -53,7 +43,7 @@ async function bind(button, status) {
   } catch (err) {
     status.classList.add('error');
     status.textContent = explain(err);
-    button.disabled = err && (err.status === 404 || err.status === 410 || err.status === 403);
+    button.disabled = FINAL.includes(err.code);
   }
 }
 

@@ -1,41 +1,37 @@
 // The hosted sign-in page: usernameless sign-in with a button, browser autofill
-// (conditional mediation) where supported, and a username-first path, all through
-// /.passgate/api/v1/authenticate/begin and /finish.
+// (conditional mediation) where supported, and a username-first path, all through the
+// embedded SDK (/.passgate/sdk.js).
 
-import { b64url, credentialJSON, post } from './webauthn.js';
-
-// PublicKeyCredential.parseRequestOptionsFromJSON where the browser has it.
-function requestOptions(json) {
-  if (window.PublicKeyCredential && PublicKeyCredential.parseRequestOptionsFromJSON) {
-    return PublicKeyCredential.parseRequestOptionsFromJSON(json);
-  }
-  const o = structuredClone(json);
-  o.challenge = b64url.decode(o.challenge);
-  o.allowCredentials = (o.allowCredentials || []).map((c) => ({ ...c, id: b64url.decode(c.id) }));
-  return o;
-}
+import { authenticate, isConditionalMediationAvailable } from '../sdk.js';
 
 function explain(err) {
-  if (err && err.name === 'NotAllowedError') {
-    return 'Sign-in was cancelled or timed out, or this device has no passkey for this site. You can try again.';
+  switch (err.code) {
+    case 'NotAllowed':
+      return 'Sign-in was cancelled or timed out, or this device has no passkey for this site. You can try again.';
+    case 'NotSupported':
+      return 'This browser does not support passkeys.';
+    case 'Security':
+      return 'This browser cannot use a passkey on this address.';
+    case 'NotFound':
+      return 'This passkey is not recognised. It may have been removed; ask for a new one under "Lost your passkey?".';
+    case 'Forbidden':
+    case 'Suspended':
+      return `${err.message} Contact your administrator.`;
+    case 'Expired':
+      return 'The sign-in took too long or was already used. Please try again.';
+    case 'RateLimited':
+      return `Too many attempts. Please wait ${err.retryAfter || 60} seconds and try again.`;
+    case 'VerificationFailed':
+    case 'BadRequest':
+      return 'The passkey could not be verified. Please try again.';
+    default:
+      return err.message || 'Something went wrong. Please try again.';
   }
-  if (err && err.name === 'SecurityError') return 'This browser cannot use a passkey on this address.';
-  if (err && err.status === 404) {
-    return 'This passkey is not recognised. It may have been removed; ask for a new one under "Lost your passkey?".';
-  }
-  if (err && err.status === 403) return (err.message || 'This account cannot sign in.') + ' Contact your administrator.';
-  if (err && err.status === 410) return 'The sign-in took too long or was already used. Please try again.';
-  if (err && err.status === 429) {
-    return `Too many attempts. Please wait ${err.retryAfter || 'a minute'} seconds and try again.`;
-  }
-  if (err && err.status === 400) return 'The passkey could not be verified. Please try again.';
-  return (err && err.message) || 'Something went wrong. Please try again.';
 }
 
-const rd = new URLSearchParams(location.search).get('rd') || '';
+const rd = new URLSearchParams(location.search).get('rd') || undefined;
 const status = document.getElementById('status');
 const buttons = [document.getElementById('signin'), document.getElementById('continue')];
-let conditional = null;
 
 function busy(on, text) {
   for (const b of buttons) b.disabled = on;
@@ -49,60 +45,30 @@ function fail(err) {
   status.textContent = explain(err);
 }
 
-async function finish(begin, cred) {
-  status.textContent = 'Signing you in…';
-  const done = await post('/.passgate/api/v1/authenticate/finish', {
-    ceremony: begin.ceremony,
-    credential: credentialJSON(cred),
-    rd,
-  });
+function signedIn(result) {
   status.textContent = 'Signed in. Taking you on…';
-  location.assign(done.redirect || '/');
+  location.assign(result.redirectUrl || '/');
 }
 
-// Stops a pending autofill request: a second get() would fail while it waits.
-function abortConditional() {
-  if (conditional) {
-    conditional.abort();
-    conditional = null;
-  }
-}
-
+// The SDK aborts a pending autofill request first: a second get() would fail while it waits.
 async function signIn(username) {
-  abortConditional();
   busy(true, 'Waiting for your device…');
   try {
-    if (!window.PublicKeyCredential) throw new Error('This browser does not support passkeys.');
-    const begin = await post('/.passgate/api/v1/authenticate/begin', username ? { username } : {});
-    const cred = await navigator.credentials.get({ publicKey: requestOptions(begin.publicKey) });
-    await finish(begin, cred);
+    signedIn(await authenticate({ username: username || undefined, rd }));
   } catch (err) {
-    fail(err);
+    if (err.code === 'Aborted') busy(false);
+    else fail(err);
   }
 }
 
-// Autofill: offer passkeys in the username field's suggestions. Its immediate failures
-// (no passkey here, aborted for the button) are ignored quietly.
+// Autofill: offer passkeys in the username field's suggestions. Its browser-side failures
+// (no passkey here, aborted for the button) are ignored quietly; passgate's are shown.
 async function startConditional() {
-  if (!window.PublicKeyCredential || !PublicKeyCredential.isConditionalMediationAvailable) return;
-  if (!(await PublicKeyCredential.isConditionalMediationAvailable().catch(() => false))) return;
-  const controller = new AbortController();
-  conditional = controller;
+  if (!(await isConditionalMediationAvailable())) return;
   try {
-    const begin = await post('/.passgate/api/v1/authenticate/begin', {});
-    if (controller.signal.aborted) return;
-    const cred = await navigator.credentials.get({
-      publicKey: requestOptions(begin.publicKey),
-      mediation: 'conditional',
-      signal: controller.signal,
-    });
-    if (conditional !== controller) return;
-    conditional = null;
-    busy(true);
-    await finish(begin, cred);
+    signedIn(await authenticate({ mediation: 'conditional', rd }));
   } catch (err) {
-    if (conditional === controller) conditional = null;
-    if (err && err.status) fail(err);
+    if (err.status) fail(err);
   }
 }
 

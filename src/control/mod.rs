@@ -1,5 +1,5 @@
-//! The control plane: everything under `/.passgate/` (pages, ceremony and admin APIs,
-//! health) as an `axum::Router`, called in process by the data plane through
+//! The control plane: everything under `/.passgate/` (pages, the SDK, ceremony and admin
+//! APIs, health) as an `axum::Router`, called in process by the data plane through
 //! [`ControlPlane`]'s [`ControlHandler`] implementation.
 
 pub mod admin;
@@ -10,6 +10,7 @@ pub mod health;
 pub mod limits;
 pub mod pages;
 pub mod router;
+pub mod sdk;
 pub mod self_service;
 pub mod session_api;
 pub mod signin;

@@ -1,6 +1,7 @@
 //! Hosted-page plumbing: the embedded assets under `/.passgate/assets/`, HTML pages built
 //! from the templates in `assets/` (values HTML-escaped), and the headers every page gets
-//! (strict CSP allowing only passgate's own assets, no referrer, no caching).
+//! (strict CSP allowing only passgate's own assets, no referrer, no caching). The pages'
+//! scripts drive the ceremonies through the embedded SDK (`/.passgate/sdk.js`, see `sdk`).
 
 use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
@@ -9,7 +10,6 @@ use http::{header, HeaderValue, StatusCode};
 const CSS: &str = include_str!("../../assets/passgate.css");
 const BIND_JS: &str = include_str!("../../assets/bind.js");
 const LOGIN_JS: &str = include_str!("../../assets/login.js");
-const WEBAUTHN_JS: &str = include_str!("../../assets/webauthn.js");
 pub const LOGIN_HTML: &str = include_str!("../../assets/login.html");
 pub const RECOVER_HTML: &str = include_str!("../../assets/recover.html");
 pub const PASSKEYS_HTML: &str = include_str!("../../assets/passkeys.html");
@@ -70,7 +70,6 @@ pub async fn asset(Path(name): Path<String>) -> Response {
         "passgate.css" => (CSS, "text/css; charset=utf-8"),
         "bind.js" => (BIND_JS, "text/javascript; charset=utf-8"),
         "login.js" => (LOGIN_JS, "text/javascript; charset=utf-8"),
-        "webauthn.js" => (WEBAUTHN_JS, "text/javascript; charset=utf-8"),
         "passkeys.js" => (PASSKEYS_JS, "text/javascript; charset=utf-8"),
         _ => return message(StatusCode::NOT_FOUND, "Not found", "There is no such page."),
     };

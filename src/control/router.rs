@@ -7,7 +7,9 @@ use axum::Router;
 
 use super::error::ApiError;
 use super::state::ControlState;
-use super::{admin, bind, cross_site, health, pages, self_service, session_api, signin, verify};
+use super::{
+    admin, bind, cross_site, health, pages, sdk, self_service, session_api, signin, verify,
+};
 
 pub fn build(state: Arc<ControlState>) -> Router {
     let api = Router::new()
@@ -24,6 +26,9 @@ pub fn build(state: Arc<ControlState>) -> Router {
             get(session_api::logout).post(session_api::logout),
         )
         .route("/assets/{name}", get(pages::asset))
+        .route("/sdk.js", get(sdk::js))
+        .route("/sdk.d.ts", get(sdk::dts))
+        .route("/sdk/{version}/{name}", get(sdk::versioned))
         .route("/bind", get(bind::page))
         .route("/login", get(signin::page))
         .route("/api/v1/authenticate/begin", post(signin::begin))

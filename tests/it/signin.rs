@@ -330,7 +330,7 @@ async fn login_page_and_rate_limits() {
         .contains("default-src 'none'"));
     let js = send(client().get(env.gw().url("/.passgate/assets/login.js"))).await;
     assert_eq!(js.status, 200);
-    assert!(js.body.contains("AbortController") && js.body.contains("conditional"));
+    assert!(js.body.contains("../sdk.js") && js.body.contains("conditional"));
 
     // Ceremony requests per client address are limited: 429 with Retry-After.
     let mut limited = None;

@@ -1,7 +1,8 @@
 //! Runs a browser test (`tests/browser/<name>.test.mjs`: Node, playwright-core, Debian's
-//! Chromium with a WebAuthn virtual authenticator) against a base URL, with a timeout.
-//! Without Chromium or `npm ci` the test is skipped with a message, unless
-//! `PASSGATE_REQUIRE_BROWSER=1` (CI), where that is a failure.
+//! Chromium with a WebAuthn virtual authenticator) against a base URL, or a Node check of
+//! the same package (`sdk-types.mjs`), with a timeout. Without Chromium or `npm ci` the
+//! test is skipped with a message, unless `PASSGATE_REQUIRE_BROWSER=1` (CI), where that
+//! is a failure.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -77,11 +78,29 @@ pub async fn run_browser_test_with(
             std::env::temp_dir().join(format!("passgate-browser-{name}-{}", std::process::id()))
         }
     };
+    let mut vars = vec![
+        ("PASSGATE_URL", base_url),
+        ("PASSGATE_ARTIFACTS", artifacts.to_str().unwrap_or_default()),
+    ];
+    vars.extend_from_slice(env);
+    run_node(&script, &vars)
+        .await
+        .map_err(|e| format!("{e}\n(artifacts in {})", artifacts.display()))
+}
+
+/// Runs `node tests/browser/<file>` (a check that needs Node and `npm ci`, not a gateway)
+/// under the same timeout.
+pub async fn run_node_script(file: &str) -> Result<(), String> {
+    run_node(&browser_dir().join(file), &[]).await
+}
+
+/// `node script` in `tests/browser` with `env`: `Ok` on exit 0 (its output printed), else
+/// `Err` with the exit status and the whole output (or on timeout).
+async fn run_node(script: &Path, env: &[(&str, &str)]) -> Result<(), String> {
+    let name = script.display();
     let child = tokio::process::Command::new("node")
-        .arg(&script)
+        .arg(script)
         .current_dir(browser_dir())
-        .env("PASSGATE_URL", base_url)
-        .env("PASSGATE_ARTIFACTS", &artifacts)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -102,10 +121,6 @@ pub async fn run_browser_test_with(
         print!("{text}");
         Ok(())
     } else {
-        Err(format!(
-            "{name}: {} (artifacts in {})\n{text}",
-            out.status,
-            artifacts.display()
-        ))
+        Err(format!("{name}: {}\n{text}", out.status))
     }
 }

@@ -27,6 +27,9 @@ pub mod binding;
 pub mod browser;
 pub mod cbor;
 pub mod db;
+/// The embedded-app example's web app, run in process (the example's own file).
+#[path = "../../../examples/embedded-app/app.rs"]
+pub mod embedded_app;
 pub mod gateway;
 pub mod http;
 pub mod raw;
