@@ -1,40 +1,153 @@
 //! API tokens: `pgt_<id>_<secret>`, shown once at creation and stored only as the secret's
-//! SHA-256; scopes, an optional realm and expiry; authentication of bearer tokens.
+//! SHA-256; [`Scope`]s (Beyond Identity's names, passgate's older ones as aliases), an
+//! optional realm and expiry; authentication of bearer tokens.
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
-
 use super::audit::Change;
-use super::clock::rfc3339;
-use super::{ids, Actor, Directory, IdmError};
-use crate::store::ApiTokenRecord;
+use super::types::Resource;
+use super::{ids, views, Actor, Directory, IdmError};
+use crate::store::{ApiTokenRecord, StoreError};
 
 const PREFIX: &str = "pgt_";
 const NAME_MAX: usize = 128;
 
-/// Every scope a token can carry. `<family>:*` grants both `read` and `write`; `admin` all.
-pub const SCOPES: &[&str] = &[
-    "admin",
-    "realms:read",
-    "realms:write",
-    "realms:*",
-    "identities:read",
-    "identities:write",
-    "identities:*",
-    "groups:read",
-    "groups:write",
-    "groups:*",
-    "events:read",
-    "events:*",
-    "credentials:read",
-    "credentials:write",
-    "credentials:*",
-    "credential-binding-jobs:read",
-    "credential-binding-jobs:write",
-    "credential-binding-jobs:*",
-    "scim",
-];
+/// What a scope is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    Realms,
+    Identities,
+    Groups,
+    Events,
+    Credentials,
+    CredentialBindingJobs,
+    AuthenticatorConfigs,
+}
+
+impl Family {
+    const ALL: [(Family, &'static str); 7] = [
+        (Family::Realms, "realms"),
+        (Family::Identities, "identities"),
+        (Family::Groups, "groups"),
+        (Family::Events, "events"),
+        (Family::Credentials, "credentials"),
+        (Family::CredentialBindingJobs, "credential-binding-jobs"),
+        (Family::AuthenticatorConfigs, "authenticator-configs"),
+    ];
+
+    fn name(self) -> &'static str {
+        Family::ALL
+            .iter()
+            .find(|(f, _)| *f == self)
+            .map_or("", |(_, n)| n)
+    }
+
+    /// The actions Beyond Identity names for this family (besides passgate's `write`, `*`).
+    fn actions(self) -> &'static [Action] {
+        use Action::*;
+        match self {
+            Family::Realms | Family::Identities | Family::Groups | Family::AuthenticatorConfigs => {
+                &[Read, Create, Update, Delete]
+            }
+            Family::Events => &[Read],
+            Family::Credentials => &[Read, Revoke],
+            Family::CredentialBindingJobs => &[Read, Create, Revoke],
+        }
+    }
+}
+
+/// What an operation does to its family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+    Delete,
+    Revoke,
+}
+
+impl Action {
+    fn name(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Revoke => "revoke",
+        }
+    }
+}
+
+/// How much of a family a scope grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Grant {
+    /// One action (`identities:create`).
+    Only(Action),
+    /// Every action but reading (`identities:write`, passgate's older name).
+    Write,
+    /// Everything (`identities:*`).
+    All,
+}
+
+/// One permission an API token carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Everything.
+    Admin,
+    /// The SCIM service provider.
+    Scim,
+    On(Family, Grant),
+}
+
+impl Scope {
+    /// A scope by name: `admin`, `scim`, or `<family>:<action>` with Beyond Identity's
+    /// actions (`read`, `create`, `update`, `delete`, `revoke`, as the family has them),
+    /// `write` (every action but `read`) or `*`.
+    pub fn parse(s: &str) -> Option<Scope> {
+        match s {
+            "admin" => return Some(Scope::Admin),
+            "scim" => return Some(Scope::Scim),
+            _ => {}
+        }
+        let (family, action) = s.split_once(':')?;
+        let family = Family::ALL.iter().find(|(_, n)| *n == family)?.0;
+        let grant = match action {
+            "*" => Grant::All,
+            "write" if family != Family::Events => Grant::Write,
+            a => Grant::Only(*family.actions().iter().find(|x| x.name() == a)?),
+        };
+        Some(Scope::On(family, grant))
+    }
+
+    /// Every scope name a token may be made with.
+    pub fn names() -> Vec<String> {
+        let mut out = vec!["admin".to_string(), "scim".to_string()];
+        for (family, name) in Family::ALL {
+            for a in family.actions() {
+                out.push(format!("{name}:{}", a.name()));
+            }
+            if family != Family::Events {
+                out.push(format!("{name}:write"));
+            }
+            out.push(format!("{name}:*"));
+        }
+        out
+    }
+
+    /// Whether this scope allows `action` on `family`.
+    pub fn allows(self, family: Family, action: Action) -> bool {
+        match self {
+            Scope::Admin => true,
+            Scope::Scim => false,
+            Scope::On(f, grant) if f == family => match grant {
+                Grant::All => true,
+                Grant::Write => action != Action::Read,
+                Grant::Only(a) => a == action,
+            },
+            Scope::On(..) => false,
+        }
+    }
+}
 
 /// A freshly created token: the only time its secret exists outside the caller.
 pub struct IssuedToken {
@@ -64,7 +177,7 @@ pub struct ApiPrincipal {
     pub token_id: String,
     pub tenant_id: String,
     pub realm_id: Option<String>,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Scope>,
 }
 
 impl ApiPrincipal {
@@ -72,20 +185,18 @@ impl ApiPrincipal {
         Actor::ApiToken(self.token_id.clone())
     }
 
-    pub fn has_scope(&self, needed: &str) -> bool {
-        let family = needed.split(':').next().unwrap_or(needed);
-        self.scopes.iter().any(|s| {
-            s == "admin" || s == needed || s.strip_suffix(":*").is_some_and(|f| f == family)
-        })
+    pub fn allows(&self, family: Family, action: Action) -> bool {
+        self.scopes.iter().any(|s| s.allows(family, action))
     }
 
-    /// Allowed to use `scope` in `tenant` and, when given, `realm` (`None`: a tenant-wide
-    /// operation, which realm-bound tokens may not do).
+    /// Allowed to do `action` on `family` in `tenant` and, when given, `realm` (`None`: a
+    /// tenant-wide operation, which realm-bound tokens may not do).
     pub fn authorize(
         &self,
         tenant: &str,
         realm: Option<&str>,
-        scope: &str,
+        family: Family,
+        action: Action,
     ) -> Result<(), IdmError> {
         if tenant != self.tenant_id {
             return Err(IdmError::Forbidden(
@@ -105,27 +216,15 @@ impl ApiPrincipal {
             }
             _ => {}
         }
-        if !self.has_scope(scope) {
+        if !self.allows(family, action) {
             return Err(IdmError::Forbidden(format!(
-                "this token lacks the scope \"{scope}\""
+                "this token lacks the scope \"{}:{}\"",
+                family.name(),
+                action.name()
             )));
         }
         Ok(())
     }
-}
-
-/// What `token list` shows (never the hash).
-pub fn token_json(t: &ApiTokenRecord) -> Value {
-    json!({
-        "id": t.id,
-        "tenant_id": t.tenant_id,
-        "realm_id": t.realm_id,
-        "name": t.name,
-        "scopes": t.scopes.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
-        "create_time": rfc3339(t.create_us),
-        "expire_time": t.expire_us.map(rfc3339),
-        "revoke_time": t.revoke_us.map(rfc3339),
-    })
 }
 
 /// What a new token is for.
@@ -142,10 +241,9 @@ impl Directory {
         &self,
         req: &TokenRequest<'_>,
         actor: &Actor,
-    ) -> Result<(Value, IssuedToken), IdmError> {
+    ) -> Result<(ApiTokenRecord, IssuedToken), IdmError> {
         let name = req.name.trim();
-        if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control)
-        {
+        if super::fields::name("name", name, NAME_MAX).is_err() {
             return Err(IdmError::invalid(
                 "name",
                 format!("must be 1 to {NAME_MAX} printable characters"),
@@ -154,14 +252,17 @@ impl Directory {
         if req.scopes.is_empty() {
             return Err(IdmError::invalid("scope", "at least one scope is required"));
         }
-        if let Some(bad) = req.scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
+        if let Some(bad) = req.scopes.iter().find(|s| Scope::parse(s).is_none()) {
             return Err(IdmError::invalid(
                 "scope",
-                format!("unknown scope \"{bad}\" (known: {})", SCOPES.join(", ")),
+                format!(
+                    "unknown scope \"{bad}\" (known: {})",
+                    Scope::names().join(", ")
+                ),
             ));
         }
         if let Some(realm) = req.realm {
-            self.store().get_realm(req.tenant, realm).await?;
+            self.realm_record(req.tenant, realm).await?;
         }
         let now = self.now_us();
         let expire_us = req
@@ -176,29 +277,30 @@ impl Directory {
             tenant_id: req.tenant.to_string(),
             realm_id: req.realm.map(str::to_string),
             name: name.to_string(),
-            scopes: req.scopes.join(" "),
+            scopes: req.scopes.to_vec(),
             secret_hash: ids::sha256_hex(&issued.secret),
             create_us: now,
             expire_us,
             revoke_us: None,
         };
-        let view = token_json(&record);
-        let audit = self.audit(Change {
-            tenant: req.tenant,
-            realm: req.realm,
-            actor,
-            action: "api_token.create",
-            targets: vec![record.id.clone()],
-            before: None,
-            after: Some(view.clone()),
-        })?;
+        let audit = self.audit(
+            Change {
+                tenant: req.tenant,
+                realm: req.realm,
+                actor,
+                action: "api_token.create",
+                targets: vec![record.id.clone()],
+                before: None,
+                after: None,
+            }
+            .after(&views::token(&record)),
+        )?;
         self.store().create_token(&record, &audit).await?;
-        Ok((view, issued))
+        Ok((record, issued))
     }
 
-    pub async fn list_tokens(&self, tenant: &str) -> Result<Vec<Value>, IdmError> {
-        let tokens = self.store().list_tokens(tenant).await?;
-        Ok(tokens.iter().map(token_json).collect())
+    pub async fn list_tokens(&self, tenant: &str) -> Result<Vec<ApiTokenRecord>, IdmError> {
+        Ok(self.store().list_tokens(tenant).await?)
     }
 
     pub async fn revoke_token(
@@ -207,7 +309,11 @@ impl Directory {
         id: &str,
         actor: &Actor,
     ) -> Result<(), IdmError> {
-        let token = self.store().get_token(id).await?;
+        let token = self
+            .store()
+            .get_token(id)
+            .await
+            .map_err(super::error::about(Resource::ApiToken, id))?;
         let audit = self.audit(Change {
             tenant,
             realm: token.realm_id.as_deref(),
@@ -232,7 +338,7 @@ impl Directory {
             .ok_or(IdmError::Unauthenticated)?;
         let token = match self.store().get_token(id).await {
             Ok(t) => t,
-            Err(crate::store::StoreError::NotFound(_)) => return Err(IdmError::Unauthenticated),
+            Err(StoreError::NotFound(_)) => return Err(IdmError::Unauthenticated),
             Err(e) => return Err(e.into()),
         };
         let now = self.now_us();
@@ -244,7 +350,12 @@ impl Directory {
             token_id: token.id,
             tenant_id: token.tenant_id,
             realm_id: token.realm_id,
-            scopes: token.scopes.split(' ').map(str::to_string).collect(),
+            // Names that no longer parse grant nothing.
+            scopes: token
+                .scopes
+                .iter()
+                .filter_map(|s| Scope::parse(s))
+                .collect(),
         })
     }
 }
@@ -258,31 +369,55 @@ mod tests {
             token_id: "t".into(),
             tenant_id: "default".into(),
             realm_id: realm.map(str::to_string),
-            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            scopes: scopes.iter().map(|s| Scope::parse(s).unwrap()).collect(),
         }
     }
 
     #[test]
-    fn scopes_grant_what_they_name() {
+    fn beyond_identity_names_and_older_aliases() {
+        use Action::*;
+        use Family::*;
         let p = principal(&["identities:read", "groups:*"], None);
-        assert!(p.has_scope("identities:read"));
-        assert!(!p.has_scope("identities:write"));
-        assert!(p.has_scope("groups:write"));
-        assert!(!p.has_scope("realms:read"));
-        assert!(principal(&["admin"], None).has_scope("realms:write"));
+        assert!(p.allows(Identities, Read));
+        assert!(!p.allows(Identities, Create));
+        assert!(p.allows(Groups, Delete));
+        assert!(!p.allows(Realms, Read));
+        assert!(principal(&["admin"], None).allows(Realms, Delete));
+        let w = principal(&["identities:write"], None);
+        assert!(w.allows(Identities, Create) && w.allows(Identities, Delete));
+        assert!(!w.allows(Identities, Read));
+        let bi = principal(
+            &["credential-binding-jobs:create", "credentials:revoke"],
+            None,
+        );
+        assert!(bi.allows(CredentialBindingJobs, Create));
+        assert!(!bi.allows(CredentialBindingJobs, Revoke));
+        assert!(bi.allows(Credentials, Revoke) && !bi.allows(Credentials, Read));
+        assert!(principal(&["authenticator-configs:read"], None).allows(AuthenticatorConfigs, Read));
+        for bad in [
+            "events:write",
+            "credentials:create",
+            "identities:revoke",
+            "nope",
+            "x:read",
+        ] {
+            assert!(Scope::parse(bad).is_none(), "{bad}");
+        }
+        assert!(!principal(&["scim"], None).allows(Identities, Read));
+        assert!(Scope::names().contains(&"groups:update".to_string()));
     }
 
     #[test]
     fn tenant_and_realm_bind() {
+        use Action::Read;
+        use Family::{Identities, Realms};
         let p = principal(&["admin"], Some("r1"));
+        assert!(p.authorize("default", Some("r1"), Identities, Read).is_ok());
         assert!(p
-            .authorize("default", Some("r1"), "identities:read")
-            .is_ok());
-        assert!(p
-            .authorize("default", Some("r2"), "identities:read")
+            .authorize("default", Some("r2"), Identities, Read)
             .is_err());
-        assert!(p.authorize("default", None, "realms:read").is_err());
-        assert!(p.authorize("other", Some("r1"), "identities:read").is_err());
+        assert!(p.authorize("default", None, Realms, Read).is_err());
+        assert!(p.authorize("other", Some("r1"), Identities, Read).is_err());
     }
 
     #[test]

@@ -18,18 +18,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use serde_json::Value;
 
 use super::{ids, signing_keys, Directory, IdmError};
 use crate::config::{Config, SessionSettings};
+use crate::idm::types::CredentialState;
 use crate::session::cache::PrincipalCache;
 use crate::session::claims::SessionClaims;
 use crate::session::keys::KeyRing;
 use crate::session::token::{self, TokenVerifier};
 use crate::session::{cookie, Principal};
 use crate::store::{IdentityRecord, PageRequest, RevokeTarget, SessionRecord, StoreError};
-
-pub use admin::session_json;
 
 const US: i64 = 1_000_000;
 /// Revocations are re-read for this long after they were written, so a transaction that
@@ -172,11 +170,6 @@ impl SessionService {
         self.params.load().settings.clone()
     }
 
-    /// `/.passgate/jwks.json`.
-    pub fn jwks(&self) -> Value {
-        self.keys.load().jwks()
-    }
-
     /// Starts a session for `identity` (which must be active) after a passkey ceremony.
     /// `amr` as in RFC 8176 (`["hwk", "user"]` for a user-verified passkey); `credential`
     /// is the passkey's `credentials.id`, so revoking the passkey ends the session.
@@ -186,7 +179,7 @@ impl SessionService {
         amr: &[&str],
         credential: Option<&str>,
     ) -> Result<IssuedSession, IdmError> {
-        if identity.status != "active" {
+        if !identity.status.is_active() {
             return Err(IdmError::Forbidden("the identity is suspended".into()));
         }
         let now = self.directory.now_us();
@@ -201,7 +194,7 @@ impl SessionService {
             revoke_us: None,
             auth_us: now,
             last_seen_us: now,
-            amr: Value::from(amr.to_vec()).to_string(),
+            amr: serde_json::to_string(amr).unwrap_or_else(|_| "[]".into()),
             credential_id: credential.map(str::to_string),
         };
         self.directory.store().create_session(&session).await?;
@@ -342,7 +335,7 @@ impl SessionService {
             .get_identity(&session.tenant_id, &session.realm_id, &session.identity_id)
             .await
             .map_err(denied)?;
-        if identity.status != "active" {
+        if !identity.status.is_active() {
             return Err(RefreshDenied::Ended("suspended"));
         }
         if let Some(cid) = &session.credential_id {
@@ -350,7 +343,7 @@ impl SessionService {
                 .get_credential(&session.tenant_id, &session.realm_id, cid)
                 .await
                 .map_err(denied)?;
-            if passkey.state != super::credentials::ACTIVE {
+            if passkey.state != CredentialState::Active {
                 return Err(RefreshDenied::Ended("passkey revoked"));
             }
         }
@@ -377,13 +370,7 @@ impl SessionService {
         let groups = self
             .directory
             .store()
-            .list_identity_groups(
-                identity,
-                PageRequest {
-                    size: GROUPS_MAX,
-                    after: None,
-                },
-            )
+            .list_identity_groups(&identity.id, PageRequest::first(GROUPS_MAX))
             .await?
             .items
             .into_iter()
@@ -397,8 +384,8 @@ impl SessionService {
             sub: identity.id.clone(),
             realm: identity.realm_id.clone(),
             sid: session.id.clone(),
-            username: identity.username.clone(),
-            email: identity.primary_email_address.clone(),
+            username: identity.traits.username.clone(),
+            email: identity.traits.primary_email_address.clone(),
             groups,
             iat: secs(now),
             nbf: secs(now),
