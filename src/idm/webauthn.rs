@@ -132,9 +132,26 @@ fn has_attestation_certificate(passkey: &str) -> bool {
     }
     #[derive(serde::Deserialize)]
     struct Attestation {
-        data: serde_json::Value,
+        data: Data,
     }
-    serde_json::from_str::<Stored>(passkey).is_ok_and(|s| s.cred.attestation.data.is_object())
+    /// webauthn-rs's serialised attestation kinds: those with a certificate chain carry it.
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    enum Data {
+        Basic(serde::de::IgnoredAny),
+        AttCa(serde::de::IgnoredAny),
+        AnonCa(serde::de::IgnoredAny),
+        Self_,
+        ECDAA,
+        None,
+        Uncertain,
+    }
+    serde_json::from_str::<Stored>(passkey).is_ok_and(|s| {
+        matches!(
+            s.cred.attestation.data,
+            Data::Basic(_) | Data::AttCa(_) | Data::AnonCa(_)
+        )
+    })
 }
 
 /// The realm's authenticator policy for a new passkey: with `attestation = "direct"`, the

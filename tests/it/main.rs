@@ -39,5 +39,7 @@ mod sessions;
 mod signin;
 mod signin_browser;
 mod soft_passkey_selftest;
+mod store_schema;
 mod store_suite;
 mod upstream_tls;
+mod versions;

@@ -59,7 +59,7 @@ pub(crate) fn new_identity(username: &str, email: Option<&str>) -> NewIdentity {
     }
 }
 
-async fn create(dir: &Directory, username: &str, email: Option<&str>) -> String {
+pub(crate) async fn create(dir: &Directory, username: &str, email: Option<&str>) -> String {
     dir.create_identity(&at(), new_identity(username, email))
         .await
         .unwrap_or_else(|e| panic!("create {username}: {e}"))

@@ -336,7 +336,7 @@ impl SessionService {
             .await
             .map_err(denied)?;
         if !identity.status.is_active() {
-            return Err(RefreshDenied::Ended("suspended"));
+            return Err(RefreshDenied::Ended("identity not active"));
         }
         if let Some(cid) = &session.credential_id {
             let passkey = store
