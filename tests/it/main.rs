@@ -41,5 +41,6 @@ mod signin_browser;
 mod soft_passkey_selftest;
 mod store_schema;
 mod store_suite;
+mod strict_input;
 mod upstream_tls;
 mod versions;
