@@ -328,10 +328,11 @@ impl Directory {
     async fn delete_identities(
         &self,
         at: &Context<'_>,
-        mut ids: Vec<String>,
+        requested: Vec<String>,
         expected: Option<i64>,
         action: &str,
     ) -> Result<(), IdmError> {
+        let mut ids = requested.clone();
         ids.sort();
         ids.dedup();
         self.realm_record(at.tenant, at.realm).await?;
@@ -348,6 +349,19 @@ impl Directory {
                     expected: expected.unwrap_or_default(),
                     current,
                 })
+            }
+            Err(StoreError::NotFoundMany { resource, ids }) => {
+                // Named in the order the caller gave them.
+                let mut missing: Vec<String> = Vec::with_capacity(ids.len());
+                for id in requested.into_iter().filter(|r| ids.contains(r)) {
+                    if !missing.contains(&id) {
+                        missing.push(id);
+                    }
+                }
+                return Err(IdmError::NotFoundMany {
+                    resource,
+                    ids: missing,
+                });
             }
             Err(e) => return Err(e.into()),
         }

@@ -6,6 +6,7 @@ mod support;
 mod admin_api;
 mod assertion;
 mod authenticator_selftest;
+mod bi_contract;
 mod binding_browser;
 mod binding_ceremony;
 mod binding_email;
