@@ -21,6 +21,7 @@ pub mod identities;
 pub mod ids;
 pub mod paging;
 pub mod realms;
+pub mod scopes;
 pub mod self_service;
 pub mod sessions;
 pub mod signin_ceremony;

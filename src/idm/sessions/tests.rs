@@ -4,6 +4,7 @@ use super::*;
 use crate::idm::identities::{NewIdentity, TraitsPatch};
 use crate::idm::types::{IdentityStatus, Patch};
 use crate::idm::{Actor, Clock, Context, ManualClock};
+use crate::session::claims::SessionClaims;
 use crate::store::{self, StoreOptions};
 
 const T0: i64 = 1_800_000_000 * US;
