@@ -132,10 +132,10 @@ impl RegistrationJson {
             .collect();
         let credential = RegisterPublicKeyCredential {
             id: self.id,
-            raw_id: raw_id.into(),
+            raw_id,
             response: AuthenticatorAttestationResponseRaw {
-                attestation_object: attestation_object.clone().into(),
-                client_data_json: client_data_json.into(),
+                attestation_object: attestation_object.clone(),
+                client_data_json,
                 transports: Some(transports),
             },
             type_: self.kind,
@@ -165,12 +165,12 @@ impl AuthenticationJson {
             .transpose()?;
         Ok(PublicKeyCredential {
             id: self.id,
-            raw_id: raw_id.into(),
+            raw_id,
             response: AuthenticatorAssertionResponseRaw {
-                authenticator_data: bytes(&at("authenticatorData"), &r.authenticator_data)?.into(),
-                client_data_json: bytes(&at("clientDataJSON"), &r.client_data_json)?.into(),
-                signature: bytes(&at("signature"), &r.signature)?.into(),
-                user_handle: user_handle.map(Into::into),
+                authenticator_data: bytes(&at("authenticatorData"), &r.authenticator_data)?,
+                client_data_json: bytes(&at("clientDataJSON"), &r.client_data_json)?,
+                signature: bytes(&at("signature"), &r.signature)?,
+                user_handle,
             },
             extensions: extensions(prefix, self.client_extension_results)?,
             type_: self.kind,

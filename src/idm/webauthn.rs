@@ -136,7 +136,7 @@ fn has_attestation_certificate(passkey: &str) -> bool {
     }
     /// webauthn-rs's serialised attestation kinds: those with a certificate chain carry it.
     #[derive(serde::Deserialize)]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::upper_case_acronyms)]
     enum Data {
         Basic(serde::de::IgnoredAny),
         AttCa(serde::de::IgnoredAny),

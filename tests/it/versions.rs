@@ -152,12 +152,12 @@ async fn group_versions_follow_fields_and_members() {
         let g = dir.create_group(&at(), new).await.unwrap();
         assert_eq!(g.version, 1);
         let g = dir
-            .add_members(&at(), &g.id, &[b.clone()], Some(1))
+            .add_members(&at(), &g.id, std::slice::from_ref(&b), Some(1))
             .await
             .unwrap();
         assert_eq!(g.version, 2);
         let stale = dir
-            .remove_members(&at(), &g.id, &[a.clone()], Some(1))
+            .remove_members(&at(), &g.id, std::slice::from_ref(&a), Some(1))
             .await;
         assert!(
             matches!(stale, Err(IdmError::PreconditionFailed { .. })),
