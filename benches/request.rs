@@ -17,9 +17,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use serde_json::json;
 
-use passgate::idm::{Actor, Scope, SessionService};
+use passgate::idm::identities::{NewIdentity, TraitsPatch};
+use passgate::idm::types::Patch;
+use passgate::idm::{Actor, Context, SessionService};
 use passgate::session::cache::PrincipalCache;
 
 const PAGE: &str = "<!doctype html><html><body><h1>Hello from the upstream</h1></body></html>";
@@ -97,19 +98,16 @@ fn mint(config_path: &std::path::Path) -> String {
     let config = passgate::config::load(config_path).unwrap();
     let (rt, directory) = passgate::server::open_directory(&config).unwrap();
     rt.block_on(async {
-        let at = Scope {
-            tenant: &config.tenant_id,
-            realm: "default",
-            actor: &Actor::Cli,
+        let at = Context::new(&config.tenant_id, "default", &Actor::Cli);
+        let new = NewIdentity {
+            traits: TraitsPatch {
+                username: Patch::Set("bench".into()),
+                primary_email_address: Patch::Set("bench@example.com".into()),
+                ..TraitsPatch::default()
+            },
+            ..NewIdentity::default()
         };
-        let body = json!({"identity": {"traits": {"username": "bench",
-            "primary_email_address": "bench@example.com"}}});
-        directory.create_identity(&at, body).await.unwrap();
-        let identity = directory
-            .store()
-            .find_identity_by_username(&config.tenant_id, "default", "bench")
-            .await
-            .unwrap();
+        let identity = directory.create_identity(&at, new).await.unwrap();
         let cache = Arc::new(PrincipalCache::new(10, config.session.token_ttl));
         let sessions = SessionService::open(directory.clone(), cache, &config)
             .await

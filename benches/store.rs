@@ -7,14 +7,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{black_box, Criterion};
-use serde_json::json;
 use sqlx::Connection;
 
-use passgate::idm::{Actor, Directory, Scope, SystemClock};
+use passgate::idm::identities::{NewIdentity, TraitsPatch};
+use passgate::idm::types::Patch;
+use passgate::idm::{Actor, Context, Directory, SystemClock};
 use passgate::store::{self, StoreOptions};
 
 const CLI: Actor = Actor::Cli;
-const SCOPE: Scope<'static> = Scope {
+const SCOPE: Context<'static> = Context {
     tenant: "default",
     realm: "default",
     actor: &CLI,
@@ -80,12 +81,17 @@ async fn open(url: &str) -> Arc<Directory> {
 }
 
 async fn create(dir: &Directory, username: &str) {
-    dir.create_identity(
-        &SCOPE,
-        json!({"identity": {"traits": {"username": username, "primary_email_address": format!("{username}@example.com")}}}),
-    )
-    .await
-    .expect("create identity");
+    let new = NewIdentity {
+        traits: TraitsPatch {
+            username: Patch::Set(username.to_string()),
+            primary_email_address: Patch::Set(format!("{username}@example.com")),
+            ..TraitsPatch::default()
+        },
+        ..NewIdentity::default()
+    };
+    dir.create_identity(&SCOPE, new)
+        .await
+        .expect("create identity");
 }
 
 /// Refreshes the planner's statistics (PostgreSQL picks a realm scan over the username index

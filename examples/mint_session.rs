@@ -6,10 +6,11 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
-use serde_json::json;
+use anyhow::Context as _;
 
-use passgate::idm::{Actor, Scope, SessionService};
+use passgate::idm::identities::{NewIdentity, TraitsPatch};
+use passgate::idm::types::Patch;
+use passgate::idm::{Actor, Context, SessionService};
 use passgate::session::cache::PrincipalCache;
 
 fn main() -> anyhow::Result<()> {
@@ -33,17 +34,16 @@ fn main() -> anyhow::Result<()> {
         {
             Ok(i) => i,
             Err(_) => {
-                let at = Scope {
-                    tenant: &config.tenant_id,
-                    realm: &realm,
-                    actor: &Actor::Cli,
+                let at = Context::new(&config.tenant_id, &realm, &Actor::Cli);
+                let new = NewIdentity {
+                    traits: TraitsPatch {
+                        username: Patch::Set(username.clone()),
+                        primary_email_address: Patch::Set(format!("{username}@example.com")),
+                        ..TraitsPatch::default()
+                    },
+                    ..NewIdentity::default()
                 };
-                let body = json!({"identity": {"traits": {"username": username,
-                    "primary_email_address": format!("{username}@example.com")}}});
-                directory.create_identity(&at, body).await?;
-                store
-                    .find_identity_by_username(&config.tenant_id, &realm, &username)
-                    .await?
+                directory.create_identity(&at, new).await?
             }
         };
         let cache = Arc::new(PrincipalCache::new(10, config.session.token_ttl));

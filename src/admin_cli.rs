@@ -5,13 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Context;
+use anyhow::Context as _;
 use clap::Subcommand;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use passgate::config::{self, Config};
+use passgate::idm::identities::{NewIdentity, TraitsPatch};
 use passgate::idm::tokens::TokenRequest;
-use passgate::idm::{Actor, Directory, Scope, SessionService};
+use passgate::idm::types::Patch;
+use passgate::idm::{views, Actor, Context, Directory, SessionService};
 
 /// `--config FILE`: the configuration whose store to open.
 #[derive(clap::Args)]
@@ -119,12 +121,8 @@ fn realm_of(config: &Config, realm: Option<String>) -> String {
     })
 }
 
-fn cli_scope<'a>(config: &'a Config, realm: &'a str) -> Scope<'a> {
-    Scope {
-        tenant: &config.tenant_id,
-        realm,
-        actor: &Actor::Cli,
-    }
+fn cli_context<'a>(config: &'a Config, realm: &'a str) -> Context<'a> {
+    Context::new(&config.tenant_id, realm, &Actor::Cli)
 }
 
 pub fn token(command: TokenCommand) -> anyhow::Result<ExitCode> {
@@ -144,18 +142,17 @@ pub fn token(command: TokenCommand) -> anyhow::Result<ExitCode> {
                 scopes: &scopes,
                 expires_in,
             };
-            let (view, issued) = rt.block_on(dir.create_token(&req, &Actor::Cli))?;
+            let (record, issued) = rt.block_on(dir.create_token(&req, &Actor::Cli))?;
             eprintln!(
                 "created API token {} ({}); it is shown only now:",
-                issued.id,
-                view["name"].as_str().unwrap_or_default()
+                issued.id, record.name
             );
             println!("{}", issued.bearer());
         }
         TokenCommand::List { config } => {
             let (rt, dir, config) = open(&config.config)?;
             for t in rt.block_on(dir.list_tokens(&config.tenant_id))? {
-                println!("{t}");
+                println!("{}", serde_json::to_string(&views::token(&t))?);
             }
         }
         TokenCommand::Revoke { config, id } => {
@@ -178,30 +175,32 @@ pub fn identities(command: IdentitiesCommand) -> anyhow::Result<ExitCode> {
         } => {
             let (rt, dir, config) = open(&config.config)?;
             let realm = realm_of(&config, realm);
-            let at = cli_scope(&config, &realm);
-            let mut identity = json!({"traits": {"username": username}});
-            if let Some(e) = email {
-                identity["traits"]["primary_email_address"] = Value::String(e);
-            }
-            if let Some(d) = display_name {
-                identity["display_name"] = Value::String(d);
-            }
-            let created = rt.block_on(dir.create_identity(&at, json!({ "identity": identity })))?;
-            println!("{created}");
+            let at = cli_context(&config, &realm);
+            let new = NewIdentity {
+                display_name,
+                status: None,
+                traits: TraitsPatch {
+                    username: Patch::Set(username),
+                    primary_email_address: email.map_or(Patch::Absent, Patch::Set),
+                    ..TraitsPatch::default()
+                },
+            };
+            let created = rt.block_on(dir.create_identity(&at, new))?;
+            println!("{}", serde_json::to_string(&views::identity(&created))?);
         }
         IdentitiesCommand::List { config, realm } => {
             let (rt, dir, config) = open(&config.config)?;
             let realm = realm_of(&config, realm);
-            let at = cli_scope(&config, &realm);
+            let at = cli_context(&config, &realm);
             let mut token: Option<String> = None;
             loop {
                 let page =
                     rt.block_on(dir.list_identities(&at, Some("200"), token.as_deref(), None))?;
-                for i in page["identities"].as_array().into_iter().flatten() {
-                    println!("{i}");
+                for i in &page.items {
+                    println!("{}", serde_json::to_string(&views::identity(i))?);
                 }
-                match page["next_page_token"].as_str() {
-                    Some(t) => token = Some(t.to_string()),
+                match page.next_page_token {
+                    Some(t) => token = Some(t),
                     None => break,
                 }
             }
@@ -232,7 +231,12 @@ pub fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
         KeysCommand::List { config } => {
             let (rt, dir, _) = open(&config.config)?;
             for k in rt.block_on(SessionService::list_keys(&dir))? {
-                println!("{k}");
+                let line = json!({
+                    "kid": k.kid,
+                    "create_time": passgate::idm::clock::rfc3339(k.create_us),
+                    "activate_time": passgate::idm::clock::rfc3339(k.activate_us),
+                });
+                println!("{line}");
             }
         }
     }

@@ -85,49 +85,40 @@ pub async fn first_admin_link(
     directory: &crate::idm::Directory,
     config: &crate::config::Config,
 ) -> Result<String, crate::idm::IdmError> {
-    use crate::idm::{Actor, IdmError, Scope};
+    use crate::idm::binding::NewBindingJob;
+    use crate::idm::identities::{NewIdentity, TraitsPatch};
+    use crate::idm::types::{DeliveryMethod, Patch};
+    use crate::idm::{Actor, Context, IdmError};
 
     let realm = config
         .routes
         .first()
         .map_or(crate::config::validate::DEFAULT_REALM, |r| r.realm.as_str());
     let actor = Actor::Cli;
-    let at = Scope {
-        tenant: &config.tenant_id,
-        realm,
-        actor: &actor,
-    };
+    let at = Context::new(&config.tenant_id, realm, &actor);
     let id = match directory.find_by_username(&at, "admin").await {
         Ok(identity) => identity.id,
-        Err(IdmError::NotFound(_)) => {
-            let created = directory
-                .create_identity(
-                    &at,
-                    serde_json::json!({"identity": {
-                        "display_name": "Demo admin",
-                        "traits": {"type": "traits_v0", "username": "admin",
-                                   "primary_email_address": "admin@localhost"}
-                    }}),
-                )
-                .await?;
-            created["id"].as_str().unwrap_or_default().to_string()
+        Err(IdmError::NotFound { .. }) => {
+            let new = NewIdentity {
+                display_name: Some("Demo admin".into()),
+                status: None,
+                traits: TraitsPatch {
+                    username: Patch::Set("admin".into()),
+                    primary_email_address: Patch::Set("admin@localhost".into()),
+                    ..TraitsPatch::default()
+                },
+            };
+            directory.create_identity(&at, new).await?.id
         }
         Err(e) => return Err(e),
     };
-    let job = directory
-        .create_binding_job(
-            &at,
-            config,
-            None,
-            &id,
-            serde_json::json!({"job": {
-                "delivery_method": "RETURN",
-                "post_binding_redirect_uri": config.public_url.as_str(),
-            }}),
-        )
-        .await?;
-    job["credential_binding_link"]
-        .as_str()
-        .map(str::to_string)
+    let job = NewBindingJob {
+        post_binding_redirect_uri: Some(config.public_url.to_string()),
+        ..NewBindingJob::new(DeliveryMethod::Return)
+    };
+    directory
+        .create_binding_job(&at, config, None, &id, job)
+        .await?
+        .link
         .ok_or_else(|| IdmError::Internal("the binding job returned no link".into()))
 }

@@ -11,13 +11,15 @@ use axum::Json;
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::json;
+use serde_json::value::RawValue;
 
+use super::credential_json::RegistrationJson;
 use super::error::ApiError;
 use super::pages;
 use super::state::ControlState;
 use crate::dataplane::ClientInfo;
-use crate::idm::IdmError;
+use crate::idm::{views, IdmError};
 
 type Shared = State<Arc<ControlState>>;
 
@@ -28,7 +30,7 @@ pub async fn page(State(state): Shared, Query(q): Query<HashMap<String, String>>
     let dir = &state.directory;
     match dir.open_binding_link(token).await {
         Ok(job) => {
-            let realm = match dir.store().get_realm(&job.tenant_id, &job.realm_id).await {
+            let realm = match dir.realm_record(&job.tenant_id, &job.realm_id).await {
                 Ok(r) => r.display_name,
                 Err(_) => String::new(),
             };
@@ -43,7 +45,7 @@ pub async fn page(State(state): Shared, Query(q): Query<HashMap<String, String>>
 
 fn link_error_page(e: IdmError) -> Response {
     match e {
-        IdmError::NotFound(_) => pages::message(
+        IdmError::NotFound { .. } => pages::message(
             StatusCode::NOT_FOUND,
             "This link is not valid",
             "Check that you opened the whole link from your message, or ask for a new one.",
@@ -71,6 +73,7 @@ fn link_error_page(e: IdmError) -> Response {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct BeginBody {
     token: String,
 }
@@ -80,20 +83,20 @@ pub async fn begin(
     State(state): Shared,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let b: BeginBody = super::web::json_body(&headers, &body)?;
-    Ok(Json(
-        state
-            .directory
-            .begin_binding(&state.config, &b.token)
-            .await?,
-    ))
+    let begun = state
+        .directory
+        .begin_binding(&state.config, &b.token)
+        .await?;
+    Ok(Json(json!({"ceremony": begun.ceremony, "publicKey": begun.public_key})).into_response())
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FinishBody {
     ceremony: String,
-    credential: Value,
+    credential: Box<RawValue>,
 }
 
 /// `POST /.passgate/api/v1/bind/finish {"ceremony", "credential"}` → the identity, the
@@ -108,11 +111,27 @@ pub async fn finish(
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
+    let registration =
+        match super::body::parse_member::<RegistrationJson>(&b.credential, "credential")
+            .and_then(|c| c.into_registration("credential"))
+        {
+            Ok(r) => r,
+            Err(e) => {
+                // A malformed finish uses the ceremony up like any other.
+                state.directory.abandon_ceremony(&b.ceremony).await?;
+                return Err(e);
+            }
+        };
     let outcome = state
         .directory
-        .finish_binding(&state.config, &b.ceremony, b.credential, agent)
+        .finish_binding(&state.config, &b.ceremony, registration, agent)
         .await?;
-    let mut resp = Json(outcome.to_json()).into_response();
+    let mut resp = Json(json!({
+        "identity": views::identity(&outcome.identity),
+        "passkey": views::credential(&outcome.credential),
+        "redirect": outcome.redirect,
+    }))
+    .into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let credential = outcome.credential.id.as_str();

@@ -4,6 +4,8 @@
 
 pub mod admin;
 pub mod bind;
+pub mod body;
+pub mod credential_json;
 pub mod cross_site;
 pub mod error;
 pub mod health;

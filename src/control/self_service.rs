@@ -11,12 +11,13 @@ use axum::Json;
 use bytes::Bytes;
 use http::request::Parts;
 use http::{header, HeaderValue, StatusCode};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::state::ControlState;
 use super::{pages, web};
-use crate::idm::{Actor, Scope};
+use crate::idm::views;
 use crate::session::Principal;
 
 type Shared = State<Arc<ControlState>>;
@@ -95,6 +96,12 @@ pub async fn recover_form(State(state): Shared, parts: Parts, body: Bytes) -> Re
     }
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecoverBody {
+    email: String,
+}
+
 /// `POST /.passgate/api/v1/recover {"email"}` → `202 {"status": "accepted"}` whatever the
 /// address.
 pub async fn recover_api(
@@ -102,13 +109,8 @@ pub async fn recover_api(
     parts: Parts,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body: Value = web::json_body(&parts.headers, &body)?;
-    let email = body["email"]
-        .as_str()
-        .unwrap_or_default()
-        .trim()
-        .to_string();
-    recover(&state, &parts, &email)?;
+    let body: RecoverBody = web::json_body(&parts.headers, &body)?;
+    recover(&state, &parts, body.email.trim())?;
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "accepted"}))).into_response())
 }
 
@@ -182,12 +184,24 @@ pub async fn passkeys_page(State(state): Shared, parts: Parts) -> Response {
 pub async fn list(State(state): Shared, parts: Parts) -> Result<Response, ApiError> {
     let (p, cookie) = me(&state, &parts).await?;
     let tenant = &state.config.tenant_id;
-    let out = state
+    let own = state
         .directory
         .own_passkeys(tenant, &p.realm, &p.identity_id)
         .await?;
-    Ok(reply(out, cookie))
+    let list: Vec<_> = own.iter().map(views::credential).collect();
+    Ok(reply(json!({ "passkeys": list }), cookie))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RenameBody {
+    name: String,
+}
+
+/// The body of a call that takes no input: `{}` (or nothing) and no member.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoInput {}
 
 /// `PATCH /.passgate/api/v1/passkeys/{id} {"name"}`.
 pub async fn rename(
@@ -196,14 +210,17 @@ pub async fn rename(
     parts: Parts,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body: Value = web::json_body(&parts.headers, &body)?;
+    let body: RenameBody = web::json_body(&parts.headers, &body)?;
     let (p, cookie) = me(&state, &parts).await?;
     let tenant = &state.config.tenant_id;
-    let out = state
+    let renamed = state
         .directory
-        .rename_own_passkey(tenant, &p.realm, &p.identity_id, &id, body)
+        .rename_own_passkey(tenant, &p.realm, &p.identity_id, &id, &body.name)
         .await?;
-    Ok(reply(out, cookie))
+    Ok(reply(
+        json!({"passkey": views::credential(&renamed)}),
+        cookie,
+    ))
 }
 
 /// `DELETE /.passgate/api/v1/passkeys/{id}`: revokes it and ends the sessions it began
@@ -232,20 +249,17 @@ pub async fn add_link(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     // JSON only, like every state-changing call (no cross-site form posts).
-    let _: Value = web::json_body(&parts.headers, &body)?;
+    let NoInput {} = web::json_body(&parts.headers, &body)?;
     let (p, cookie) = me(&state, &parts).await?;
     recent_sign_in(&state, &p)?;
-    let actor = Actor::Identity(p.identity_id.to_string());
-    let at = Scope {
-        tenant: &state.config.tenant_id,
-        realm: &p.realm,
-        actor: &actor,
-    };
-    let body = json!({"job": {"delivery_method": "RETURN"}});
-    let out = state
+    let link = state
         .directory
-        .create_binding_job(&at, &state.config, None, &p.identity_id, body)
+        .own_binding_link(
+            &state.config,
+            &state.config.tenant_id,
+            &p.realm,
+            &p.identity_id,
+        )
         .await?;
-    let link = out["credential_binding_link"].clone();
     Ok(reply(json!({ "link": link }), cookie))
 }

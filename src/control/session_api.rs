@@ -26,7 +26,7 @@ fn with_cookie(mut resp: Response, set_cookie: Option<String>) -> Response {
 }
 
 pub async fn jwks(State(state): State<Arc<ControlState>>) -> Response {
-    let mut resp = Json(state.sessions.jwks()).into_response();
+    let mut resp = Json(state.sessions.keys().load().jwks()).into_response();
     resp.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=60"),

@@ -12,13 +12,15 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{header, HeaderValue, StatusCode};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
+use serde_json::value::RawValue;
 
+use super::credential_json::AuthenticationJson;
 use super::error::ApiError;
 use super::state::ControlState;
 use super::{pages, web};
-use crate::idm::identities::{identity_json, USERNAME_MAX};
-use crate::idm::IdmError;
+use crate::idm::identities::USERNAME_MAX;
+use crate::idm::{views, IdmError};
 
 type Shared = State<Arc<ControlState>>;
 
@@ -30,8 +32,7 @@ pub async fn page(State(state): Shared, parts: Parts) -> Response {
     let realm_id = web::realm_for(&state.config, &web::host(&parts));
     let realm = match state
         .directory
-        .store()
-        .get_realm(&state.config.tenant_id, &realm_id)
+        .realm_record(&state.config.tenant_id, &realm_id)
         .await
     {
         Ok(r) => r.display_name,
@@ -65,7 +66,7 @@ pub async fn begin(State(state): Shared, parts: Parts, body: Bytes) -> Result<Re
         state.limits.check_username(u, state.now_secs())?;
     }
     let realm = web::realm_for(&state.config, &web::host(&parts));
-    let out = state
+    let begun = state
         .directory
         .begin_sign_in(
             &state.config,
@@ -74,13 +75,15 @@ pub async fn begin(State(state): Shared, parts: Parts, body: Bytes) -> Result<Re
             b.username.as_deref(),
         )
         .await?;
+    let out = json!({"ceremony": begun.ceremony, "publicKey": begun.public_key});
     Ok(no_store(Json(out).into_response()))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FinishBody {
     ceremony: String,
-    credential: Value,
+    credential: Box<RawValue>,
     #[serde(default)]
     rd: Option<String>,
 }
@@ -90,9 +93,21 @@ pub async fn finish(State(state): Shared, parts: Parts, body: Bytes) -> Result<R
     let b: FinishBody = web::json_body(&parts.headers, &body)?;
     let ip = web::client_ip(&state.config, &parts);
     state.limits.check_ceremony(ip, state.now_secs())?;
+    let credential =
+        match super::body::parse_member::<AuthenticationJson>(&b.credential, "credential")
+            .and_then(|c| c.into_credential("credential"))
+        {
+            Ok(c) => c,
+            Err(e) => {
+                // A malformed finish counts as a failure and uses the ceremony up.
+                state.limits.failed(ip, state.now_secs());
+                state.directory.abandon_ceremony(&b.ceremony).await?;
+                return Err(e);
+            }
+        };
     let outcome = match state
         .directory
-        .finish_sign_in(&state.config, &b.ceremony, b.credential)
+        .finish_sign_in(&state.config, &b.ceremony, credential)
         .await
     {
         Ok(o) => o,
@@ -118,7 +133,7 @@ pub async fn finish(State(state): Shared, parts: Parts, body: Bytes) -> Result<R
             .and_then(|rd| web::safe_redirect(&state.config, rd, &host))
             .unwrap_or_else(|| DEFAULT_REDIRECT.to_string());
     let mut resp = Json(json!({
-        "identity": identity_json(&outcome.identity),
+        "identity": views::identity(&outcome.identity),
         "redirect": redirect,
     }))
     .into_response();

@@ -12,9 +12,10 @@ use crate::config::{Config, HostPattern};
 use crate::dataplane::ClientInfo;
 use crate::session::cookie;
 
-/// A JSON request body as `T` (an empty body reads as `{}`), errors in the standard shape.
-/// `Content-Type: application/json` is required: a cross-site form cannot send it, and a
-/// cross-site `fetch` with it needs a CORS preflight passgate never grants.
+/// A JSON request body as `T` (an empty body reads as `{}`), errors naming their field
+/// (see [`super::body::parse`]). `Content-Type: application/json` is required: a
+/// cross-site form cannot send it, and a cross-site `fetch` with it needs a CORS preflight
+/// passgate never grants.
 pub fn json_body<T: serde::de::DeserializeOwned>(
     headers: &http::HeaderMap,
     body: &[u8],
@@ -34,10 +35,7 @@ pub fn json_body<T: serde::de::DeserializeOwned>(
     } else {
         body
     };
-    serde_json::from_slice(body).map_err(|e| ApiError::InvalidField {
-        field: "body".into(),
-        message: format!("invalid JSON: {e}"),
-    })
+    super::body::parse(body)
 }
 
 /// The request's host, lower-cased, without the port or one trailing dot (empty when it

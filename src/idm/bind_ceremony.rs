@@ -7,39 +7,38 @@
 //! revoked or expired one is `Gone`; a suspended identity gets the same `Forbidden` whatever
 //! the job.
 
-use serde_json::{json, Value};
 use webauthn_rs::prelude::{CredentialID, PasskeyRegistration, RegisterPublicKeyCredential};
+use webauthn_rs_proto::PublicKeyCredentialCreationOptions;
 
-use super::binding::{job_json, job_scope, with_state, COMPLETE, LINK_OPENED, LINK_SENT};
-use super::credentials::{credential_json, new_credential};
-use super::identities::identity_json;
-use super::webauthn::{check_authenticator, relying_party, require_resident_key, user_handle};
+use super::binding::views::job as job_view;
+use super::binding::{job_context, with_state};
+use super::credentials::{new_credential, RegistrationFacts};
+use super::types::{CeremonyKind, EnrollmentStatus, IdentityStatus, JobState, Resource};
+use super::views;
+use super::webauthn::{
+    check_authenticator, relying_party, require_resident_key, user_handle, BegunCeremony,
+};
 use super::{ids, Actor, Directory, IdmError};
 use crate::config::Config;
 use crate::store::{
-    BindingCompletion, BindingJobRecord, CredentialRecord, IdentityRecord, StoreError,
+    BindingCompletion, BindingJobRecord, CredentialRecord, IdentityRecord, PageRequest, StoreError,
 };
 
-/// The ceremony kind binding stores its state under.
-pub const KIND: &str = "bind";
 const TOKEN_MAX: usize = 128;
+
+/// A registration response: webauthn-rs's form (what it verifies) and what passgate keeps
+/// besides (the AAGUID's attestation object, the transport hints).
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub credential: RegisterPublicKeyCredential,
+    pub facts: RegistrationFacts,
+}
 
 /// What a completed binding yields (the control plane starts a session from it).
 pub struct BindOutcome {
     pub identity: IdentityRecord,
     pub credential: CredentialRecord,
     pub redirect: Option<String>,
-}
-
-impl BindOutcome {
-    /// `{"identity", "passkey", "redirect"}` as `bind/finish` answers.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "identity": identity_json(&self.identity),
-            "passkey": credential_json(&self.credential),
-            "redirect": self.redirect,
-        })
-    }
 }
 
 fn unusable() -> IdmError {
@@ -51,14 +50,17 @@ fn suspended() -> IdmError {
 }
 
 fn job_is_usable(job: &BindingJobRecord, now: i64) -> bool {
-    (job.state == LINK_SENT || job.state == LINK_OPENED) && job.expire_us > now
+    JobState::USABLE.contains(&job.state) && job.expire_us > now
 }
 
 impl Directory {
     /// The job a link token names, if it can still be used. Unknown: `NotFound`; used,
     /// revoked, expired or never delivered: `Gone`.
     pub async fn binding_job_for_token(&self, token: &str) -> Result<BindingJobRecord, IdmError> {
-        let unknown = || IdmError::NotFound("passkey link".into());
+        let unknown = || IdmError::NotFound {
+            resource: Resource::PasskeyLink,
+            id: None,
+        };
         if token.is_empty() || token.len() > TOKEN_MAX {
             return Err(unknown());
         }
@@ -82,17 +84,18 @@ impl Directory {
         let job = self.binding_job_for_token(token).await?;
         // A suspended identity's link says so at once, not only when the button is pressed.
         self.active_identity(&job).await?;
-        if job.state == LINK_SENT {
+        if job.state == JobState::LinkSent {
             let now = self.now_us();
-            let after = with_state(&job, LINK_OPENED, now);
-            let audit = self.audit(job_scope(&job, &Actor::BindingLink).change(
-                "credential_binding_job.open",
-                vec![job.id.clone()],
-                Some(job_json(&job, now)),
-                Some(job_json(&after, now)),
-            ))?;
+            let after = with_state(&job, JobState::LinkOpened, now);
+            let audit = self.audit(
+                job_context(&job, &Actor::BindingLink)
+                    .change("credential_binding_job.open", vec![job.id.clone()])
+                    .before(&job_view(&job, now))
+                    .after(&job_view(&after, now)),
+            )?;
+            let (from, to) = ([JobState::LinkSent], JobState::LinkOpened);
             self.store()
-                .transition_binding_job(&job.id, &[LINK_SENT], LINK_OPENED, now, Some(&audit))
+                .transition_binding_job(&job.id, &from, to, now, Some(&audit))
                 .await?;
             return Ok(after);
         }
@@ -105,14 +108,18 @@ impl Directory {
             .store()
             .get_identity(&job.tenant_id, &job.realm_id, &job.identity_id)
             .await?;
-        if identity.status != "active" {
+        if identity.status != IdentityStatus::Active {
             return Err(suspended());
         }
         Ok(identity)
     }
 
-    /// `bind/begin {"token"}` → `{"ceremony", "publicKey"}`.
-    pub async fn begin_binding(&self, config: &Config, token: &str) -> Result<Value, IdmError> {
+    /// `bind/begin {"token"}`: the ceremony id and the creation options.
+    pub async fn begin_binding(
+        &self,
+        config: &Config,
+        token: &str,
+    ) -> Result<BegunCeremony<PublicKeyCredentialCreationOptions>, IdmError> {
         let job = self.open_binding_link(token).await?;
         let identity = self.active_identity(&job).await?;
         let realm = self
@@ -125,11 +132,8 @@ impl Directory {
             .list_credentials(
                 &job.tenant_id,
                 &job.realm_id,
-                &identity.id,
-                crate::store::PageRequest {
-                    size: 100,
-                    after: None,
-                },
+                Some(&identity.id),
+                PageRequest::first(100),
             )
             .await?;
         let exclude: Vec<CredentialID> = existing
@@ -144,21 +148,22 @@ impl Directory {
         let (options, state) = rp
             .start_passkey_registration(
                 user_handle(&identity.id)?,
-                &identity.username,
+                &identity.traits.username,
                 &identity.display_name,
                 (!exclude.is_empty()).then_some(exclude),
             )
             .map_err(|e| IdmError::Internal(format!("starting registration: {e}")))?;
-        let mut options =
-            serde_json::to_value(options).map_err(|e| IdmError::Internal(e.to_string()))?;
         let attestation = config
             .realm(&realm.id)
             .is_some_and(|r| r.attestation_required);
-        require_resident_key(&mut options, attestation);
+        let public_key = require_resident_key(options, attestation);
         let ceremony = self
-            .put_ceremony::<PasskeyRegistration>(KIND, &realm, &job.id, &state)
+            .put_ceremony::<PasskeyRegistration>(CeremonyKind::Bind, &realm, &job.id, &state)
             .await?;
-        Ok(json!({"ceremony": ceremony, "publicKey": options["publicKey"]}))
+        Ok(BegunCeremony {
+            ceremony,
+            public_key,
+        })
     }
 
     /// `bind/finish {"ceremony", "credential"}`: verifies, stores, completes. Of two
@@ -167,11 +172,11 @@ impl Directory {
         &self,
         config: &Config,
         ceremony: &str,
-        credential: Value,
+        registration: Registration,
         user_agent: Option<&str>,
     ) -> Result<BindOutcome, IdmError> {
         let (record, state) = self
-            .take_ceremony::<PasskeyRegistration>(KIND, ceremony)
+            .take_ceremony::<PasskeyRegistration>(CeremonyKind::Bind, ceremony)
             .await?;
         let job = self
             .store()
@@ -182,17 +187,13 @@ impl Directory {
             return Err(unusable());
         }
         let identity = self.active_identity(&job).await?;
-        let response: RegisterPublicKeyCredential = serde_json::from_value(credential.clone())
-            .map_err(|e| {
-                IdmError::invalid("credential", format!("not a RegistrationResponseJSON: {e}"))
-            })?;
         let realm = self
             .store()
             .get_realm(&job.tenant_id, &job.realm_id)
             .await?;
         let rp = relying_party(config, &realm)?;
         let passkey = rp
-            .finish_passkey_registration(&response, &state)
+            .finish_passkey_registration(&registration.credential, &state)
             .map_err(|e| {
                 IdmError::invalid(
                     "credential",
@@ -200,17 +201,27 @@ impl Directory {
                 )
             })?;
         let now = self.now_us();
-        let cred = new_credential(&identity, &passkey, &credential, user_agent, now)?;
-        let stored: Value = serde_json::from_str(&cred.passkey).unwrap_or_default();
-        check_authenticator(config.realm(&realm.id), &cred.aaguid, &stored)?;
-        let mut done = with_state(&job, COMPLETE, now);
+        let cred = new_credential(&identity, &passkey, &registration.facts, user_agent, now)?;
+        check_authenticator(config.realm(&realm.id), &cred.aaguid, &cred.passkey)?;
+        let mut done = with_state(&job, JobState::Complete, now);
         done.credential_id = Some(cred.id.clone());
-        let audit = self.audit(job_scope(&job, &Actor::BindingLink).change(
-            "credential_binding_job.complete",
-            vec![job.id.clone(), identity.id.clone(), cred.id.clone()],
-            Some(job_json(&job, now)),
-            Some(json!({"job": job_json(&done, now), "credential": credential_json(&cred)})),
-        ))?;
+        #[derive(serde::Serialize)]
+        struct Completed<'a> {
+            job: super::binding::views::JobView<'a>,
+            credential: views::CredentialView<'a>,
+        }
+        let audit = self.audit(
+            job_context(&job, &Actor::BindingLink)
+                .change(
+                    "credential_binding_job.complete",
+                    vec![job.id.clone(), identity.id.clone(), cred.id.clone()],
+                )
+                .before(&job_view(&job, now))
+                .after(&Completed {
+                    job: job_view(&done, now),
+                    credential: views::credential(&cred),
+                }),
+        )?;
         let completion = BindingCompletion {
             job_id: job.id.clone(),
             credential: cred.clone(),
@@ -219,15 +230,11 @@ impl Directory {
         match self.store().complete_binding(&completion, &audit).await {
             Ok(()) => {}
             Err(StoreError::Gone(_)) => return Err(unusable()),
-            Err(StoreError::Conflict(_)) => {
-                return Err(IdmError::Conflict(
-                    "this passkey is already registered to an account".into(),
-                ))
-            }
             Err(e) => return Err(e.into()),
         }
         let mut identity = identity;
-        identity.enrollment_status = "ENROLLED".into();
+        identity.enrollment_status = EnrollmentStatus::Enrolled;
+        identity.version += 1;
         identity.update_us = now;
         Ok(BindOutcome {
             identity,

@@ -1,38 +1,59 @@
 //! Credentials (passkeys): the record a binding creates from webauthn-rs's `Passkey` (with
-//! the AAGUID, transports, backup flags and a default name), the admin API's views and
-//! `:revoke`, and the lookups sign-in uses ([`Directory::credential_for_sign_in`],
-//! [`Directory::record_credential_use`]).
+//! the AAGUID, transports, backup flags and a default name), the public key as a JWK (for
+//! the views), listing, `:revoke`, and the lookups sign-in uses
+//! ([`Directory::credential_for_sign_in`], [`Directory::record_credential_use`]).
 
-use data_encoding::{BASE64URL_NOPAD, HEXLOWER};
-use serde_json::{json, Value};
-use webauthn_rs::prelude::Passkey;
+use data_encoding::{BASE64URL, BASE64URL_NOPAD, HEXLOWER};
+use webauthn_rs::prelude::{COSEKey, COSEKeyType, ECDSACurve, EDDSACurve, Passkey};
 
-use super::clock::rfc3339;
-use super::paging::{list_json, page_request};
-use super::{ids, Directory, IdmError, Scope};
+use super::error::about;
+use super::paging::{page_request, Listing};
+use super::types::{CredentialState, Resource};
+use super::{ids, views, Context, Directory, IdmError};
 use crate::store::{AuditRecord, CredentialRecord, IdentityRecord, StoreError};
 
-pub const ACTIVE: &str = "ACTIVE";
-pub const REVOKED: &str = "REVOKED";
+/// Transport hints kept per passkey, and the longest one.
+const TRANSPORTS_MAX: usize = 8;
+const TRANSPORT_LEN_MAX: usize = 32;
 
-pub fn credential_json(c: &CredentialRecord) -> Value {
-    let transports: Value = serde_json::from_str(&c.transports).unwrap_or_else(|_| json!([]));
-    json!({
-        "id": c.id,
-        "tenant_id": c.tenant_id,
-        "realm_id": c.realm_id,
-        "identity_id": c.identity_id,
-        "credential_id": c.credential_id,
-        "state": c.state,
-        "aaguid": c.aaguid,
-        "name": c.name,
-        "transports": transports,
-        "backup_eligible": c.backup_eligible,
-        "backup_state": c.backup_state,
-        "create_time": rfc3339(c.create_us),
-        "update_time": rfc3339(c.update_us),
-        "last_used_time": c.last_used_us.map(rfc3339),
-    })
+/// The public key as a JWK (RFC 7517, members in lexicographic order) and the base64url
+/// of its SHA-256 thumbprint (RFC 7638, padded as Beyond Identity shows it). `None` for a
+/// key that cannot be read or has no JWK form here.
+pub fn jwk(c: &CredentialRecord) -> Option<(String, String)> {
+    let bytes = BASE64URL_NOPAD.decode(c.public_key.as_bytes()).ok()?;
+    let key: COSEKey = serde_json::from_slice(&bytes).ok()?;
+    let b64 = |b: &[u8]| BASE64URL_NOPAD.encode(b);
+    // The thumbprint input is exactly these members in this order (RFC 7638 §3.2).
+    let json = match &key.key {
+        COSEKeyType::EC_EC2(ec) => {
+            let crv = match ec.curve {
+                ECDSACurve::SECP256R1 => "P-256",
+                ECDSACurve::SECP384R1 => "P-384",
+                ECDSACurve::SECP521R1 => "P-521",
+            };
+            format!(
+                r#"{{"crv":"{crv}","kty":"EC","x":"{}","y":"{}"}}"#,
+                b64(&ec.x),
+                b64(&ec.y)
+            )
+        }
+        COSEKeyType::EC_OKP(okp) => {
+            let crv = match okp.curve {
+                EDDSACurve::ED25519 => "Ed25519",
+                EDDSACurve::ED448 => "Ed448",
+            };
+            format!(r#"{{"crv":"{crv}","kty":"OKP","x":"{}"}}"#, b64(&okp.x))
+        }
+        COSEKeyType::RSA(rsa) => {
+            format!(
+                r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+                b64(&rsa.e),
+                b64(&rsa.n)
+            )
+        }
+    };
+    let digest = ring::digest::digest(&ring::digest::SHA256, json.as_bytes());
+    Some((json.clone(), BASE64URL.encode(digest.as_ref())))
 }
 
 /// The AAGUID in a CBOR attestation object (its `authData`: rpIdHash 32, flags 1,
@@ -118,35 +139,55 @@ pub fn default_name(aaguid: &str, user_agent: Option<&str>) -> String {
     }
 }
 
-/// The record for a newly registered passkey of `identity`. `response` is the browser's
-/// RegistrationResponseJSON (for the AAGUID and transports).
+/// The parts of webauthn-rs's stored `Passkey` JSON passgate reads (its fields are private).
+#[derive(serde::Deserialize)]
+struct StoredPasskey {
+    cred: StoredCredential,
+}
+
+#[derive(serde::Deserialize)]
+struct StoredCredential {
+    counter: u32,
+    #[serde(default)]
+    backup_eligible: bool,
+    #[serde(default)]
+    backup_state: bool,
+}
+
+fn stored_facts(json: &str) -> Result<StoredCredential, IdmError> {
+    serde_json::from_str::<StoredPasskey>(json)
+        .map(|p| p.cred)
+        .map_err(|e| IdmError::Internal(format!("passkey: {e}")))
+}
+
+/// What the browser's RegistrationResponseJSON says besides what webauthn-rs verifies.
+#[derive(Debug, Clone, Default)]
+pub struct RegistrationFacts {
+    /// The CBOR attestation object (for the AAGUID).
+    pub attestation_object: Vec<u8>,
+    /// Transport hints, as the browser named them.
+    pub transports: Vec<String>,
+}
+
+/// The record for a newly registered passkey of `identity`.
 pub fn new_credential(
     identity: &IdentityRecord,
     passkey: &Passkey,
-    response: &Value,
+    facts: &RegistrationFacts,
     user_agent: Option<&str>,
     now_us: i64,
 ) -> Result<CredentialRecord, IdmError> {
     let internal = |e: serde_json::Error| IdmError::Internal(format!("passkey: {e}"));
-    let passkey_json = serde_json::to_value(passkey).map_err(internal)?;
-    let cred = &passkey_json["cred"];
-    let attestation = response["response"]["attestationObject"]
-        .as_str()
-        .map(|s| s.trim_end_matches('='))
-        .and_then(|s| BASE64URL_NOPAD.decode(s.as_bytes()).ok())
-        .unwrap_or_default();
-    let aaguid = aaguid_of(&attestation);
-    let transports = match &response["response"]["transports"] {
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .filter(|t| t.as_str().is_some_and(|s| s.len() <= 32))
-                .take(8)
-                .cloned()
-                .collect(),
-        ),
-        _ => json!([]),
-    };
+    let stored = serde_json::to_string(passkey).map_err(internal)?;
+    let cred = stored_facts(&stored)?;
+    let aaguid = aaguid_of(&facts.attestation_object);
+    let transports = facts
+        .transports
+        .iter()
+        .filter(|t| t.len() <= TRANSPORT_LEN_MAX)
+        .take(TRANSPORTS_MAX)
+        .cloned()
+        .collect();
     let public_key = serde_json::to_vec(passkey.get_public_key()).map_err(internal)?;
     Ok(CredentialRecord {
         id: ids::new_id()?,
@@ -155,14 +196,14 @@ pub fn new_credential(
         identity_id: identity.id.clone(),
         credential_id: BASE64URL_NOPAD.encode(passkey.cred_id().as_ref()),
         public_key: BASE64URL_NOPAD.encode(&public_key),
-        passkey: passkey_json.to_string(),
-        sign_count: cred["counter"].as_i64().unwrap_or(0),
+        passkey: stored,
+        sign_count: i64::from(cred.counter),
         name: default_name(&aaguid, user_agent),
         aaguid,
-        state: ACTIVE.into(),
-        backup_eligible: cred["backup_eligible"].as_bool().unwrap_or(false),
-        backup_state: cred["backup_state"].as_bool().unwrap_or(false),
-        transports: transports.to_string(),
+        state: CredentialState::Active,
+        backup_eligible: cred.backup_eligible,
+        backup_state: cred.backup_state,
+        transports,
         create_us: now_us,
         update_us: now_us,
         last_used_us: None,
@@ -176,74 +217,104 @@ pub struct SignInCredential {
 }
 
 impl Directory {
-    pub async fn list_identity_credentials(
+    /// The identity's passkeys (`identity`: `None` for every passkey of the realm).
+    pub async fn list_credentials(
         &self,
-        at: &Scope<'_>,
-        identity: &str,
+        at: &Context<'_>,
+        identity: Option<&str>,
         page_size: Option<&str>,
         page_token: Option<&str>,
-    ) -> Result<Value, IdmError> {
+    ) -> Result<Listing<CredentialRecord>, IdmError> {
         let page = page_request(page_size, page_token)?;
-        self.store()
-            .get_identity(at.tenant, at.realm, identity)
-            .await?;
-        let items = self
+        match identity {
+            Some(id) => {
+                self.identity(at, id).await?;
+            }
+            None => {
+                self.realm_record(at.tenant, at.realm).await?;
+            }
+        }
+        Ok(self
             .store()
             .list_credentials(at.tenant, at.realm, identity, page)
-            .await?;
-        Ok(list_json("credentials", items, credential_json))
+            .await?
+            .into())
     }
 
-    pub async fn get_credential(&self, at: &Scope<'_>, id: &str) -> Result<Value, IdmError> {
-        let c = self.store().get_credential(at.tenant, at.realm, id).await?;
-        Ok(json!({"credential": credential_json(&c)}))
+    /// The passkey `id` of the realm, and (with `identity`) of that identity only.
+    pub async fn credential(
+        &self,
+        at: &Context<'_>,
+        identity: Option<&str>,
+        id: &str,
+    ) -> Result<CredentialRecord, IdmError> {
+        let c = self
+            .store()
+            .get_credential(at.tenant, at.realm, id)
+            .await
+            .map_err(about(Resource::Credential, id))?;
+        if identity.is_some_and(|i| i != c.identity_id) {
+            return Err(IdmError::not_found(Resource::Credential, id));
+        }
+        Ok(c)
     }
 
     /// `:revoke`: the passkey can never sign in again (idempotent).
-    pub async fn revoke_credential(&self, at: &Scope<'_>, id: &str) -> Result<Value, IdmError> {
-        let before = self.store().get_credential(at.tenant, at.realm, id).await?;
+    pub async fn revoke_credential(
+        &self,
+        at: &Context<'_>,
+        identity: Option<&str>,
+        id: &str,
+    ) -> Result<CredentialRecord, IdmError> {
+        let before = self.credential(at, identity, id).await?;
         let (after, audit) = self.revocation(at, &before)?;
         self.store()
             .revoke_credential(at.tenant, at.realm, id, after.update_us, &audit)
-            .await?;
-        Ok(json!({"credential": credential_json(&after)}))
+            .await
+            .map_err(about(Resource::Credential, id))?;
+        Ok(after)
     }
 
     /// `before` revoked now, and the `credential.revoke` audit record of that change.
     pub(super) fn revocation(
         &self,
-        at: &Scope<'_>,
+        at: &Context<'_>,
         before: &CredentialRecord,
     ) -> Result<(CredentialRecord, AuditRecord), IdmError> {
         let mut after = before.clone();
-        after.state = REVOKED.into();
+        after.state = CredentialState::Revoked;
         after.update_us = self.now_us();
-        let audit = self.audit(at.change(
-            "credential.revoke",
-            vec![before.id.clone()],
-            Some(credential_json(before)),
-            Some(credential_json(&after)),
-        ))?;
+        let audit = self.audit(
+            at.change("credential.revoke", vec![before.id.clone()])
+                .before(&views::credential(before))
+                .after(&views::credential(&after)),
+        )?;
         Ok((after, audit))
     }
 
     /// Sign-in's lookup by the WebAuthn credential id (base64url, padding ignored), in
     /// `realm` of `tenant`. A revoked passkey or one of another realm is `NotFound`, exactly
-    /// like an unknown one. Callers must still check the identity is `active`.
+    /// like an unknown one. Callers must still check the identity is active.
     pub async fn credential_for_sign_in(
         &self,
         tenant: &str,
         realm: &str,
         credential_id: &str,
     ) -> Result<SignInCredential, IdmError> {
-        let not_found = || IdmError::NotFound("passkey".into());
+        let not_found = || IdmError::NotFound {
+            resource: Resource::Passkey,
+            id: None,
+        };
         let key = credential_id.trim_end_matches('=');
         let record = match self.store().find_credential(key).await {
             Ok(r) => r,
             Err(StoreError::NotFound(_)) => return Err(not_found()),
             Err(e) => return Err(e.into()),
         };
-        if record.state != ACTIVE || record.tenant_id != tenant || record.realm_id != realm {
+        if record.state != CredentialState::Active
+            || record.tenant_id != tenant
+            || record.realm_id != realm
+        {
             return Err(not_found());
         }
         let passkey: Passkey = serde_json::from_str(&record.passkey)
@@ -258,12 +329,11 @@ impl Directory {
         record: &CredentialRecord,
         passkey: &Passkey,
     ) -> Result<(), IdmError> {
-        let json = serde_json::to_value(passkey).map_err(|e| IdmError::Internal(e.to_string()))?;
-        let counter = json["cred"]["counter"]
-            .as_i64()
-            .unwrap_or(record.sign_count);
+        let stored =
+            serde_json::to_string(passkey).map_err(|e| IdmError::Internal(e.to_string()))?;
+        let cred = stored_facts(&stored)?;
         self.store()
-            .record_credential_use(&record.id, counter, &json.to_string(), self.now_us())
+            .record_credential_use(&record.id, i64::from(cred.counter), &stored, self.now_us())
             .await?;
         Ok(())
     }

@@ -1,275 +1,205 @@
 //! Identities: create (username unique per realm, case-insensitive), get, list with paging
-//! and a trait filter, PATCH with field-mask semantics, delete and batch delete.
+//! and a trait filter, one typed change operation ([`IdentityPatch`], field-mask semantics,
+//! optimistic concurrency on the identity's `version`), suspend, delete and batch delete.
+//! The admin API PATCH, SCIM PATCH/PUT and the console form all call [`Directory::patch_identity`].
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Map, Value};
-
-use super::clock::rfc3339;
-use super::fields::{check_string, non_blank, Object, Patch};
-use super::paging::{list_json, page_request};
-use super::{filter, ids, Directory, IdmError, Scope};
-use crate::store::IdentityRecord;
+use super::error::about;
+use super::fields::{self, is_trait_name};
+use super::paging::{page_request, Listing};
+use super::types::{EnrollmentStatus, IdentityStatus, Patch, Resource};
+use super::{filter, ids, views, Context, Directory, IdmError, ResourceRef};
+use crate::store::{IdentityRecord, StoreError, Traits};
 
 pub const USERNAME_MAX: usize = 128;
 pub const NAME_MAX: usize = 256;
 pub const EMAIL_MAX: usize = 320;
 pub const EXTRA_TRAIT_MAX: usize = 1024;
-pub const EXTRA_TRAITS_MAX: usize = 32;
+pub const EXTRA_TRAITS_MAX: usize = 64;
 /// Most ids one batch request may name.
 pub const BATCH_MAX: usize = 1000;
 pub const ID_MAX: usize = 64;
+/// How often a PATCH without an expected version re-reads after losing a race.
+const RETRIES: usize = 3;
 
-const OUTPUT_ONLY: &[&str] = &[
-    "id",
-    "tenant_id",
-    "realm_id",
-    "enrollment_status",
-    "create_time",
-    "update_time",
-];
-const TRAITS_TYPE: &str = "traits_v0";
-
-pub fn identity_json(i: &IdentityRecord) -> Value {
-    let mut traits = Map::new();
-    traits.insert("type".into(), TRAITS_TYPE.into());
-    traits.insert("username".into(), i.username.clone().into());
-    for (key, value) in [
-        ("primary_email_address", &i.primary_email_address),
-        ("external_id", &i.external_id),
-        ("given_name", &i.given_name),
-        ("family_name", &i.family_name),
-    ] {
-        if let Some(v) = value {
-            traits.insert(key.into(), v.clone().into());
-        }
-    }
-    if let Ok(Value::Object(extra)) = serde_json::from_str::<Value>(&i.extra_traits) {
-        traits.extend(extra);
-    }
-    json!({
-        "id": i.id,
-        "realm_id": i.realm_id,
-        "tenant_id": i.tenant_id,
-        "display_name": i.display_name,
-        "status": i.status,
-        "enrollment_status": i.enrollment_status,
-        "create_time": rfc3339(i.create_us),
-        "update_time": rfc3339(i.update_us),
-        "traits": traits,
-    })
+/// An identity to create. `username` is required; `display_name` defaults to it and
+/// `status` to active.
+#[derive(Debug, Clone, Default)]
+pub struct NewIdentity {
+    pub display_name: Option<String>,
+    pub status: Option<IdentityStatus>,
+    pub traits: TraitsPatch,
 }
 
-/// The parts of an identity a request sets; absent fields stay as they are.
-#[derive(Default)]
-struct IdentityPatch {
-    display_name: Option<String>,
-    status: Option<String>,
-    username: Option<String>,
-    email: Patch<String>,
-    external_id: Patch<String>,
-    given_name: Patch<String>,
-    family_name: Patch<String>,
-    extra: BTreeMap<String, Option<String>>,
+/// Changes to traits: each named one set, cleared or left; free-form ones likewise.
+#[derive(Debug, Clone, Default)]
+pub struct TraitsPatch {
+    pub username: Patch<String>,
+    pub primary_email_address: Patch<String>,
+    pub external_id: Patch<String>,
+    pub given_name: Patch<String>,
+    pub family_name: Patch<String>,
+    pub extra: BTreeMap<String, Patch<String>>,
 }
 
-fn apply(slot: &mut Option<String>, p: Patch<String>) {
-    match p {
-        Patch::Absent => {}
-        Patch::Clear => *slot = None,
-        Patch::Set(v) => *slot = Some(v),
-    }
+/// One change to an identity: only what is not `Absent` changes. With `expected_version`
+/// the change applies only to that version of the identity (else `PreconditionFailed`).
+#[derive(Debug, Clone, Default)]
+pub struct IdentityPatch {
+    pub expected_version: Option<i64>,
+    pub display_name: Patch<String>,
+    pub status: Patch<IdentityStatus>,
+    pub traits: TraitsPatch,
 }
 
-fn check_email(field: &str, p: Patch<String>) -> Result<Patch<String>, IdmError> {
-    if let Patch::Set(e) = &p {
-        let ok = e.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
-        }) && !e.chars().any(char::is_whitespace);
-        if !ok {
-            return Err(IdmError::invalid(field, "must be an email address"));
-        }
-    }
-    Ok(p)
-}
-
-fn is_trait_name(k: &str) -> bool {
-    let mut chars = k.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && k.len() <= 64
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-fn parse_patch(mut input: Object) -> Result<IdentityPatch, IdmError> {
-    input.ignore(OUTPUT_ONLY);
-    let mut p = IdentityPatch::default();
-    match input.string("display_name", NAME_MAX)? {
-        Patch::Set(s) => p.display_name = Some(non_blank(&input.field("display_name"), s)?),
-        Patch::Clear => {
-            return Err(IdmError::invalid(
-                input.field("display_name"),
-                "cannot be null",
-            ))
-        }
-        Patch::Absent => {}
-    }
-    match input.string("status", 16)? {
-        Patch::Set(s) if s == "active" || s == "suspended" => p.status = Some(s),
-        Patch::Absent => {}
-        _ => {
-            return Err(IdmError::invalid(
-                input.field("status"),
-                "must be \"active\" or \"suspended\"",
-            ))
-        }
-    }
-    if let Some(mut traits) = input.opt_object("traits")? {
-        match traits.string("type", 32)? {
-            Patch::Absent => {}
-            Patch::Set(t) if t == TRAITS_TYPE => {}
-            _ => {
+fn check_traits(t: &TraitsPatch) -> Result<(), IdmError> {
+    match &t.username {
+        Patch::Set(u) => {
+            fields::name("traits.username", u, USERNAME_MAX)?;
+            if u.trim() != u {
                 return Err(IdmError::invalid(
-                    traits.field("type"),
-                    "must be \"traits_v0\"",
-                ))
-            }
-        }
-        match traits.string("username", USERNAME_MAX)? {
-            Patch::Set(u) => {
-                let field = traits.field("username");
-                let u = non_blank(&field, u)?;
-                if u.trim() != u {
-                    return Err(IdmError::invalid(
-                        field,
-                        "must not start or end with spaces",
-                    ));
-                }
-                p.username = Some(u);
-            }
-            Patch::Clear => {
-                return Err(IdmError::invalid(
-                    traits.field("username"),
-                    "cannot be null",
-                ))
-            }
-            Patch::Absent => {}
-        }
-        let email = traits.string("primary_email_address", EMAIL_MAX)?;
-        p.email = check_email(&traits.field("primary_email_address"), email)?;
-        p.external_id = traits.string("external_id", NAME_MAX)?;
-        p.given_name = traits.string("given_name", NAME_MAX)?;
-        p.family_name = traits.string("family_name", NAME_MAX)?;
-        for (k, v) in traits.drain() {
-            let field = traits.field(&k);
-            if !is_trait_name(&k) {
-                return Err(IdmError::invalid(
-                    field,
-                    "trait names start with a letter and hold letters, digits and _ (64 at most)",
+                    "traits.username",
+                    "must not start or end with spaces",
                 ));
             }
-            let value = match v {
-                Value::Null => None,
-                v => Some(check_string(&field, v, EXTRA_TRAIT_MAX)?),
-            };
-            p.extra.insert(k, value);
+        }
+        Patch::Clear => return Err(IdmError::invalid("traits.username", "cannot be null")),
+        Patch::Absent => {}
+    }
+    if let Patch::Set(e) = &t.primary_email_address {
+        fields::email("traits.primary_email_address", e, EMAIL_MAX)?;
+    }
+    for (key, p) in [
+        ("traits.external_id", &t.external_id),
+        ("traits.given_name", &t.given_name),
+        ("traits.family_name", &t.family_name),
+    ] {
+        if let Patch::Set(v) = p {
+            fields::text(key, v, NAME_MAX)?;
         }
     }
-    input.finish()?;
-    Ok(p)
-}
-
-/// Applies `p` to `i`; `field` names the traits object for errors about extra traits.
-fn merge(i: &mut IdentityRecord, p: IdentityPatch) -> Result<(), IdmError> {
-    if let Some(v) = p.display_name {
-        i.display_name = v;
+    for (k, p) in &t.extra {
+        let field = format!("traits.{k}");
+        if !is_trait_name(k) {
+            return Err(IdmError::invalid(
+                field,
+                "trait names start with a letter and hold letters, digits and _ (64 at most)",
+            ));
+        }
+        if let Patch::Set(v) = p {
+            fields::text(&field, v, EXTRA_TRAIT_MAX)?;
+        }
     }
-    if let Some(v) = p.status {
-        i.status = v;
-    }
-    if let Some(v) = p.username {
-        i.username = v;
-    }
-    apply(&mut i.primary_email_address, p.email);
-    apply(&mut i.external_id, p.external_id);
-    apply(&mut i.given_name, p.given_name);
-    apply(&mut i.family_name, p.family_name);
-    let mut extra: BTreeMap<String, String> =
-        serde_json::from_str(&i.extra_traits).unwrap_or_default();
-    for (k, v) in p.extra {
-        match v {
-            Some(v) => extra.insert(k, v),
-            None => extra.remove(&k),
-        };
-    }
-    if extra.len() > EXTRA_TRAITS_MAX {
-        return Err(IdmError::invalid(
-            "identity.traits",
-            format!("at most {EXTRA_TRAITS_MAX} extra traits"),
-        ));
-    }
-    i.extra_traits =
-        serde_json::to_string(&extra).map_err(|e| IdmError::Internal(e.to_string()))?;
     Ok(())
 }
 
-/// `{"identity_ids": [...]}` with 1 to 1000 ids.
-pub fn parse_id_list(body: Value) -> Result<Vec<String>, IdmError> {
-    let mut top = Object::new(body, "")?;
-    let ids = top
-        .string_list("identity_ids", BATCH_MAX, ID_MAX)?
-        .ok_or_else(|| IdmError::invalid("identity_ids", "is required"))?;
-    top.finish()?;
-    Ok(ids)
+impl IdentityPatch {
+    /// Checks every field it sets (before anything is read or written).
+    fn check(&self) -> Result<(), IdmError> {
+        match &self.display_name {
+            Patch::Set(n) => fields::name("display_name", n, NAME_MAX)?,
+            Patch::Clear => return Err(IdmError::invalid("display_name", "cannot be null")),
+            Patch::Absent => {}
+        }
+        if let Patch::Clear = self.status {
+            return Err(IdmError::invalid("status", "cannot be null"));
+        }
+        check_traits(&self.traits)
+    }
+
+    /// Applies the patch to `i` (already checked).
+    fn apply(self, i: &mut IdentityRecord) -> Result<(), IdmError> {
+        if let Patch::Set(v) = self.display_name {
+            i.display_name = v;
+        }
+        if let Patch::Set(s) = self.status {
+            i.status = s;
+        }
+        let t = self.traits;
+        if let Patch::Set(u) = t.username {
+            i.traits.username = u;
+        }
+        t.primary_email_address
+            .apply_to(&mut i.traits.primary_email_address);
+        t.external_id.apply_to(&mut i.traits.external_id);
+        t.given_name.apply_to(&mut i.traits.given_name);
+        t.family_name.apply_to(&mut i.traits.family_name);
+        for (k, p) in t.extra {
+            match p {
+                Patch::Set(v) => {
+                    i.traits.extra.insert(k, v);
+                }
+                Patch::Clear => {
+                    i.traits.extra.remove(&k);
+                }
+                Patch::Absent => {}
+            }
+        }
+        if i.traits.extra.len() > EXTRA_TRAITS_MAX {
+            return Err(IdmError::invalid(
+                "traits",
+                format!("at most {EXTRA_TRAITS_MAX} traits besides the five named ones"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Directory {
-    pub async fn create_identity(&self, at: &Scope<'_>, body: Value) -> Result<Value, IdmError> {
-        let mut top = Object::new(body, "")?;
-        let input = top.object("identity")?;
-        top.finish()?;
-        let patch = parse_patch(input)?;
-        let Some(username) = patch.username.clone() else {
-            return Err(IdmError::invalid("identity.traits.username", "is required"));
+    /// The identity, or `NotFound` naming it.
+    pub async fn identity(&self, at: &Context<'_>, id: &str) -> Result<IdentityRecord, IdmError> {
+        self.store()
+            .get_identity(at.tenant, at.realm, id)
+            .await
+            .map_err(about(Resource::Identity, id))
+    }
+
+    pub async fn create_identity(
+        &self,
+        at: &Context<'_>,
+        new: NewIdentity,
+    ) -> Result<IdentityRecord, IdmError> {
+        let Patch::Set(username) = new.traits.username.clone() else {
+            return Err(IdmError::invalid("traits.username", "is required"));
         };
-        self.store().get_realm(at.tenant, at.realm).await?;
+        let patch = IdentityPatch {
+            expected_version: None,
+            display_name: new.display_name.map_or(Patch::Absent, Patch::Set),
+            status: new.status.map_or(Patch::Absent, Patch::Set),
+            traits: new.traits,
+        };
+        patch.check()?;
+        self.realm_record(at.tenant, at.realm).await?;
         let now = self.now_us();
         let mut identity = IdentityRecord {
             id: ids::new_id()?,
             tenant_id: at.tenant.to_string(),
             realm_id: at.realm.to_string(),
             display_name: username.clone(),
-            status: "active".into(),
-            enrollment_status: "UNENROLLED".into(),
-            username,
-            primary_email_address: None,
-            external_id: None,
-            given_name: None,
-            family_name: None,
-            extra_traits: "{}".into(),
+            status: IdentityStatus::Active,
+            enrollment_status: EnrollmentStatus::Unenrolled,
+            traits: Traits {
+                username,
+                ..Traits::default()
+            },
+            version: 1,
             create_us: now,
             update_us: now,
         };
-        merge(&mut identity, patch)?;
-        let after = identity_json(&identity);
-        let audit = self.audit(at.change(
-            "identity.create",
-            vec![identity.id.clone()],
-            None,
-            Some(after.clone()),
-        ))?;
+        patch.apply(&mut identity)?;
+        let audit = self.audit(
+            at.change("identity.create", vec![identity.id.clone()])
+                .after(&views::identity(&identity)),
+        )?;
         self.store().create_identity(&identity, &audit).await?;
-        Ok(after)
-    }
-
-    pub async fn get_identity(&self, at: &Scope<'_>, id: &str) -> Result<Value, IdmError> {
-        let i = self.store().get_identity(at.tenant, at.realm, id).await?;
-        Ok(identity_json(&i))
+        Ok(identity)
     }
 
     /// Finds an identity by username (case-insensitive) in the realm.
     pub async fn find_by_username(
         &self,
-        at: &Scope<'_>,
+        at: &Context<'_>,
         username: &str,
     ) -> Result<IdentityRecord, IdmError> {
         Ok(self
@@ -278,83 +208,163 @@ impl Directory {
             .await?)
     }
 
+    /// A page of the realm's identities, optionally filtered (`traits.username eq "…"`).
     pub async fn list_identities(
         &self,
-        at: &Scope<'_>,
+        at: &Context<'_>,
         page_size: Option<&str>,
         page_token: Option<&str>,
         filter: Option<&str>,
-    ) -> Result<Value, IdmError> {
+    ) -> Result<Listing<IdentityRecord>, IdmError> {
         let page = page_request(page_size, page_token)?;
         let filter = filter
             .filter(|f| !f.is_empty())
             .map(filter::parse)
             .transpose()?;
-        self.store().get_realm(at.tenant, at.realm).await?;
+        self.realm_record(at.tenant, at.realm).await?;
         let found = self
             .store()
             .list_identities(at.tenant, at.realm, filter.as_ref(), page)
             .await?;
-        Ok(list_json("identities", found, identity_json))
+        Ok(found.into())
     }
 
+    /// The one typed change to an identity (see [`IdentityPatch`]). Suspending ends its
+    /// sessions in the same transaction.
     pub async fn patch_identity(
         &self,
-        at: &Scope<'_>,
+        at: &Context<'_>,
         id: &str,
-        body: Value,
-    ) -> Result<Value, IdmError> {
-        let mut top = Object::new(body, "")?;
-        let input = top.object("identity")?;
-        top.finish()?;
-        let patch = parse_patch(input)?;
-        let before = self.store().get_identity(at.tenant, at.realm, id).await?;
-        let mut identity = before.clone();
-        merge(&mut identity, patch)?;
-        identity.update_us = self.now_us();
-        let after = identity_json(&identity);
-        let audit = self.audit(at.change(
-            "identity.update",
-            vec![id.to_string()],
-            Some(identity_json(&before)),
-            Some(after.clone()),
-        ))?;
-        self.store().update_identity(&identity, &audit).await?;
-        if identity.status == "suspended" {
-            self.sessions_ended(&identity.id);
+        patch: IdentityPatch,
+    ) -> Result<IdentityRecord, IdmError> {
+        patch.check()?;
+        let mut tries = 0;
+        loop {
+            let before = self.identity(at, id).await?;
+            let stale = |current| IdmError::PreconditionFailed {
+                resource: ResourceRef::new(Resource::Identity, id),
+                expected: patch.expected_version.unwrap_or(before.version),
+                current,
+            };
+            if patch.expected_version.is_some_and(|v| v != before.version) {
+                return Err(stale(before.version));
+            }
+            let mut after = before.clone();
+            patch.clone().apply(&mut after)?;
+            after.version = before.version + 1;
+            after.update_us = self.now_us();
+            let audit = self.audit(
+                at.change("identity.update", vec![id.to_string()])
+                    .before(&views::identity(&before))
+                    .after(&views::identity(&after)),
+            )?;
+            match self
+                .store()
+                .update_identity(&after, before.version, &audit)
+                .await
+            {
+                Ok(()) => {
+                    if !after.status.is_active() {
+                        self.sessions_ended(&after.id);
+                    }
+                    return Ok(after);
+                }
+                Err(StoreError::Stale { current }) => {
+                    tries += 1;
+                    if patch.expected_version.is_some() || tries >= RETRIES {
+                        return Err(stale(current));
+                    }
+                }
+                Err(e) => return Err(about(Resource::Identity, id)(e)),
+            }
         }
-        Ok(after)
     }
 
-    pub async fn delete_identity(&self, at: &Scope<'_>, id: &str) -> Result<(), IdmError> {
-        self.delete_identities(at, vec![id.to_string()], "identity.delete")
+    /// Suspends or reactivates (a PATCH of `status` alone).
+    pub async fn set_identity_status(
+        &self,
+        at: &Context<'_>,
+        id: &str,
+        status: IdentityStatus,
+        expected_version: Option<i64>,
+    ) -> Result<IdentityRecord, IdmError> {
+        let patch = IdentityPatch {
+            expected_version,
+            status: Patch::Set(status),
+            ..IdentityPatch::default()
+        };
+        self.patch_identity(at, id, patch).await
+    }
+
+    /// Deletes the identity with everything attached (at `expected_version`, when given).
+    pub async fn delete_identity(
+        &self,
+        at: &Context<'_>,
+        id: &str,
+        expected_version: Option<i64>,
+    ) -> Result<(), IdmError> {
+        let ids = vec![id.to_string()];
+        match self
+            .delete_identities(at, ids, expected_version, "identity.delete")
             .await
+        {
+            Err(IdmError::NotFoundMany { .. }) => Err(IdmError::not_found(Resource::Identity, id)),
+            other => other,
+        }
     }
 
-    /// `:batchDelete`: all of them or, when one does not exist, none.
+    /// `:batchDelete`: all of them or, when one does not exist, none (`NotFoundMany` names
+    /// the missing ones).
     pub async fn batch_delete_identities(
         &self,
-        at: &Scope<'_>,
-        body: Value,
+        at: &Context<'_>,
+        ids: Vec<String>,
     ) -> Result<(), IdmError> {
-        let ids = parse_id_list(body)?;
-        self.delete_identities(at, ids, "identity.batch_delete")
+        fields::id_list("ids", &ids, BATCH_MAX, ID_MAX)?;
+        self.delete_identities(at, ids, None, "identity.batch_delete")
             .await
     }
 
     async fn delete_identities(
         &self,
-        at: &Scope<'_>,
-        mut ids: Vec<String>,
+        at: &Context<'_>,
+        requested: Vec<String>,
+        expected: Option<i64>,
         action: &str,
     ) -> Result<(), IdmError> {
+        let mut ids = requested.clone();
         ids.sort();
         ids.dedup();
-        self.store().get_realm(at.tenant, at.realm).await?;
-        let audit = self.audit(at.change(action, ids.clone(), None, None))?;
-        self.store()
-            .delete_identities(at.tenant, at.realm, &ids, &audit)
-            .await?;
+        self.realm_record(at.tenant, at.realm).await?;
+        let audit = self.audit(at.change(action, ids.clone()))?;
+        match self
+            .store()
+            .delete_identities(at.tenant, at.realm, &ids, expected, &audit)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Stale { current }) => {
+                return Err(IdmError::PreconditionFailed {
+                    resource: ResourceRef::new(Resource::Identity, ids.join(",")),
+                    expected: expected.unwrap_or_default(),
+                    current,
+                })
+            }
+            Err(StoreError::NotFoundMany { resource, ids }) => {
+                // Named in the order the caller gave them.
+                let mut missing: Vec<String> = Vec::with_capacity(ids.len());
+                for id in requested.into_iter().filter(|r| ids.contains(r)) {
+                    if !missing.contains(&id) {
+                        missing.push(id);
+                    }
+                }
+                return Err(IdmError::NotFoundMany {
+                    resource,
+                    ids: missing,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
         for id in &ids {
             self.sessions_ended(id);
         }

@@ -1,8 +1,14 @@
-//! Identity management, with no HTTP: realms, identities, groups, API tokens and the audit
-//! log, on top of a [`Store`]. Request bodies come in as JSON values and are validated here
-//! field by field; resources go out in the admin API's shapes.
+//! Identity management, with no HTTP: realms, identities, groups, credentials, binding jobs,
+//! API tokens, sessions and the audit log, on top of the store's traits.
+//!
+//! Every operation takes typed input (`NewIdentity`, `IdentityPatch`, `NewGroup`,
+//! `NewBindingJob`, …) and returns records (`store::IdentityRecord`, …) or small outcome
+//! types; states are the enums of [`types`]. The wire formats live at the edges: the admin
+//! API's request bodies in `control::admin::bodies`, its JSON views in [`views`] (shared
+//! with the audit log), SQL in `store::sql`. Every write is audited in its transaction.
 
 pub mod audit;
+pub mod authenticator_configs;
 pub mod bind_ceremony;
 pub mod binding;
 pub mod clock;
@@ -15,17 +21,20 @@ pub mod identities;
 pub mod ids;
 pub mod paging;
 pub mod realms;
+pub mod scopes;
 pub mod self_service;
 pub mod sessions;
 pub mod signin_ceremony;
 pub mod signing_keys;
 pub mod tokens;
+pub mod types;
+pub mod views;
 pub mod webauthn;
 
 use std::sync::{Arc, OnceLock};
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::IdmError;
+pub use error::{IdmError, ResourceRef};
 pub use sessions::{IssuedSession, SessionService};
 pub use tokens::{ApiPrincipal, IssuedToken};
 
@@ -103,10 +112,22 @@ impl Actor {
     }
 }
 
-/// Where an operation happens: the tenant, the realm, who acts.
+/// Where an operation happens and who acts: the tenant, the realm, the actor. (An API
+/// token's permissions are [`tokens::Scope`]s; this is the context every realm operation
+/// runs in.)
 #[derive(Debug, Clone)]
-pub struct Scope<'a> {
+pub struct Context<'a> {
     pub tenant: &'a str,
     pub realm: &'a str,
     pub actor: &'a Actor,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(tenant: &'a str, realm: &'a str, actor: &'a Actor) -> Context<'a> {
+        Context {
+            tenant,
+            realm,
+            actor,
+        }
+    }
 }

@@ -1,8 +1,8 @@
-//! List parameters (`page_size`, `page_token`) and list results (`total_size`,
-//! `next_page_token`). Page tokens are opaque to clients: base64url of a store position.
+//! List parameters (`page_size`, `page_token`) and list results ([`Listing`]: items,
+//! `total_size`, `next_page_token`). Page tokens are opaque to clients: base64url of a store
+//! position.
 
 use data_encoding::BASE64URL_NOPAD;
-use serde_json::{json, Value};
 
 use super::IdmError;
 use crate::store::{Page, PageRequest};
@@ -48,14 +48,33 @@ fn encode_token(position: i64) -> String {
     BASE64URL_NOPAD.encode(format!("p1:{position}").as_bytes())
 }
 
-/// `{"<key>": [...], "total_size": n, "next_page_token": "…"}` (the token only when more follow).
-pub fn list_json<T>(key: &str, page: Page<T>, view: impl Fn(&T) -> Value) -> Value {
-    let items: Vec<Value> = page.items.iter().map(view).collect();
-    let mut out = json!({ key: items, "total_size": page.total });
-    if let (Some(next), Some(obj)) = (page.next, out.as_object_mut()) {
-        obj.insert("next_page_token".into(), Value::String(encode_token(next)));
+/// One page of a list: the items, how many match in all, and the token of the next page
+/// (only when more follow).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    pub total_size: i64,
+    pub next_page_token: Option<String>,
+}
+
+impl<T> Listing<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Listing<U> {
+        Listing {
+            items: self.items.into_iter().map(f).collect(),
+            total_size: self.total_size,
+            next_page_token: self.next_page_token,
+        }
     }
-    out
+}
+
+impl<T> From<Page<T>> for Listing<T> {
+    fn from(page: Page<T>) -> Self {
+        Listing {
+            items: page.items,
+            total_size: page.total,
+            next_page_token: page.next.map(encode_token),
+        }
+    }
 }
 
 #[cfg(test)]

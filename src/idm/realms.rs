@@ -1,40 +1,37 @@
 //! Realms: the config file's `[[realms]]` synced into the store at start-up, and realms
 //! created, changed and deleted through the API (config-declared ones cannot be deleted).
 
-use serde_json::{json, Value};
-
 use super::audit::Change;
-use super::clock::rfc3339;
-use super::fields::{non_blank, Object, Patch};
-use super::paging::{list_json, page_request};
-use super::{ids, Actor, Directory, IdmError};
+use super::error::about;
+use super::fields;
+use super::paging::{page_request, Listing};
+use super::types::{Patch, Resource};
+use super::{ids, views, Actor, Directory, IdmError};
 use crate::config::Config;
 use crate::store::RealmRecord;
 
 const NAME_MAX: usize = 256;
 const RP_ID_MAX: usize = 253;
+const DEFAULT_RP_NAME: &str = "passgate";
 
-pub fn realm_json(r: &RealmRecord) -> Value {
-    json!({
-        "id": r.id,
-        "tenant_id": r.tenant_id,
-        "display_name": r.display_name,
-        "rp_id": r.rp_id,
-        "rp_name": r.rp_name,
-        "create_time": rfc3339(r.create_us),
-        "update_time": rfc3339(r.update_us),
-    })
+/// A realm to create: `rp_name` defaults to `passgate`, `rp_id` to the auth host.
+#[derive(Debug, Clone, Default)]
+pub struct NewRealm {
+    pub display_name: String,
+    pub rp_id: Option<String>,
+    pub rp_name: Option<String>,
 }
 
-/// The tenant is the deployment itself (`tenant_id` in the config).
-pub fn tenant_json(tenant: &str) -> Value {
-    json!({ "id": tenant, "display_name": tenant })
+/// What a realm PATCH changes (absent fields stay; none of them may be cleared).
+#[derive(Debug, Clone, Default)]
+pub struct RealmPatch {
+    pub display_name: Patch<String>,
+    pub rp_id: Patch<String>,
+    pub rp_name: Patch<String>,
 }
 
-/// Fields a client may echo back but never sets.
-const OUTPUT_ONLY: &[&str] = &["id", "tenant_id", "create_time", "update_time"];
-
-fn check_rp_id(field: &str, rp_id: String, auth_host: &str) -> Result<String, IdmError> {
+fn check_rp_id(field: &str, rp_id: &str, auth_host: &str) -> Result<String, IdmError> {
+    fields::text(field, rp_id, RP_ID_MAX)?;
     let rp_id = rp_id.to_ascii_lowercase();
     if rp_id == auth_host || auth_host.ends_with(&format!(".{rp_id}")) {
         Ok(rp_id)
@@ -43,6 +40,18 @@ fn check_rp_id(field: &str, rp_id: String, auth_host: &str) -> Result<String, Id
             field,
             format!("must be the auth host \"{auth_host}\" or a parent domain of it"),
         ))
+    }
+}
+
+/// A required name in a PATCH: `Some(new)`, `None` when absent; `null` is refused.
+fn patched_name(field: &str, p: Patch<String>) -> Result<Option<String>, IdmError> {
+    match p {
+        Patch::Absent => Ok(None),
+        Patch::Clear => Err(IdmError::invalid(field, "cannot be null")),
+        Patch::Set(s) => {
+            fields::name(field, &s, NAME_MAX)?;
+            Ok(Some(s))
+        }
     }
 }
 
@@ -70,55 +79,58 @@ impl Directory {
         Ok(())
     }
 
+    /// The realm, or `NotFound` naming it.
+    pub async fn realm_record(&self, tenant: &str, id: &str) -> Result<RealmRecord, IdmError> {
+        self.store()
+            .get_realm(tenant, id)
+            .await
+            .map_err(about(Resource::Realm, id))
+    }
+
     pub async fn create_realm(
         &self,
         tenant: &str,
         actor: &Actor,
         auth_host: &str,
-        body: Value,
-    ) -> Result<Value, IdmError> {
-        let mut top = Object::new(body, "")?;
-        let mut input = top.object("realm")?;
-        top.finish()?;
-        input.ignore(OUTPUT_ONLY);
-        let display_name = input.required_string("display_name", NAME_MAX)?;
-        let display_name = non_blank(&input.field("display_name"), display_name)?;
-        let rp_name = match input.string("rp_name", NAME_MAX)? {
-            Patch::Set(s) => non_blank(&input.field("rp_name"), s)?,
-            _ => "passgate".to_string(),
+        new: NewRealm,
+    ) -> Result<RealmRecord, IdmError> {
+        fields::name("display_name", &new.display_name, NAME_MAX)?;
+        let rp_name = match new.rp_name {
+            Some(n) => {
+                fields::name("rp_name", &n, NAME_MAX)?;
+                n
+            }
+            None => DEFAULT_RP_NAME.to_string(),
         };
-        let rp_id = match input.string("rp_id", RP_ID_MAX)? {
-            Patch::Set(s) => check_rp_id(&input.field("rp_id"), s, auth_host)?,
-            _ => auth_host.to_string(),
+        let rp_id = match new.rp_id {
+            Some(r) => check_rp_id("rp_id", &r, auth_host)?,
+            None => auth_host.to_string(),
         };
-        input.finish()?;
         let now = self.now_us();
         let realm = RealmRecord {
             tenant_id: tenant.to_string(),
             id: ids::new_id()?,
-            display_name,
+            display_name: new.display_name,
             rp_id,
             rp_name,
             from_config: false,
             create_us: now,
             update_us: now,
         };
-        let after = realm_json(&realm);
-        let audit = self.audit(Change {
-            tenant,
-            realm: Some(&realm.id),
-            actor,
-            action: "realm.create",
-            targets: vec![realm.id.clone()],
-            before: None,
-            after: Some(after.clone()),
-        })?;
+        let audit = self.audit(
+            Change {
+                tenant,
+                realm: Some(&realm.id),
+                actor,
+                action: "realm.create",
+                targets: vec![realm.id.clone()],
+                before: None,
+                after: None,
+            }
+            .after(&views::realm(&realm)),
+        )?;
         self.store().create_realm(&realm, &audit).await?;
-        Ok(after)
-    }
-
-    pub async fn get_realm(&self, tenant: &str, id: &str) -> Result<Value, IdmError> {
-        Ok(realm_json(&self.store().get_realm(tenant, id).await?))
+        Ok(realm)
     }
 
     pub async fn list_realms(
@@ -126,10 +138,9 @@ impl Directory {
         tenant: &str,
         page_size: Option<&str>,
         page_token: Option<&str>,
-    ) -> Result<Value, IdmError> {
+    ) -> Result<Listing<RealmRecord>, IdmError> {
         let page = page_request(page_size, page_token)?;
-        let realms = self.store().list_realms(tenant, page).await?;
-        Ok(list_json("realms", realms, realm_json))
+        Ok(self.store().list_realms(tenant, page).await?.into())
     }
 
     pub async fn patch_realm(
@@ -138,45 +149,41 @@ impl Directory {
         id: &str,
         actor: &Actor,
         auth_host: &str,
-        body: Value,
-    ) -> Result<Value, IdmError> {
-        let mut top = Object::new(body, "")?;
-        let mut input = top.object("realm")?;
-        top.finish()?;
-        input.ignore(OUTPUT_ONLY);
-        let before = self.store().get_realm(tenant, id).await?;
+        patch: RealmPatch,
+    ) -> Result<RealmRecord, IdmError> {
+        let display_name = patched_name("display_name", patch.display_name)?;
+        let rp_name = patched_name("rp_name", patch.rp_name)?;
+        let rp_id = match patched_name("rp_id", patch.rp_id)? {
+            Some(r) => Some(check_rp_id("rp_id", &r, auth_host)?),
+            None => None,
+        };
+        let before = self.realm_record(tenant, id).await?;
         let mut realm = before.clone();
-        for (key, max) in [
-            ("display_name", NAME_MAX),
-            ("rp_name", NAME_MAX),
-            ("rp_id", RP_ID_MAX),
-        ] {
-            let field = input.field(key);
-            let value = match input.string(key, max)? {
-                Patch::Absent => continue,
-                Patch::Clear => return Err(IdmError::invalid(field, "cannot be null")),
-                Patch::Set(s) => non_blank(&field, s)?,
-            };
-            match key {
-                "display_name" => realm.display_name = value,
-                "rp_name" => realm.rp_name = value,
-                _ => realm.rp_id = check_rp_id(&field, value, auth_host)?,
-            }
+        if let Some(v) = display_name {
+            realm.display_name = v;
         }
-        input.finish()?;
+        if let Some(v) = rp_name {
+            realm.rp_name = v;
+        }
+        if let Some(v) = rp_id {
+            realm.rp_id = v;
+        }
         realm.update_us = self.now_us();
-        let after = realm_json(&realm);
-        let audit = self.audit(Change {
-            tenant,
-            realm: Some(id),
-            actor,
-            action: "realm.update",
-            targets: vec![id.to_string()],
-            before: Some(realm_json(&before)),
-            after: Some(after.clone()),
-        })?;
+        let audit = self.audit(
+            Change {
+                tenant,
+                realm: Some(id),
+                actor,
+                action: "realm.update",
+                targets: vec![id.to_string()],
+                before: None,
+                after: None,
+            }
+            .before(&views::realm(&before))
+            .after(&views::realm(&realm)),
+        )?;
         self.store().update_realm(&realm, &audit).await?;
-        Ok(after)
+        Ok(realm)
     }
 
     pub async fn delete_realm(
@@ -185,21 +192,24 @@ impl Directory {
         id: &str,
         actor: &Actor,
     ) -> Result<(), IdmError> {
-        let realm = self.store().get_realm(tenant, id).await?;
+        let realm = self.realm_record(tenant, id).await?;
         if realm.from_config {
-            return Err(IdmError::Conflict(format!(
+            return Err(IdmError::conflict(format!(
                 "realm \"{id}\" is declared in the config file; remove it there instead"
             )));
         }
-        let audit = self.audit(Change {
-            tenant,
-            realm: Some(id),
-            actor,
-            action: "realm.delete",
-            targets: vec![id.to_string()],
-            before: Some(realm_json(&realm)),
-            after: None,
-        })?;
+        let audit = self.audit(
+            Change {
+                tenant,
+                realm: Some(id),
+                actor,
+                action: "realm.delete",
+                targets: vec![id.to_string()],
+                before: None,
+                after: None,
+            }
+            .before(&views::realm(&realm)),
+        )?;
         self.store().delete_realm(tenant, id, &audit).await?;
         Ok(())
     }

@@ -1,19 +1,28 @@
 //! What users do for themselves: account recovery (an email address → a fresh binding link
 //! by email for each active identity with it; the caller learns nothing either way) and
-//! their own passkeys (list, rename, remove, a link to add another).
+//! their own passkeys (list, rename, remove, a link to add another). Everything goes
+//! through the same typed operations as the admin API, acted by the user.
 
-use serde_json::{json, Value};
-
-use super::binding::MailerRef;
-use super::credentials::{credential_json, ACTIVE};
-use super::fields::Object;
-use super::{Actor, Directory, IdmError, Scope};
+use super::binding::{MailerRef, NewBindingJob};
+use super::fields;
+use super::types::{CredentialState, DeliveryMethod, Resource};
+use super::{Actor, Context, Directory, IdmError};
 use crate::config::Config;
-use crate::store::{IdentityFilter, PageRequest, RevokeTarget};
+use crate::store::{CredentialRecord, IdentityFilter, PageRequest, RevokeTarget, StoreError};
 
 /// Most identities one recovery request mails.
 const RECOVERY_MAX: u32 = 5;
+/// Longest passkey name.
 pub const NAME_MAX: usize = 64;
+/// Most passkeys the self-service list shows.
+const OWN_MAX: u32 = 100;
+
+fn no_such_passkey() -> IdmError {
+    IdmError::NotFound {
+        resource: Resource::Passkey,
+        id: None,
+    }
+}
 
 impl Directory {
     /// Mails a fresh binding link to every active identity of the realm whose primary
@@ -32,25 +41,38 @@ impl Directory {
                 tenant,
                 realm,
                 Some(&IdentityFilter::Email(email.to_string())),
-                PageRequest {
-                    size: RECOVERY_MAX,
-                    after: None,
-                },
+                PageRequest::first(RECOVERY_MAX),
             )
             .await?;
-        let at = Scope {
-            tenant,
-            realm,
-            actor: &Actor::Recovery,
-        };
+        let at = Context::new(tenant, realm, &Actor::Recovery);
         let mut sent = 0;
-        for identity in found.items.iter().filter(|i| i.status == "active") {
-            let body = json!({"job": {"delivery_method": "EMAIL"}});
-            self.create_binding_job(&at, config, mailer, &identity.id, body)
+        for identity in found.items.iter().filter(|i| i.status.is_active()) {
+            let job = NewBindingJob::new(DeliveryMethod::Email);
+            self.create_binding_job(&at, config, mailer, &identity.id, job)
                 .await?;
             sent += 1;
         }
         Ok(sent)
+    }
+
+    /// A one-time binding link for the signed-in identity itself (to add a passkey on this
+    /// or another device).
+    pub async fn own_binding_link(
+        &self,
+        config: &Config,
+        tenant: &str,
+        realm: &str,
+        identity: &str,
+    ) -> Result<String, IdmError> {
+        let actor = Actor::Identity(identity.to_string());
+        let at = Context::new(tenant, realm, &actor);
+        let job = NewBindingJob::new(DeliveryMethod::Return);
+        let created = self
+            .create_binding_job(&at, config, None, identity, job)
+            .await?;
+        created
+            .link
+            .ok_or_else(|| IdmError::Internal("a RETURN job without a link".into()))
     }
 
     /// The signed-in identity's passkeys (active ones).
@@ -59,22 +81,16 @@ impl Directory {
         tenant: &str,
         realm: &str,
         identity: &str,
-    ) -> Result<Value, IdmError> {
-        let page = PageRequest {
-            size: 100,
-            after: None,
-        };
+    ) -> Result<Vec<CredentialRecord>, IdmError> {
         let creds = self
             .store()
-            .list_credentials(tenant, realm, identity, page)
+            .list_credentials(tenant, realm, Some(identity), PageRequest::first(OWN_MAX))
             .await?;
-        let list: Vec<Value> = creds
+        Ok(creds
             .items
-            .iter()
-            .filter(|c| c.state == ACTIVE)
-            .map(credential_json)
-            .collect();
-        Ok(json!({ "passkeys": list }))
+            .into_iter()
+            .filter(|c| c.state == CredentialState::Active)
+            .collect())
     }
 
     /// One of the identity's own active passkeys, or `NotFound`.
@@ -84,56 +100,44 @@ impl Directory {
         realm: &str,
         identity: &str,
         id: &str,
-    ) -> Result<crate::store::CredentialRecord, IdmError> {
+    ) -> Result<CredentialRecord, IdmError> {
         match self.store().get_credential(tenant, realm, id).await {
-            Ok(c) if c.identity_id == identity && c.state == ACTIVE => Ok(c),
-            Ok(_) | Err(crate::store::StoreError::NotFound(_)) => {
-                Err(IdmError::NotFound("passkey".into()))
-            }
+            Ok(c) if c.identity_id == identity && c.state == CredentialState::Active => Ok(c),
+            Ok(_) | Err(StoreError::NotFound(_)) => Err(no_such_passkey()),
             Err(e) => Err(e.into()),
         }
     }
 
-    /// `PATCH /api/v1/passkeys/{id} {"name"}`.
+    /// Renames one's own passkey (surrounding spaces dropped).
     pub async fn rename_own_passkey(
         &self,
         tenant: &str,
         realm: &str,
         identity: &str,
         id: &str,
-        body: Value,
-    ) -> Result<Value, IdmError> {
-        let mut top = Object::new(body, "")?;
-        let name = top.required_string("name", NAME_MAX)?;
-        top.finish()?;
-        let name = name.trim().to_string();
-        if name.is_empty() {
-            return Err(IdmError::invalid("name", "must not be blank"));
-        }
+        name: &str,
+    ) -> Result<CredentialRecord, IdmError> {
+        let name = name.trim();
+        fields::name("name", name, NAME_MAX)?;
         let before = self.own_passkey(tenant, realm, identity, id).await?;
         let mut after = before.clone();
-        after.name = name;
+        after.name = name.to_string();
         after.update_us = self.now_us();
         let actor = Actor::Identity(identity.to_string());
-        let at = Scope {
-            tenant,
-            realm,
-            actor: &actor,
-        };
-        let audit = self.audit(at.change(
-            "credential.rename",
-            vec![id.to_string()],
-            Some(credential_json(&before)),
-            Some(credential_json(&after)),
-        ))?;
+        let at = Context::new(tenant, realm, &actor);
+        let audit = self.audit(
+            at.change("credential.rename", vec![id.to_string()])
+                .before(&super::views::credential(&before))
+                .after(&super::views::credential(&after)),
+        )?;
         self.store()
             .rename_credential(tenant, realm, id, &after.name, after.update_us, &audit)
             .await?;
-        Ok(json!({"passkey": credential_json(&after)}))
+        Ok(after)
     }
 
-    /// `DELETE /api/v1/passkeys/{id}`: revokes one's own passkey (never the last one, which
-    /// would lock the account out). Returns the target whose sessions must end.
+    /// Revokes one's own passkey (never the last one, which would lock the account out).
+    /// Returns the target whose sessions must end.
     pub async fn remove_own_passkey(
         &self,
         tenant: &str,
@@ -143,11 +147,7 @@ impl Directory {
     ) -> Result<RevokeTarget, IdmError> {
         let before = self.own_passkey(tenant, realm, identity, id).await?;
         let actor = Actor::Identity(identity.to_string());
-        let at = Scope {
-            tenant,
-            realm,
-            actor: &actor,
-        };
+        let at = Context::new(tenant, realm, &actor);
         let (after, audit) = self.revocation(&at, &before)?;
         // The "not the last one" check and the revocation are one transaction.
         let revoked = self
@@ -155,8 +155,8 @@ impl Directory {
             .revoke_credential_unless_last(tenant, realm, identity, id, after.update_us, &audit)
             .await?;
         if !revoked {
-            return Err(IdmError::Conflict(
-                "this is your only passkey: add another before removing it".into(),
+            return Err(IdmError::conflict(
+                "this is your only passkey: add another before removing it",
             ));
         }
         Ok(RevokeTarget::Credential(id.to_string()))

@@ -6,20 +6,19 @@
 //! The control plane then starts the session.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use webauthn_rs::prelude::{
     DiscoverableAuthentication, PasskeyAuthentication, PublicKeyCredential, WebauthnError,
 };
+use webauthn_rs_proto::{AllowCredentials, PublicKeyCredentialRequestOptions};
 
-use super::credentials::{credential_json, SignInCredential, ACTIVE};
-use super::webauthn::{identity_from_user_handle, relying_party};
-use super::{Actor, Directory, IdmError, Scope};
-use crate::config::Config;
-use crate::store::{CredentialRecord, IdentityRecord, PageRequest};
-
-/// The ceremony kind sign-in stores its state under.
-pub const KIND: &str = "signin";
+use super::credentials::SignInCredential;
 use super::identities::USERNAME_MAX;
+use super::types::{CeremonyKind, CredentialState, Resource};
+use super::views;
+use super::webauthn::{identity_from_user_handle, relying_party, BegunCeremony};
+use super::{Actor, Context, Directory, IdmError};
+use crate::config::Config;
+use crate::store::{CredentialRecord, IdentityRecord, PageRequest, StoreError};
 /// Bytes in a decoy credential id (as many as most authenticators' ids).
 const DECOY_ID_LEN: usize = 16;
 
@@ -37,15 +36,18 @@ pub struct SignInOutcome {
 }
 
 fn not_recognised() -> IdmError {
-    IdmError::NotFound("passkey".into())
+    IdmError::NotFound {
+        resource: Resource::Passkey,
+        id: None,
+    }
 }
 
 fn suspended() -> IdmError {
     IdmError::Forbidden("This account is suspended.".into())
 }
 
-fn scope_of<'a>(record: &'a crate::store::CeremonyRecord) -> Scope<'a> {
-    Scope {
+fn context_of<'a>(record: &'a crate::store::CeremonyRecord) -> Context<'a> {
+    Context {
         tenant: &record.tenant_id,
         realm: &record.realm_id,
         actor: &Actor::SignIn,
@@ -64,8 +66,8 @@ impl Directory {
         tenant: &str,
         realm: &str,
         username: Option<&str>,
-    ) -> Result<Value, IdmError> {
-        let realm = self.store().get_realm(tenant, realm).await?;
+    ) -> Result<BegunCeremony<PublicKeyCredentialRequestOptions>, IdmError> {
+        let realm = self.realm_record(tenant, realm).await?;
         let rp = relying_party(config, &realm)?;
         let internal = |e: WebauthnError| IdmError::Internal(format!("starting sign-in: {e}"));
         let username = username.map(str::trim).filter(|u| !u.is_empty());
@@ -86,27 +88,28 @@ impl Directory {
                 (options, SignInState::Discoverable(state), username)
             }
         };
-        let mut options =
-            serde_json::to_value(options).map_err(|e| IdmError::Internal(e.to_string()))?;
+        // Only the options go out: webauthn-rs's top-level `mediation` ("conditional" for
+        // discoverable requests) does not; the page decides (button: none; autofill:
+        // conditional).
+        let mut public_key = options.public_key;
         if let Some(name) = decoy {
             // A name that matches no one, or no active passkey, gets a made-up credential
             // in place of a real one: the answer does not tell whether the name exists.
-            options["publicKey"]["allowCredentials"] =
-                self.decoy_allow_credentials(&realm.id, name).await?;
-        } else if let Some(list) = options["publicKey"]["allowCredentials"].as_array_mut() {
+            public_key.allow_credentials = vec![self.decoy_credential(&realm.id, name).await?];
+        } else {
             // webauthn-rs lists transports for passkeys registered with attestation; a
             // decoy has none to list, so real entries go without them too.
-            for entry in list.iter_mut().filter_map(Value::as_object_mut) {
-                entry.remove("transports");
+            for entry in &mut public_key.allow_credentials {
+                entry.transports = None;
             }
         }
-        // webauthn-rs adds a top-level "mediation": "conditional" for discoverable requests;
-        // the page decides mediation itself (button: none; autofill: conditional).
-        if let Some(o) = options.as_object_mut() {
-            o.remove("mediation");
-        }
-        let ceremony = self.put_ceremony(KIND, &realm, "", &state).await?;
-        Ok(json!({"ceremony": ceremony, "publicKey": options["publicKey"]}))
+        let ceremony = self
+            .put_ceremony(CeremonyKind::SignIn, &realm, "", &state)
+            .await?;
+        Ok(BegunCeremony {
+            ceremony,
+            public_key,
+        })
     }
 
     /// `allowCredentials` for a name without passkeys: one credential id of the usual
@@ -114,11 +117,11 @@ impl Directory {
     /// instance sharing the store, different per name and per deployment (derived from
     /// the oldest signing key, which no one outside holds). It changes only when that key
     /// is pruned after a rotation.
-    async fn decoy_allow_credentials(
+    async fn decoy_credential(
         &self,
         realm: &str,
         username: &str,
-    ) -> Result<Value, IdmError> {
+    ) -> Result<AllowCredentials, IdmError> {
         use sha2::{Digest, Sha256};
         let keys = self.store().list_signing_keys().await?;
         let seed = keys
@@ -136,8 +139,11 @@ impl Directory {
             h.update(part.as_bytes());
             h.update([0]);
         }
-        let id = data_encoding::BASE64URL_NOPAD.encode(&h.finalize()[..DECOY_ID_LEN]);
-        Ok(json!([{"type": "public-key", "id": id}]))
+        Ok(AllowCredentials {
+            type_: "public-key".into(),
+            id: h.finalize()[..DECOY_ID_LEN].to_vec(),
+            transports: None,
+        })
     }
 
     /// The identity's active passkeys, when `username` names an active identity.
@@ -153,21 +159,17 @@ impl Directory {
             .await
         {
             Ok(i) => i,
-            Err(crate::store::StoreError::NotFound(_)) => return Ok(None),
+            Err(StoreError::NotFound(_)) => return Ok(None),
             Err(e) => return Err(e.into()),
-        };
-        let page = PageRequest {
-            size: 100,
-            after: None,
         };
         let creds = self
             .store()
-            .list_credentials(tenant, realm, &identity.id, page)
+            .list_credentials(tenant, realm, Some(&identity.id), PageRequest::first(100))
             .await?;
         let keys = creds
             .items
             .iter()
-            .filter(|c| c.state == ACTIVE)
+            .filter(|c| c.state == CredentialState::Active)
             .filter_map(|c| serde_json::from_str(&c.passkey).ok())
             .collect();
         Ok(Some((identity.id, keys)))
@@ -178,18 +180,13 @@ impl Directory {
         &self,
         config: &Config,
         ceremony: &str,
-        credential: Value,
+        response: PublicKeyCredential,
     ) -> Result<SignInOutcome, IdmError> {
-        let (record, state) = self.take_ceremony::<SignInState>(KIND, ceremony).await?;
-        let response: PublicKeyCredential = serde_json::from_value(credential).map_err(|e| {
-            IdmError::invalid(
-                "credential",
-                format!("not an AuthenticationResponseJSON: {e}"),
-            )
-        })?;
+        let (record, state) = self
+            .take_ceremony::<SignInState>(CeremonyKind::SignIn, ceremony)
+            .await?;
         let realm = self
-            .store()
-            .get_realm(&record.tenant_id, &record.realm_id)
+            .realm_record(&record.tenant_id, &record.realm_id)
             .await?;
         let rp = relying_party(config, &realm)?;
         let presented = data_encoding::BASE64URL_NOPAD.encode(response.get_credential_id());
@@ -221,12 +218,14 @@ impl Directory {
         let result = match result {
             Ok(r) => r,
             Err(WebauthnError::CredentialPossibleCompromise) => {
-                let audit = self.audit(scope_of(&record).change(
-                    "credential.counter_regression",
-                    vec![cred.id.clone(), cred.identity_id.clone()],
-                    Some(credential_json(&cred)),
-                    None,
-                ))?;
+                let audit = self.audit(
+                    context_of(&record)
+                        .change(
+                            "credential.counter_regression",
+                            vec![cred.id.clone(), cred.identity_id.clone()],
+                        )
+                        .before(&views::credential(&cred)),
+                )?;
                 self.store().insert_audit(&audit).await?;
                 tracing::warn!(credential = %cred.id, identity = %cred.identity_id,
                     "sign-in refused: the passkey's signature counter went backwards (cloned?)");
@@ -251,7 +250,7 @@ impl Directory {
             .store()
             .get_identity(&record.tenant_id, &record.realm_id, &cred.identity_id)
             .await?;
-        if identity.status != "active" {
+        if !identity.status.is_active() {
             return Err(suspended());
         }
         passkey.update_credential(&result);

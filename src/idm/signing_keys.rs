@@ -9,7 +9,7 @@ use base64::Engine;
 
 use super::{ids, IdmError};
 use crate::session::keys::{kid_for, KeyMaterial, KeyRing};
-use crate::store::{AuditRecord, SigningKeyRecord, Store};
+use crate::store::{AuditRecord, KeyStore, SigningKeyRecord};
 
 /// How long a rotated-in key only verifies before it signs (longer than the instances'
 /// key polling interval).
@@ -68,7 +68,7 @@ pub fn ring(records: &[SigningKeyRecord], now_us: i64) -> Result<KeyRing, IdmErr
 /// Adds a key that signs from `now_us + activate_in`; returns its `kid`. With `audit_as`
 /// (tenant, actor) the addition is audited as `signing_key.rotate`.
 pub async fn add_key(
-    store: &dyn Store,
+    store: &dyn KeyStore,
     now_us: i64,
     activate_in: Duration,
     audit_as: Option<(&str, &str)>,
@@ -118,7 +118,7 @@ fn audit_record(
         realm_id: None,
         actor: actor.to_string(),
         action: action.to_string(),
-        target_ids: serde_json::Value::from(vec![kid.to_string()]).to_string(),
+        target_ids: vec![kid.to_string()],
         before: None,
         after: None,
         create_us: now_us,

@@ -1,40 +1,17 @@
 //! API tokens: `pgt_<id>_<secret>`, shown once at creation and stored only as the secret's
-//! SHA-256; scopes, an optional realm and expiry; authentication of bearer tokens.
+//! SHA-256; their [`Scope`]s (see [`super::scopes`]), an optional realm and expiry;
+//! authentication of bearer tokens into an [`ApiPrincipal`].
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
-
 use super::audit::Change;
-use super::clock::rfc3339;
-use super::{ids, Actor, Directory, IdmError};
-use crate::store::ApiTokenRecord;
+pub use super::scopes::{Action, ApiPrincipal, Family, Grant, Scope};
+use super::types::Resource;
+use super::{ids, views, Actor, Directory, IdmError};
+use crate::store::{ApiTokenRecord, StoreError};
 
 const PREFIX: &str = "pgt_";
 const NAME_MAX: usize = 128;
-
-/// Every scope a token can carry. `<family>:*` grants both `read` and `write`; `admin` all.
-pub const SCOPES: &[&str] = &[
-    "admin",
-    "realms:read",
-    "realms:write",
-    "realms:*",
-    "identities:read",
-    "identities:write",
-    "identities:*",
-    "groups:read",
-    "groups:write",
-    "groups:*",
-    "events:read",
-    "events:*",
-    "credentials:read",
-    "credentials:write",
-    "credentials:*",
-    "credential-binding-jobs:read",
-    "credential-binding-jobs:write",
-    "credential-binding-jobs:*",
-    "scim",
-];
 
 /// A freshly created token: the only time its secret exists outside the caller.
 pub struct IssuedToken {
@@ -58,76 +35,6 @@ impl std::fmt::Debug for IssuedToken {
     }
 }
 
-/// What an authenticated API token may do.
-#[derive(Debug, Clone)]
-pub struct ApiPrincipal {
-    pub token_id: String,
-    pub tenant_id: String,
-    pub realm_id: Option<String>,
-    pub scopes: Vec<String>,
-}
-
-impl ApiPrincipal {
-    pub fn actor(&self) -> Actor {
-        Actor::ApiToken(self.token_id.clone())
-    }
-
-    pub fn has_scope(&self, needed: &str) -> bool {
-        let family = needed.split(':').next().unwrap_or(needed);
-        self.scopes.iter().any(|s| {
-            s == "admin" || s == needed || s.strip_suffix(":*").is_some_and(|f| f == family)
-        })
-    }
-
-    /// Allowed to use `scope` in `tenant` and, when given, `realm` (`None`: a tenant-wide
-    /// operation, which realm-bound tokens may not do).
-    pub fn authorize(
-        &self,
-        tenant: &str,
-        realm: Option<&str>,
-        scope: &str,
-    ) -> Result<(), IdmError> {
-        if tenant != self.tenant_id {
-            return Err(IdmError::Forbidden(
-                "this token is not valid for that tenant".into(),
-            ));
-        }
-        match (&self.realm_id, realm) {
-            (Some(own), Some(r)) if own != r => {
-                return Err(IdmError::Forbidden(
-                    "this token is not valid for that realm".into(),
-                ))
-            }
-            (Some(_), None) => {
-                return Err(IdmError::Forbidden(
-                    "this token is bound to one realm and cannot act tenant-wide".into(),
-                ))
-            }
-            _ => {}
-        }
-        if !self.has_scope(scope) {
-            return Err(IdmError::Forbidden(format!(
-                "this token lacks the scope \"{scope}\""
-            )));
-        }
-        Ok(())
-    }
-}
-
-/// What `token list` shows (never the hash).
-pub fn token_json(t: &ApiTokenRecord) -> Value {
-    json!({
-        "id": t.id,
-        "tenant_id": t.tenant_id,
-        "realm_id": t.realm_id,
-        "name": t.name,
-        "scopes": t.scopes.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
-        "create_time": rfc3339(t.create_us),
-        "expire_time": t.expire_us.map(rfc3339),
-        "revoke_time": t.revoke_us.map(rfc3339),
-    })
-}
-
 /// What a new token is for.
 pub struct TokenRequest<'a> {
     pub tenant: &'a str,
@@ -142,10 +49,9 @@ impl Directory {
         &self,
         req: &TokenRequest<'_>,
         actor: &Actor,
-    ) -> Result<(Value, IssuedToken), IdmError> {
+    ) -> Result<(ApiTokenRecord, IssuedToken), IdmError> {
         let name = req.name.trim();
-        if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control)
-        {
+        if super::fields::name("name", name, NAME_MAX).is_err() {
             return Err(IdmError::invalid(
                 "name",
                 format!("must be 1 to {NAME_MAX} printable characters"),
@@ -154,14 +60,17 @@ impl Directory {
         if req.scopes.is_empty() {
             return Err(IdmError::invalid("scope", "at least one scope is required"));
         }
-        if let Some(bad) = req.scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
+        if let Some(bad) = req.scopes.iter().find(|s| Scope::parse(s).is_none()) {
             return Err(IdmError::invalid(
                 "scope",
-                format!("unknown scope \"{bad}\" (known: {})", SCOPES.join(", ")),
+                format!(
+                    "unknown scope \"{bad}\" (known: {})",
+                    Scope::names().join(", ")
+                ),
             ));
         }
         if let Some(realm) = req.realm {
-            self.store().get_realm(req.tenant, realm).await?;
+            self.realm_record(req.tenant, realm).await?;
         }
         let now = self.now_us();
         let expire_us = req
@@ -176,29 +85,30 @@ impl Directory {
             tenant_id: req.tenant.to_string(),
             realm_id: req.realm.map(str::to_string),
             name: name.to_string(),
-            scopes: req.scopes.join(" "),
+            scopes: req.scopes.to_vec(),
             secret_hash: ids::sha256_hex(&issued.secret),
             create_us: now,
             expire_us,
             revoke_us: None,
         };
-        let view = token_json(&record);
-        let audit = self.audit(Change {
-            tenant: req.tenant,
-            realm: req.realm,
-            actor,
-            action: "api_token.create",
-            targets: vec![record.id.clone()],
-            before: None,
-            after: Some(view.clone()),
-        })?;
+        let audit = self.audit(
+            Change {
+                tenant: req.tenant,
+                realm: req.realm,
+                actor,
+                action: "api_token.create",
+                targets: vec![record.id.clone()],
+                before: None,
+                after: None,
+            }
+            .after(&views::token(&record)),
+        )?;
         self.store().create_token(&record, &audit).await?;
-        Ok((view, issued))
+        Ok((record, issued))
     }
 
-    pub async fn list_tokens(&self, tenant: &str) -> Result<Vec<Value>, IdmError> {
-        let tokens = self.store().list_tokens(tenant).await?;
-        Ok(tokens.iter().map(token_json).collect())
+    pub async fn list_tokens(&self, tenant: &str) -> Result<Vec<ApiTokenRecord>, IdmError> {
+        Ok(self.store().list_tokens(tenant).await?)
     }
 
     pub async fn revoke_token(
@@ -207,7 +117,11 @@ impl Directory {
         id: &str,
         actor: &Actor,
     ) -> Result<(), IdmError> {
-        let token = self.store().get_token(id).await?;
+        let token = self
+            .store()
+            .get_token(id)
+            .await
+            .map_err(super::error::about(Resource::ApiToken, id))?;
         let audit = self.audit(Change {
             tenant,
             realm: token.realm_id.as_deref(),
@@ -232,7 +146,7 @@ impl Directory {
             .ok_or(IdmError::Unauthenticated)?;
         let token = match self.store().get_token(id).await {
             Ok(t) => t,
-            Err(crate::store::StoreError::NotFound(_)) => return Err(IdmError::Unauthenticated),
+            Err(StoreError::NotFound(_)) => return Err(IdmError::Unauthenticated),
             Err(e) => return Err(e.into()),
         };
         let now = self.now_us();
@@ -244,7 +158,12 @@ impl Directory {
             token_id: token.id,
             tenant_id: token.tenant_id,
             realm_id: token.realm_id,
-            scopes: token.scopes.split(' ').map(str::to_string).collect(),
+            // Names that no longer parse grant nothing.
+            scopes: token
+                .scopes
+                .iter()
+                .filter_map(|s| Scope::parse(s))
+                .collect(),
         })
     }
 }
@@ -252,38 +171,6 @@ impl Directory {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn principal(scopes: &[&str], realm: Option<&str>) -> ApiPrincipal {
-        ApiPrincipal {
-            token_id: "t".into(),
-            tenant_id: "default".into(),
-            realm_id: realm.map(str::to_string),
-            scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
-    #[test]
-    fn scopes_grant_what_they_name() {
-        let p = principal(&["identities:read", "groups:*"], None);
-        assert!(p.has_scope("identities:read"));
-        assert!(!p.has_scope("identities:write"));
-        assert!(p.has_scope("groups:write"));
-        assert!(!p.has_scope("realms:read"));
-        assert!(principal(&["admin"], None).has_scope("realms:write"));
-    }
-
-    #[test]
-    fn tenant_and_realm_bind() {
-        let p = principal(&["admin"], Some("r1"));
-        assert!(p
-            .authorize("default", Some("r1"), "identities:read")
-            .is_ok());
-        assert!(p
-            .authorize("default", Some("r2"), "identities:read")
-            .is_err());
-        assert!(p.authorize("default", None, "realms:read").is_err());
-        assert!(p.authorize("other", Some("r1"), "identities:read").is_err());
-    }
 
     #[test]
     fn issued_tokens_hide_their_secret() {

@@ -20,13 +20,25 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
-use webauthn_rs::prelude::{Url, Uuid};
+use webauthn_rs::prelude::{CreationChallengeResponse, Url, Uuid};
 use webauthn_rs::{Webauthn, WebauthnBuilder};
+use webauthn_rs_proto::{
+    AttestationConveyancePreference, PublicKeyCredentialCreationOptions, ResidentKeyRequirement,
+    UserVerificationPolicy,
+};
 
+use super::types::{CeremonyKind, Resource};
 use super::{ids, Directory, IdmError};
 use crate::config::{Config, HostPattern};
-use crate::store::{CeremonyRecord, RealmRecord};
+use crate::store::{CeremonyRecord, RealmRecord, StoreError};
+
+/// A begun ceremony: its single-use id and the options for `navigator.credentials`
+/// (`PublicKeyCredentialCreationOptions` to bind, `…RequestOptions` to sign in).
+#[derive(Debug, Clone)]
+pub struct BegunCeremony<O> {
+    pub ceremony: String,
+    pub public_key: O,
+}
 
 /// How long a ceremony may take from begin to finish.
 pub const CEREMONY_TTL_SECS: i64 = 300;
@@ -85,24 +97,61 @@ pub fn relying_party(config: &Config, realm: &RealmRecord) -> Result<Webauthn, I
     builder.build().map_err(internal)
 }
 
-/// Rewrites webauthn-rs's creation options (`{"publicKey": {…}}`) so the passkey is
-/// discoverable (usernameless sign-in needs it) and user-verified, with `none` attestation
-/// (`direct` when the realm requires attestation).
-pub fn require_resident_key(options: &mut Value, attestation_required: bool) {
-    let pk = &mut options["publicKey"];
-    let sel = &mut pk["authenticatorSelection"];
-    if !sel.is_object() {
-        *sel = Value::Object(Default::default());
-    }
-    sel["residentKey"] = "required".into();
-    sel["requireResidentKey"] = true.into();
-    sel["userVerification"] = "required".into();
-    pk["attestation"] = if attestation_required {
-        "direct"
+/// webauthn-rs's creation options, made to ask for a discoverable passkey (usernameless
+/// sign-in needs one) with user verification, and `none` attestation (`direct` when the
+/// realm requires attestation).
+pub fn require_resident_key(
+    options: CreationChallengeResponse,
+    attestation_required: bool,
+) -> PublicKeyCredentialCreationOptions {
+    let mut pk = options.public_key;
+    let mut sel = pk.authenticator_selection.take().unwrap_or_default();
+    sel.resident_key = Some(ResidentKeyRequirement::Required);
+    sel.require_resident_key = true;
+    sel.user_verification = UserVerificationPolicy::Required;
+    pk.authenticator_selection = Some(sel);
+    pk.attestation = Some(if attestation_required {
+        AttestationConveyancePreference::Direct
     } else {
-        "none"
+        AttestationConveyancePreference::None
+    });
+    pk
+}
+
+/// Whether the verified attestation in a stored passkey (webauthn-rs's JSON) carries a
+/// certificate (`Basic`, `AttCa`, … in webauthn-rs terms: the variants with data), not
+/// `None` or self attestation.
+fn has_attestation_certificate(passkey: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        cred: Cred,
     }
-    .into();
+    #[derive(serde::Deserialize)]
+    struct Cred {
+        attestation: Attestation,
+    }
+    #[derive(serde::Deserialize)]
+    struct Attestation {
+        data: Data,
+    }
+    /// webauthn-rs's serialised attestation kinds: those with a certificate chain carry it.
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code, clippy::upper_case_acronyms)]
+    enum Data {
+        Basic(serde::de::IgnoredAny),
+        AttCa(serde::de::IgnoredAny),
+        AnonCa(serde::de::IgnoredAny),
+        Self_,
+        ECDAA,
+        None,
+        Uncertain,
+    }
+    serde_json::from_str::<Stored>(passkey).is_ok_and(|s| {
+        matches!(
+            s.cred.attestation.data,
+            Data::Basic(_) | Data::AttCa(_) | Data::AnonCa(_)
+        )
+    })
 }
 
 /// The realm's authenticator policy for a new passkey: with `attestation = "direct"`, the
@@ -113,12 +162,12 @@ pub fn require_resident_key(options: &mut Value, attestation_required: bool) {
 pub fn check_authenticator(
     realm: Option<&crate::config::Realm>,
     aaguid: &str,
-    passkey: &Value,
+    passkey: &str,
 ) -> Result<(), IdmError> {
     let Some(realm) = realm else {
         return Ok(());
     };
-    if realm.attestation_required && !passkey["cred"]["attestation"]["data"].is_object() {
+    if realm.attestation_required && !has_attestation_certificate(passkey) {
         return Err(IdmError::invalid(
             "credential",
             "this realm requires an authenticator that provides attestation",
@@ -150,7 +199,7 @@ impl Directory {
     /// Stores `state` for a new ceremony of `kind` about `subject`; returns its id.
     pub async fn put_ceremony<T: Serialize>(
         &self,
-        kind: &str,
+        kind: CeremonyKind,
         realm: &RealmRecord,
         subject: &str,
         state: &T,
@@ -158,7 +207,7 @@ impl Directory {
         let id = ids::new_secret()?;
         let record = CeremonyRecord {
             id: id.clone(),
-            kind: kind.to_string(),
+            kind,
             tenant_id: realm.tenant_id.clone(),
             realm_id: realm.id.clone(),
             subject: subject.to_string(),
@@ -169,11 +218,22 @@ impl Directory {
         Ok(id)
     }
 
+    /// Ends ceremony `id` unused (its finish came malformed): an id is never tried twice.
+    pub async fn abandon_ceremony(&self, id: &str) -> Result<(), IdmError> {
+        if id.is_empty() || id.len() > 128 {
+            return Ok(());
+        }
+        match self.store().take_ceremony(id, self.now_us()).await {
+            Ok(_) | Err(StoreError::NotFound(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Takes (once) the unexpired ceremony `id` of `kind`: its record and its state.
     /// Unknown, used, expired or of another kind: `Gone`.
     pub async fn take_ceremony<T: DeserializeOwned>(
         &self,
-        kind: &str,
+        kind: CeremonyKind,
         id: &str,
     ) -> Result<(CeremonyRecord, T), IdmError> {
         let gone =
@@ -183,7 +243,7 @@ impl Directory {
         }
         let record = match self.store().take_ceremony(id, self.now_us()).await {
             Ok(r) => r,
-            Err(crate::store::StoreError::NotFound(_)) => return Err(gone()),
+            Err(StoreError::NotFound(Resource::Ceremony)) => return Err(gone()),
             Err(e) => return Err(e.into()),
         };
         if record.kind != kind {
@@ -201,15 +261,35 @@ mod tests {
 
     #[test]
     fn options_become_discoverable_and_verified() {
-        let mut v = serde_json::json!({"publicKey": {"authenticatorSelection": {"residentKey": "discouraged", "requireResidentKey": false, "userVerification": "preferred"}, "attestation": "direct"}});
-        require_resident_key(&mut v, false);
-        let sel = &v["publicKey"]["authenticatorSelection"];
+        let config = crate::config::from_str(
+            "public_url = \"http://localhost:8080\"\n[[listeners]]\naddress = \"127.0.0.1:1\"\n",
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        let realm = RealmRecord {
+            tenant_id: "default".into(),
+            id: "default".into(),
+            display_name: "d".into(),
+            rp_id: "localhost".into(),
+            rp_name: "passgate".into(),
+            from_config: true,
+            create_us: 0,
+            update_us: 0,
+        };
+        let rp = relying_party(&config, &realm).unwrap();
+        let begin = || {
+            rp.start_passkey_registration(Uuid::nil(), "a", "A", None)
+                .unwrap()
+                .0
+        };
+        let v = serde_json::to_value(require_resident_key(begin(), false)).unwrap();
+        let sel = &v["authenticatorSelection"];
         assert_eq!(sel["residentKey"], "required");
         assert_eq!(sel["requireResidentKey"], true);
         assert_eq!(sel["userVerification"], "required");
-        assert_eq!(v["publicKey"]["attestation"], "none");
-        require_resident_key(&mut v, true);
-        assert_eq!(v["publicKey"]["attestation"], "direct");
+        assert_eq!(v["attestation"], "none");
+        let v = serde_json::to_value(require_resident_key(begin(), true)).unwrap();
+        assert_eq!(v["attestation"], "direct");
     }
 
     #[test]

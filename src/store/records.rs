@@ -1,5 +1,13 @@
-//! The rows the store reads and writes: plain data, no behaviour. Times are microseconds
-//! since the Unix epoch (UTC); the domain layer formats them as RFC 3339.
+//! The rows the store reads and writes: plain typed data, no behaviour. Times are
+//! microseconds since the Unix epoch (UTC); the views format them as RFC 3339. States are
+//! the domain's enums (`idm::types`), spelt out only when a row is written or read.
+
+use std::collections::BTreeMap;
+
+use crate::idm::types::{
+    BatchErrorKind, CeremonyKind, CredentialState, DeliveryMethod, EnrollmentStatus,
+    IdentityStatus, JobState,
+};
 
 /// A realm: a directory of identities with its own WebAuthn relying party.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,21 +23,29 @@ pub struct RealmRecord {
     pub update_us: i64,
 }
 
+/// An identity's traits: the five named ones and free-form string traits.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Traits {
+    pub username: String,
+    pub primary_email_address: Option<String>,
+    pub external_id: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    /// Further string traits by name.
+    pub extra: BTreeMap<String, String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdentityRecord {
     pub id: String,
     pub tenant_id: String,
     pub realm_id: String,
     pub display_name: String,
-    pub status: String,
-    pub enrollment_status: String,
-    pub username: String,
-    pub primary_email_address: Option<String>,
-    pub external_id: Option<String>,
-    pub given_name: Option<String>,
-    pub family_name: Option<String>,
-    /// Further string traits, as a JSON object (`{}` when none).
-    pub extra_traits: String,
+    pub status: IdentityStatus,
+    pub enrollment_status: EnrollmentStatus,
+    pub traits: Traits,
+    /// Changes on every write (optimistic concurrency, ETags).
+    pub version: i64,
     pub create_us: i64,
     pub update_us: i64,
 }
@@ -41,6 +57,8 @@ pub struct GroupRecord {
     pub realm_id: String,
     pub display_name: String,
     pub description: String,
+    /// Changes on every write, membership changes included.
+    pub version: i64,
     pub create_us: i64,
     pub update_us: i64,
 }
@@ -53,8 +71,8 @@ pub struct ApiTokenRecord {
     /// `None`: every realm of the tenant.
     pub realm_id: Option<String>,
     pub name: String,
-    /// Space-separated scopes.
-    pub scopes: String,
+    /// The scopes as given at creation (parsed by `idm::tokens`).
+    pub scopes: Vec<String>,
     pub secret_hash: String,
     pub create_us: i64,
     pub expire_us: Option<i64>,
@@ -86,8 +104,8 @@ pub struct AuditRecord {
     pub actor: String,
     /// What: `identity.create`, `group.add_members`, …
     pub action: String,
-    /// JSON array of the ids the change touched.
-    pub target_ids: String,
+    /// The ids the change touched.
+    pub target_ids: Vec<String>,
     /// JSON of the resource(s) before and after the change (`None` for create / delete).
     pub before: Option<String>,
     pub after: Option<String>,
@@ -101,6 +119,13 @@ pub struct PageRequest {
     pub after: Option<i64>,
 }
 
+impl PageRequest {
+    /// The first `size` rows.
+    pub const fn first(size: u32) -> PageRequest {
+        PageRequest { size, after: None }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
     pub items: Vec<T>,
@@ -108,6 +133,16 @@ pub struct Page<T> {
     pub total: i64,
     /// Position to continue after, when more rows follow.
     pub next: Option<i64>,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            next: self.next,
+        }
+    }
 }
 
 /// A filter on one identity trait (the value is compared as the trait's key column holds it).
@@ -128,11 +163,11 @@ pub struct BindingJobRecord {
     pub tenant_id: String,
     pub realm_id: String,
     pub identity_id: String,
-    /// `RETURN` or `EMAIL`.
-    pub delivery_method: String,
-    /// `LINK_SENT`, `LINK_OPENED`, `COMPLETE`, `EXPIRED`, `FAILED_TO_SEND`, `REVOKED`.
-    pub state: String,
+    pub delivery_method: DeliveryMethod,
+    pub state: JobState,
     pub post_binding_redirect_uri: Option<String>,
+    /// The realm's authenticator configuration the link opens.
+    pub authenticator_config_id: String,
     pub token_hash: String,
     pub expire_us: i64,
     pub credential_id: Option<String>,
@@ -164,18 +199,38 @@ impl std::fmt::Debug for BindingJobRecord {
 pub struct BindingJobFilter {
     /// `None`: every identity of the realm.
     pub identity_id: Option<String>,
-    pub state: Option<String>,
-    pub delivery_method: Option<String>,
+    /// Only the jobs of this batch.
+    pub batch_id: Option<String>,
+    pub state: Option<JobState>,
+    pub delivery_method: Option<DeliveryMethod>,
 }
 
-/// A batch of binding jobs: the per-identity results as created (JSON array).
+/// What a batch did for one identity: a job, or why none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchOutcome {
+    Job(String),
+    Error {
+        kind: BatchErrorKind,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchResult {
+    pub identity_id: String,
+    pub outcome: BatchOutcome,
+}
+
+/// A batch of binding jobs: the job template and the per-identity results as created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BindingBatchRecord {
     pub id: String,
     pub tenant_id: String,
     pub realm_id: String,
-    pub delivery_method: String,
-    pub results: String,
+    pub delivery_method: DeliveryMethod,
+    pub post_binding_redirect_uri: Option<String>,
+    pub authenticator_config_id: String,
+    pub results: Vec<BatchResult>,
     pub create_us: i64,
 }
 
@@ -188,19 +243,18 @@ pub struct CredentialRecord {
     pub identity_id: String,
     /// The WebAuthn credential id, base64url without padding (unique across the store).
     pub credential_id: String,
-    /// The COSE public key, base64url.
+    /// The COSE public key (webauthn-rs's `COSEKey` as JSON), base64url.
     pub public_key: String,
     /// webauthn-rs's `Passkey` as JSON (what sign-in verifies against).
     pub passkey: String,
     pub sign_count: i64,
     pub aaguid: String,
     pub name: String,
-    /// `ACTIVE` or `REVOKED`.
-    pub state: String,
+    pub state: CredentialState,
     pub backup_eligible: bool,
     pub backup_state: bool,
-    /// JSON array of transport hints.
-    pub transports: String,
+    /// Transport hints (`internal`, `hybrid`, …).
+    pub transports: Vec<String>,
     pub create_us: i64,
     pub update_us: i64,
     pub last_used_us: Option<i64>,
@@ -210,8 +264,7 @@ pub struct CredentialRecord {
 #[derive(Clone, PartialEq, Eq)]
 pub struct CeremonyRecord {
     pub id: String,
-    /// `bind`, `authenticate`, …
-    pub kind: String,
+    pub kind: CeremonyKind,
     pub tenant_id: String,
     pub realm_id: String,
     /// What the ceremony is for (for binding: the job id).

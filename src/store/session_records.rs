@@ -1,9 +1,7 @@
-//! Rows and store operations for sessions (issue 5): server-side sessions, the signing keys
-//! session tokens are signed with, and the revocation feed every instance polls.
+//! Rows for sessions: server-side sessions, the signing keys session tokens are signed
+//! with, and the revocation feed every instance polls.
 
-use async_trait::async_trait;
-
-use super::StoreError;
+use crate::idm::types::RevocationKind;
 
 /// A server-side session: what a session token is re-issued from while it is valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,64 +56,11 @@ pub enum RevokeTarget {
     Credential(String),
 }
 
-/// One entry of the revocation feed: `kind` is `session` or `identity`.
+/// One entry of the revocation feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevocationRecord {
     pub seq: i64,
-    pub kind: String,
+    pub kind: RevocationKind,
     pub target_id: String,
     pub create_us: i64,
-}
-
-#[async_trait]
-pub trait SessionStore: Send + Sync {
-    async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError>;
-    async fn get_session(&self, id: &str) -> Result<SessionRecord, StoreError>;
-    /// Records use (the idle timeout counts from the latest).
-    async fn touch_session(&self, id: &str, now_us: i64) -> Result<(), StoreError>;
-    /// The identity's sessions that are neither revoked nor past `now_us`, oldest first.
-    async fn list_live_sessions(
-        &self,
-        identity_id: &str,
-        now_us: i64,
-    ) -> Result<Vec<SessionRecord>, StoreError>;
-    /// Revokes the matching live sessions and writes the revocation feed, with the audit
-    /// record when given, in one transaction. Returns the ids of the sessions revoked.
-    async fn revoke_sessions(
-        &self,
-        target: &RevokeTarget,
-        now_us: i64,
-        audit: Option<&super::AuditRecord>,
-    ) -> Result<Vec<String>, StoreError>;
-    /// Feed entries with `seq > after_seq` or written at or after `since_us` (a trailing
-    /// window, so a transaction that committed late is not missed), oldest first.
-    async fn revocations_since(
-        &self,
-        after_seq: i64,
-        since_us: i64,
-    ) -> Result<Vec<RevocationRecord>, StoreError>;
-    /// Deletes feed entries older than `before_us` and sessions that ended before it.
-    async fn prune_sessions(&self, before_us: i64) -> Result<(), StoreError>;
-
-    async fn list_signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
-    async fn insert_signing_key(
-        &self,
-        key: &SigningKeyRecord,
-        audit: Option<&super::AuditRecord>,
-    ) -> Result<(), StoreError>;
-    async fn delete_signing_keys(&self, kids: &[String]) -> Result<(), StoreError>;
-
-    /// Self-service: renames a passkey of the realm, audited.
-    async fn rename_credential(
-        &self,
-        tenant: &str,
-        realm: &str,
-        id: &str,
-        name: &str,
-        now_us: i64,
-        audit: &super::AuditRecord,
-    ) -> Result<(), StoreError>;
-
-    /// An audit record on its own (for events with no other write, e.g. a refused sign-in).
-    async fn insert_audit(&self, audit: &super::AuditRecord) -> Result<(), StoreError>;
 }

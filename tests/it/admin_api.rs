@@ -75,7 +75,8 @@ async fn identity_lifecycle(backend: Backend) {
         )
         .await;
     assert_eq!(s, 409, "{dup}");
-    assert_eq!(dup["code"], "already_exists");
+    assert_eq!(dup["code"], "conflict");
+    assert_eq!(dup["message"], "username already exists");
 
     // PATCH changes only what is sent; null clears an optional trait.
     let (s, patched) = api
@@ -290,25 +291,25 @@ async fn auth_is_enforced(backend: Backend) {
     expect(
         api.call_as(None, Method::GET, &path, None).await,
         401,
-        "unauthenticated",
+        "unauthorized",
     );
     expect(
         api.call_as(Some("nonsense"), Method::GET, &path, None)
             .await,
         401,
-        "unauthenticated",
+        "unauthorized",
     );
     let forged = format!("{}x", api.token);
     expect(
         api.call_as(Some(&forged), Method::GET, &path, None).await,
         401,
-        "unauthenticated",
+        "unauthorized",
     );
     let unknown = "pgt_00000000000000000000000000000000_secret";
     expect(
         api.call_as(Some(unknown), Method::GET, &path, None).await,
         401,
-        "unauthenticated",
+        "unauthorized",
     );
 
     // Scopes.
@@ -402,7 +403,7 @@ async fn auth_is_enforced(backend: Backend) {
     expect(
         api.call_as(Some(&writer), Method::GET, &path, None).await,
         401,
-        "unauthenticated",
+        "unauthorized",
     );
     let brief = api.new_token("brief", &["admin"], &["--expires-in", "1s"]);
     expect(
@@ -414,7 +415,7 @@ async fn auth_is_enforced(backend: Backend) {
     expect(
         api.call_as(Some(&brief), Method::GET, &path, None).await,
         401,
-        "unauthenticated",
+        "unauthorized",
     );
 }
 

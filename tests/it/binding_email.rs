@@ -89,8 +89,10 @@ async fn emailed_link_binds_a_passkey(backend: Backend) {
     assert_eq!(s, 200, "{v}");
     assert_eq!(
         v["batch_credential_binding_job"]["results"][1]["error"]["code"],
-        "unprocessable"
+        "unprocessable_entity"
     );
+    // Its EMAIL job waits for the delivery task: the batch is running.
+    assert_eq!(v["batch_credential_binding_job"]["state"], "RUNNING");
     let mail = smtp.wait_for(2, 15).await;
     assert!(mail.to[0].contains("pia@acme.test"), "{:?}", mail.to);
     let (s, o) = begin(&api, &token_of(&link_in(&mail))).await;

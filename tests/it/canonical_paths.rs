@@ -79,7 +79,7 @@ async fn spellings_upstreams_normalise_meet_the_stricter_route() {
     ] {
         get(&env, path, None)
             .await
-            .assert_json_error(401, "unauthenticated");
+            .assert_json_error(401, "unauthorized");
     }
 
     // Dot segments hidden behind ;params are refused like plain ones.

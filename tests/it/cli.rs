@@ -137,7 +137,7 @@ async fn identities_are_provisioned_from_the_cli(backend: Backend) {
         "dana@example.com"
     );
     let (ok, _, err) = run(&config, &["identities", "create", "--username", "DANA"]);
-    assert!(!ok && err.contains("already taken"), "{err}");
+    assert!(!ok && err.contains("already exists"), "{err}");
     let (ok, _, err) = run(
         &config,
         &["identities", "create", "--username", "x", "--email", "bad"],

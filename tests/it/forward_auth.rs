@@ -72,7 +72,7 @@ async fn verify_answers_with_the_route_policy() {
     );
     // …anything else gets 401.
     let r = send(ask("POST", "/x", None)).await;
-    r.assert_json_error(401, "unauthenticated");
+    r.assert_json_error(401, "unauthorized");
 }
 
 /// `nginx` from PATH or /usr/sbin.

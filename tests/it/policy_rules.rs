@@ -154,7 +154,7 @@ async fn allow_lists_method_rules_public_paths_and_step_up() {
     // No session: challenged.
     call(&env, Method::GET, "/app/x", None, JSON)
         .await
-        .assert_json_error(401, "unauthenticated");
+        .assert_json_error(401, "unauthorized");
 
     // Public paths: prefix (segment-aware) and glob, no sign-in and no identity.
     let echo = call(&env, Method::GET, "/app/static/a.css", None, JSON)
@@ -166,10 +166,10 @@ async fn allow_lists_method_rules_public_paths_and_step_up() {
         .echo();
     call(&env, Method::GET, "/app/staticx", None, JSON)
         .await
-        .assert_json_error(401, "unauthenticated");
+        .assert_json_error(401, "unauthorized");
     call(&env, Method::GET, "/app/v2/x/health", None, JSON)
         .await
-        .assert_json_error(401, "unauthenticated");
+        .assert_json_error(401, "unauthorized");
     // A client cannot claim an identity on a public path.
     let r = send(
         client()

@@ -121,6 +121,6 @@ policy = "public"
 
     // On a protected route the unauthenticated request never reaches the upstream at all.
     let r = send(spoof("/private", JSON.unwrap())).await;
-    r.assert_json_error(401, "unauthenticated");
+    r.assert_json_error(401, "unauthorized");
     assert_eq!(send(spoof("/private", HTML.unwrap())).await.status, 302);
 }

@@ -97,10 +97,10 @@ async fn api_requests_get_401_json() {
     let (gw, _up) = gateway().await;
     get(&gw, "app.test", "/data", JSON)
         .await
-        .assert_json_error(401, "unauthenticated");
+        .assert_json_error(401, "unauthorized");
     get(&gw, "app.test", "/data", None)
         .await
-        .assert_json_error(401, "unauthenticated");
+        .assert_json_error(401, "unauthorized");
     // A POST is never a navigation, even when it accepts HTML.
     send(
         request(&gw, reqwest::Method::POST, "app.test", "/form")
@@ -108,7 +108,7 @@ async fn api_requests_get_401_json() {
             .body("x=1"),
     )
     .await
-    .assert_json_error(401, "unauthenticated");
+    .assert_json_error(401, "unauthorized");
     let r = get(&gw, "app.test", "/data", JSON).await;
     assert!(r.header("location").is_empty());
     assert_eq!(r.json()["details"], serde_json::json!([]));

@@ -31,7 +31,7 @@ policy = "public"
     // Baselines.
     send(format!("GET /x HTTP/1.1\r\nHost: admin.test\r\n{json}"))
         .await
-        .assert_json_error(401, "unauthenticated");
+        .assert_json_error(401, "unauthorized");
     send(format!("GET /x HTTP/1.1\r\nHost: public.test\r\n{json}"))
         .await
         .echo();
@@ -39,10 +39,10 @@ policy = "public"
     // Absolute-form, no Host: the target's authority is the host.
     send(format!("GET http://admin.test/x HTTP/1.1\r\n{json}"))
         .await
-        .assert_json_error(401, "unauthenticated");
+        .assert_json_error(401, "unauthorized");
     send(format!("GET http://ADMIN.test:8080/x HTTP/1.1\r\n{json}"))
         .await
-        .assert_json_error(401, "unauthenticated");
+        .assert_json_error(401, "unauthorized");
     let echo = send(format!("GET http://other.test/y?z=1 HTTP/1.1\r\n{json}"))
         .await
         .echo();
@@ -60,11 +60,11 @@ policy = "public"
     for host in ["admin.test.", "Admin.Test.", "admin.test.:8080"] {
         send(format!("GET /x HTTP/1.1\r\nHost: {host}\r\n{json}"))
             .await
-            .assert_json_error(401, "unauthenticated");
+            .assert_json_error(401, "unauthorized");
     }
     send(format!("GET http://admin.test./x HTTP/1.1\r\n{json}"))
         .await
-        .assert_json_error(401, "unauthenticated");
+        .assert_json_error(401, "unauthorized");
     for host in ["admin.test..", ".", "...:8080"] {
         send(format!("GET /x HTTP/1.1\r\nHost: {host}\r\n{json}"))
             .await

@@ -96,7 +96,7 @@ async fn recovery_mails_a_link_and_says_the_same_either_way() {
             .json(&json!({"email": "not-an-email"})),
     )
     .await;
-    r.assert_json_error(400, "invalid_argument");
+    r.assert_json_error(400, "bad_request");
     // Not JSON, or JSON under another content type: the standard error shape.
     let r = send(
         client()
@@ -105,7 +105,7 @@ async fn recovery_mails_a_link_and_says_the_same_either_way() {
             .body("{\"email\": "),
     )
     .await;
-    r.assert_json_error(400, "invalid_argument");
+    r.assert_json_error(400, "bad_request");
     let r = send(
         client()
             .post(env.gw().url("/.passgate/api/v1/recover"))
@@ -152,7 +152,7 @@ async fn own_passkeys_list_rename_remove_and_add() {
     assert_eq!(r.status, 302);
     assert!(r.header("location").starts_with("/.passgate/login?rd="));
     let r = send(client().get(env.gw().url("/.passgate/api/v1/passkeys"))).await;
-    r.assert_json_error(401, "unauthenticated");
+    r.assert_json_error(401, "unauthorized");
 
     let r = api(
         &env,
@@ -185,7 +185,7 @@ async fn own_passkeys_list_rename_remove_and_add() {
         None,
     )
     .await;
-    r.assert_json_error(409, "already_exists");
+    r.assert_json_error(409, "conflict");
 
     let r = api(
         &env,
@@ -205,7 +205,7 @@ async fn own_passkeys_list_rename_remove_and_add() {
         Some(json!({"name": "  "})),
     )
     .await;
-    r.assert_json_error(400, "invalid_argument");
+    r.assert_json_error(400, "bad_request");
 
     // Add another on a second device through a link for oneself.
     let r = api(
@@ -253,9 +253,7 @@ async fn own_passkeys_list_rename_remove_and_add() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    env.get(&first)
-        .await
-        .assert_json_error(401, "unauthenticated");
+    env.get(&first).await.assert_json_error(401, "unauthorized");
     env.get(&second).await.echo();
     let (_, events) = env.api.get(&realm_path("/events?page_size=200")).await;
     let actions: Vec<&str> = events["events"]

@@ -191,7 +191,7 @@ async fn every_bad_token_is_unauthenticated_never_an_error() {
             "{what}"
         );
         let r = env.get_with("/app/x", Some(token), JSON).await;
-        r.assert_json_error(401, "unauthenticated");
+        r.assert_json_error(401, "unauthorized");
         let (s, _) = whoami(env.gw(), token).await;
         assert_eq!(s, 401, "{what}: /api/v1/session");
     }
@@ -247,9 +247,7 @@ async fn sign_out_ends_the_session() {
         clear.contains("passgate_session=;") && clear.contains("Max-Age=0"),
         "{clear}"
     );
-    env.get(&token)
-        .await
-        .assert_json_error(401, "unauthenticated");
+    env.get(&token).await.assert_json_error(401, "unauthorized");
     env.get(&other).await.echo();
 
     // /.passgate/logout: the same, then a page or a redirect to a fronted host only.
@@ -262,9 +260,7 @@ async fn sign_out_ends_the_session() {
     assert_eq!(r.status, 200);
     assert!(r.body.contains("Signed out"));
     assert!(r.header("set-cookie").contains("Max-Age=0"));
-    env.get(&other)
-        .await
-        .assert_json_error(401, "unauthenticated");
+    env.get(&other).await.assert_json_error(401, "unauthorized");
     let r = send(client().get(env.gw().url("/.passgate/logout?rd=/public/bye"))).await;
     assert_eq!(r.status, 302);
     assert_eq!(r.header("location"), "/public/bye");
@@ -288,14 +284,14 @@ async fn suspension_deletion_and_admin_revocation_end_sessions_at_once() {
         )
         .await;
     assert_eq!(s, 200, "{v}");
-    env.get(&a).await.assert_json_error(401, "unauthenticated");
+    env.get(&a).await.assert_json_error(401, "unauthorized");
 
     let (s, _) = env
         .api
         .delete(&realm_path(&format!("/identities/{bob}")))
         .await;
     assert_eq!(s, 200);
-    env.get(&b).await.assert_json_error(401, "unauthenticated");
+    env.get(&b).await.assert_json_error(401, "unauthorized");
 
     let path = realm_path(&format!("/identities/{carol}/sessions"));
     let (s, list) = env.api.get(&path).await;
@@ -305,11 +301,11 @@ async fn suspension_deletion_and_admin_revocation_end_sessions_at_once() {
     let (s, v) = env.api.delete(&format!("{path}/{first}")).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["revoked_session_ids"], json!([first]));
-    env.get(&c1).await.assert_json_error(401, "unauthenticated");
+    env.get(&c1).await.assert_json_error(401, "unauthorized");
     env.get(&c2).await.echo();
     let (s, _) = env.api.delete(&path).await;
     assert_eq!(s, 200);
-    env.get(&c2).await.assert_json_error(401, "unauthenticated");
+    env.get(&c2).await.assert_json_error(401, "unauthorized");
     let (_, list) = env.api.get(&path).await;
     assert_eq!(list["total_size"], 0);
     let (s, _) = env.api.call_as(None, Method::GET, &path, None).await;

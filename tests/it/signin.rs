@@ -141,9 +141,7 @@ async fn usernameless_sign_in_reaches_the_upstream(backend: Backend) {
         )
         .await;
     assert_eq!(s, 200, "{v}");
-    env.get(&token)
-        .await
-        .assert_json_error(401, "unauthenticated");
+    env.get(&token).await.assert_json_error(401, "unauthorized");
     // And the revoked passkey cannot sign in again.
     let r = sign_in(&env, &mut device, json!({}), None).await;
     r.assert_json_error(404, "not_found");
@@ -231,9 +229,9 @@ async fn username_first_sign_in(backend: Backend) {
     // No authenticator holds it: Alice's device has nothing to answer with.
     assert!(device.authenticate(&origin(&env), &nobody_options).is_err());
     let b = begin(&env, json!({"username": "x".repeat(200)})).await;
-    b.assert_json_error(400, "invalid_argument");
+    b.assert_json_error(400, "bad_request");
     let b = begin(&env, json!({"user": "alice"})).await;
-    b.assert_json_error(400, "invalid_argument");
+    b.assert_json_error(400, "bad_request");
 }
 
 async fn refusals_and_the_counter(backend: Backend) {
@@ -255,7 +253,7 @@ async fn refusals_and_the_counter(backend: Backend) {
     let fresh = begin(&env, json!({})).await.json();
     finish(&env, fresh["ceremony"].as_str().unwrap(), &credential, None)
         .await
-        .assert_json_error(400, "invalid_argument");
+        .assert_json_error(400, "bad_request");
     finish(&env, "no-such-ceremony", &credential, None)
         .await
         .assert_json_error(410, "gone");
@@ -309,7 +307,7 @@ async fn refusals_and_the_counter(backend: Backend) {
             .body("{not json"),
     )
     .await;
-    r.assert_json_error(400, "invalid_argument");
+    r.assert_json_error(400, "bad_request");
     let r = finish(&env, "x", &json!({"id": 5}), None).await;
     assert!(r.status == 400 || r.status == 410, "{}", r.body);
 }
@@ -351,7 +349,7 @@ async fn login_page_and_rate_limits() {
         assert_eq!(r.status, 200, "{}", r.body);
     }
     let r = limited.expect("rate limited within 70 requests");
-    r.assert_json_error(429, "rate_limited");
+    r.assert_json_error(429, "too_many_requests");
     let after: u64 = r.header("retry-after").parse().unwrap();
     assert!((1..=60).contains(&after));
 }

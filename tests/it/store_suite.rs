@@ -7,8 +7,12 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use passgate::idm::tokens::TokenRequest;
-use passgate::idm::{Actor, Directory, IdmError, ManualClock, Scope};
+use passgate::idm::groups::NewGroup;
+use passgate::idm::identities::{IdentityPatch, NewIdentity, TraitsPatch};
+use passgate::idm::realms::NewRealm;
+use passgate::idm::tokens::{Action, Family, TokenRequest};
+use passgate::idm::types::{Patch, Resource};
+use passgate::idm::{views, Actor, Context, Directory, IdmError, ManualClock};
 use passgate::store::{self, IdentityFilter, PageRequest, StoreError, StoreOptions};
 
 use crate::support::db::{Backend, TestDb};
@@ -39,24 +43,35 @@ async fn directory(db: &TestDb) -> (Arc<Directory>, Arc<ManualClock>) {
 
 const CLI: Actor = Actor::Cli;
 
-fn at() -> Scope<'static> {
-    Scope {
-        tenant: "default",
-        realm: "default",
-        actor: &CLI,
+pub(crate) fn at() -> Context<'static> {
+    Context::new("default", "default", &CLI)
+}
+
+/// An identity to create with `username` (and `email`).
+pub(crate) fn new_identity(username: &str, email: Option<&str>) -> NewIdentity {
+    NewIdentity {
+        traits: TraitsPatch {
+            username: Patch::Set(username.to_string()),
+            primary_email_address: email.map_or(Patch::Absent, |e| Patch::Set(e.to_string())),
+            ..TraitsPatch::default()
+        },
+        ..NewIdentity::default()
     }
 }
 
-async fn create(dir: &Directory, username: &str, email: Option<&str>) -> String {
-    let mut traits = json!({"username": username});
-    if let Some(e) = email {
-        traits["primary_email_address"] = e.into();
-    }
-    let v = dir
-        .create_identity(&at(), json!({"identity": {"traits": traits}}))
+pub(crate) async fn create(dir: &Directory, username: &str, email: Option<&str>) -> String {
+    dir.create_identity(&at(), new_identity(username, email))
         .await
-        .unwrap_or_else(|e| panic!("create {username}: {e}"));
-    v["id"].as_str().unwrap().to_string()
+        .unwrap_or_else(|e| panic!("create {username}: {e}"))
+        .id
+}
+
+fn group(name: &str, members: &[&String]) -> NewGroup {
+    NewGroup {
+        display_name: name.to_string(),
+        description: None,
+        members: members.iter().map(|m| m.to_string()).collect(),
+    }
 }
 
 #[tokio::test]
@@ -99,27 +114,28 @@ async fn usernames_are_unique_per_realm_ignoring_case() {
         let found = dir.find_by_username(&at(), "aLICE").await.unwrap();
         assert_eq!(found.id, id);
         let dup = dir
-            .create_identity(
-                &at(),
-                json!({"identity": {"traits": {"username": "alice"}}}),
-            )
+            .create_identity(&at(), new_identity("alice", None))
             .await;
         assert!(
-            matches!(dup, Err(IdmError::Conflict(_))),
+            matches!(&dup, Err(IdmError::Conflict { message, .. }) if message == "username already exists"),
             "{:?}: {dup:?}",
             db.backend
         );
 
         // Renaming onto a taken name conflicts too, and changes nothing.
         let bob = create(&dir, "bob", None).await;
-        let rename = dir
-            .patch_identity(
-                &at(),
-                &bob,
-                json!({"identity": {"traits": {"username": "ALICE"}}}),
-            )
-            .await;
-        assert!(matches!(rename, Err(IdmError::Conflict(_))), "{rename:?}");
+        let rename = IdentityPatch {
+            traits: TraitsPatch {
+                username: Patch::Set("ALICE".into()),
+                ..TraitsPatch::default()
+            },
+            ..IdentityPatch::default()
+        };
+        let rename = dir.patch_identity(&at(), &bob, rename).await;
+        assert!(
+            matches!(rename, Err(IdmError::Conflict { .. })),
+            "{rename:?}"
+        );
         assert_eq!(dir.find_by_username(&at(), "bob").await.unwrap().id, bob);
 
         let store = dir.store();
@@ -188,12 +204,9 @@ async fn deleting_identities_takes_everything_attached_or_nothing() {
         let (dir, _) = directory(&db).await;
         let alice = create(&dir, "alice", None).await;
         let bob = create(&dir, "bob", None).await;
-        dir.create_group(
-            &at(),
-            json!({"group": {"display_name": "staff"}, "identity_ids": [alice, bob]}),
-        )
-        .await
-        .unwrap();
+        dir.create_group(&at(), group("staff", &[&alice, &bob]))
+            .await
+            .unwrap();
         for (table, cols, vals) in [
             ("credentials", "id, tenant_id, realm_id, identity_id, credential_id, public_key, sign_count, aaguid, name, state, backup_eligible, backup_state, create_us", "'c1', 'default', 'default', '{A}', 'cid', 'pk', 0, 'aa', 'key', 'ACTIVE', 0, 0, 1"),
             ("binding_jobs", "id, tenant_id, realm_id, identity_id, delivery_method, state, token_hash, expire_us, create_us, update_us", "'j1', 'default', 'default', '{A}', 'RETURN', 'LINK_SENT', 'h', 1, 1, 1"),
@@ -211,9 +224,12 @@ async fn deleting_identities_takes_everything_attached_or_nothing() {
         let store = dir.store();
         let audit_before = db.count("SELECT COUNT(*) FROM audit_events").await;
         let missing = dir
-            .batch_delete_identities(&at(), json!({"identity_ids": [alice, "0000"]}))
+            .batch_delete_identities(&at(), vec![alice.clone(), "0000".into()])
             .await;
-        assert!(matches!(missing, Err(IdmError::NotFound(_))), "{missing:?}");
+        assert!(
+            matches!(&missing, Err(IdmError::NotFoundMany { resource: Resource::Identity, ids }) if ids == &["0000"]),
+            "{missing:?}"
+        );
         assert_eq!(
             db.count(attached).await,
             5,
@@ -229,7 +245,7 @@ async fn deleting_identities_takes_everything_attached_or_nothing() {
             audit_before
         );
 
-        dir.delete_identity(&at(), &alice).await.unwrap();
+        dir.delete_identity(&at(), &alice, None).await.unwrap();
         assert_eq!(db.count(attached).await, 1, "only bob's membership is left");
         assert!(matches!(
             store.get_identity("default", "default", &alice).await,
@@ -247,32 +263,24 @@ async fn a_group_is_created_with_its_members_or_not_at_all() {
     for db in TestDb::all().await {
         let (dir, _) = directory(&db).await;
         let alice = create(&dir, "alice", None).await;
-        let bad = dir
-            .create_group(
-                &at(),
-                json!({"group": {"display_name": "g"}, "identity_ids": [alice, "nope"]}),
-            )
-            .await;
-        assert!(matches!(bad, Err(IdmError::NotFound(_))), "{bad:?}");
+        let nope = "nope".to_string();
+        let bad = dir.create_group(&at(), group("g", &[&alice, &nope])).await;
+        assert!(matches!(bad, Err(IdmError::NotFoundMany { .. })), "{bad:?}");
         assert_eq!(db.count("SELECT COUNT(*) FROM user_groups").await, 0);
         assert_eq!(db.count("SELECT COUNT(*) FROM group_members").await, 0);
 
         let g = dir
-            .create_group(
-                &at(),
-                json!({"group": {"display_name": "g"}, "identity_ids": [alice]}),
-            )
+            .create_group(&at(), group("g", &[&alice]))
             .await
             .unwrap();
-        let gid = g["id"].as_str().unwrap();
-        let members = dir.list_members(&at(), gid, None, None).await.unwrap();
-        assert_eq!(members["total_size"], 1);
-        assert_eq!(members["identities"][0]["id"], alice.as_str());
+        let members = dir.list_members(&at(), &g.id, None, None).await.unwrap();
+        assert_eq!(members.total_size, 1);
+        assert_eq!(members.items[0].id, alice);
         let groups = dir
             .list_identity_groups(&at(), &alice, None, None)
             .await
             .unwrap();
-        assert_eq!(groups["groups"][0]["id"], gid);
+        assert_eq!(groups.items[0].id, g.id);
     }
 }
 
@@ -308,7 +316,8 @@ async fn tokens_are_stored_hashed_and_expire_by_the_clock() {
 
         let p = dir.authenticate(&bearer).await.unwrap();
         assert_eq!(p.token_id, issued.id);
-        assert!(p.has_scope("identities:read") && !p.has_scope("identities:write"));
+        assert!(p.allows(Family::Identities, Action::Read));
+        assert!(!p.allows(Family::Identities, Action::Create));
         let forged = format!("{}x", bearer);
         assert!(matches!(
             dir.authenticate(&forged).await,
@@ -344,7 +353,13 @@ async fn tokens_are_stored_hashed_and_expire_by_the_clock() {
             dir.authenticate(&other.bearer()).await,
             Err(IdmError::Unauthenticated)
         ));
-        let listed: Vec<Value> = dir.list_tokens("default").await.unwrap();
+        let listed: Vec<Value> = dir
+            .list_tokens("default")
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| serde_json::to_value(views::token(t)).unwrap())
+            .collect();
         assert_eq!(listed.len(), 2);
         assert!(!listed.iter().any(|t| t.to_string().contains(&secret)));
     }
@@ -356,15 +371,21 @@ async fn every_write_leaves_an_audit_event_with_before_and_after() {
         let (dir, clock) = directory(&db).await;
         let id = create(&dir, "carol", None).await;
         clock.advance_secs(5);
-        dir.patch_identity(&at(), &id, json!({"identity": {"display_name": "Carol C"}}))
-            .await
-            .unwrap();
+        let rename = IdentityPatch {
+            display_name: Patch::Set("Carol C".into()),
+            ..IdentityPatch::default()
+        };
+        dir.patch_identity(&at(), &id, rename).await.unwrap();
         let events = dir
             .list_events("default", "default", None, None)
             .await
             .unwrap();
-        let list = events["events"].as_array().unwrap();
-        assert_eq!(events["total_size"], 2);
+        assert_eq!(events.total_size, 2);
+        let list: Vec<Value> = events
+            .items
+            .iter()
+            .map(|e| serde_json::to_value(views::event(e)).unwrap())
+            .collect();
         assert_eq!(list[0]["action"], "identity.create");
         assert_eq!(list[0]["actor"], "cli");
         assert_eq!(list[0]["before"], Value::Null);
@@ -380,42 +401,31 @@ async fn every_write_leaves_an_audit_event_with_before_and_after() {
 async fn deleting_a_realm_removes_its_directory_but_config_realms_stay() {
     for db in TestDb::all().await {
         let (dir, _) = directory(&db).await;
+        let staff = NewRealm {
+            display_name: "Staff".into(),
+            ..NewRealm::default()
+        };
         let realm = dir
-            .create_realm(
-                "default",
-                &CLI,
-                "localhost",
-                json!({"realm": {"display_name": "Staff"}}),
-            )
+            .create_realm("default", &CLI, "localhost", staff)
             .await
             .unwrap();
-        let rid = realm["id"].as_str().unwrap().to_string();
-        let scope = Scope {
-            tenant: "default",
-            realm: &rid,
-            actor: &CLI,
-        };
+        let rid = realm.id.clone();
+        let scope = Context::new("default", &rid, &CLI);
         let v = dir
-            .create_identity(
-                &scope,
-                json!({"identity": {"traits": {"username": "alice"}}}),
-            )
+            .create_identity(&scope, new_identity("alice", None))
             .await
             .unwrap();
         // The same username in another realm is fine.
         create(&dir, "alice", None).await;
-        dir.create_group(
-            &scope,
-            json!({"group": {"display_name": "g"}, "identity_ids": [v["id"]]}),
-        )
-        .await
-        .unwrap();
+        dir.create_group(&scope, group("g", &[&v.id]))
+            .await
+            .unwrap();
         dir.delete_realm("default", &rid, &CLI).await.unwrap();
         assert_eq!(db.count("SELECT COUNT(*) FROM identities").await, 1);
         assert_eq!(db.count("SELECT COUNT(*) FROM user_groups").await, 0);
         let config_realm = dir.delete_realm("default", "default", &CLI).await;
         assert!(
-            matches!(config_realm, Err(IdmError::Conflict(_))),
+            matches!(config_realm, Err(IdmError::Conflict { .. })),
             "{config_realm:?}"
         );
     }

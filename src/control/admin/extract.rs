@@ -1,6 +1,7 @@
 //! Extractors every admin handler uses: [`Admin`] (auth host only, then a bearer API token),
-//! [`JsonBody`] (the body as JSON, errors in the standard shape, 413 over the limit),
-//! [`ListParams`] (paging and filter query parameters) and [`Segments`] (path parameters).
+//! [`Body`] (the body as a typed value, errors naming their field, 413 over the limit),
+//! [`IfMatch`] (the expected version), [`ListParams`] (paging and filter query parameters)
+//! and [`Segments`] (path parameters).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,11 +9,14 @@ use std::sync::Arc;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use bytes::Bytes;
 use http::request::Parts;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
+use crate::control::body;
 use crate::control::error::ApiError;
 use crate::control::state::ControlState;
-use crate::idm::{ApiPrincipal, Scope};
+use crate::idm::tokens::{Action, Family};
+use crate::idm::types::Resource;
+use crate::idm::{ApiPrincipal, Context, ResourceRef};
 
 /// An authenticated admin API caller.
 pub struct Admin {
@@ -22,27 +26,34 @@ pub struct Admin {
 }
 
 impl Admin {
-    /// Checks the tenant exists, then that the token may use `scope` there (and in `realm`).
-    pub fn allow(&self, tenant: &str, realm: Option<&str>, scope: &str) -> Result<(), ApiError> {
+    /// Checks the tenant exists, then that the token may do `action` on `family` there (and
+    /// in `realm`).
+    pub fn allow(
+        &self,
+        tenant: &str,
+        realm: Option<&str>,
+        family: Family,
+        action: Action,
+    ) -> Result<(), ApiError> {
         if tenant != self.state.config.tenant_id {
-            return Err(ApiError::NotFound("tenant not found".into()));
+            return Err(ApiError::Missing(ResourceRef::new(
+                Resource::Tenant,
+                tenant,
+            )));
         }
-        Ok(self.principal.authorize(tenant, realm, scope)?)
+        Ok(self.principal.authorize(tenant, realm, family, action)?)
     }
 
-    /// [`Admin::allow`] for a realm, returning the domain scope to act in.
+    /// [`Admin::allow`] for a realm, returning the domain context to act in.
     pub fn in_realm<'a>(
         &'a self,
         tenant: &'a str,
         realm: &'a str,
-        scope: &str,
-    ) -> Result<Scope<'a>, ApiError> {
-        self.allow(tenant, Some(realm), scope)?;
-        Ok(Scope {
-            tenant,
-            realm,
-            actor: &self.actor,
-        })
+        family: Family,
+        action: Action,
+    ) -> Result<Context<'a>, ApiError> {
+        self.allow(tenant, Some(realm), family, action)?;
+        Ok(Context::new(tenant, realm, &self.actor))
     }
 }
 
@@ -100,10 +111,10 @@ impl FromRequestParts<Arc<ControlState>> for Admin {
     }
 }
 
-/// The request body parsed as JSON.
-pub struct JsonBody(pub Value);
+/// The request body, a JSON document read as `T` (see [`body::parse`]).
+pub struct Body<T>(pub T);
 
-impl<S: Send + Sync> FromRequest<S> for JsonBody {
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
@@ -114,12 +125,56 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                 ApiError::BadRequest(r.body_text())
             }
         })?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError::InvalidField {
-                field: "body".into(),
-                message: format!("invalid JSON: {e}"),
-            })
+        body::parse(&bytes).map(Body)
+    }
+}
+
+/// `If-Match`: the version a change expects (`"3"` or `W/"3"`, as the `ETag` of a GET
+/// gave); absent or `*`: any.
+pub enum IfMatch {
+    Any,
+    Version(i64),
+    /// An entity tag this API never gives: nothing can match it.
+    Never,
+}
+
+impl IfMatch {
+    /// The expected version, or `412` for a tag that cannot match `resource` `id`.
+    pub fn expected(&self, resource: Resource, id: &str) -> Result<Option<i64>, ApiError> {
+        match self {
+            IfMatch::Any => Ok(None),
+            IfMatch::Version(v) => Ok(Some(*v)),
+            IfMatch::Never => Err(ApiError::PreconditionFailed {
+                message: format!("If-Match names no version of this {resource}"),
+                resource: ResourceRef::new(resource, id),
+            }),
+        }
+    }
+}
+
+/// The `ETag` value of `version`.
+pub fn etag(version: i64) -> http::HeaderValue {
+    http::HeaderValue::from_str(&format!("\"{version}\""))
+        .unwrap_or(http::HeaderValue::from_static("\"0\""))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let Some(raw) = parts.headers.get(http::header::IF_MATCH) else {
+            return Ok(IfMatch::Any);
+        };
+        let raw = raw.to_str().unwrap_or_default().trim();
+        if raw == "*" {
+            return Ok(IfMatch::Any);
+        }
+        let tag = raw.strip_prefix("W/").unwrap_or(raw);
+        Ok(tag
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .and_then(|v| v.parse::<i64>().ok())
+            .map_or(IfMatch::Never, IfMatch::Version))
     }
 }
 

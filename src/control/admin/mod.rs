@@ -1,13 +1,16 @@
 //! The admin REST API, `/.passgate/v1/tenants/{tenant}/…`, served on the auth host only and
 //! authenticated with bearer API tokens. Handlers are thin: extract → domain call → map.
 
+mod authenticator_configs;
 mod binding_jobs;
+mod bodies;
 mod credentials;
 mod events;
 mod extract;
 mod groups;
 mod identities;
 mod realms;
+mod reply;
 mod sessions;
 mod tenant;
 
@@ -87,8 +90,20 @@ pub fn router(body_limit: usize) -> Router<Arc<ControlState>> {
             get(credentials::list),
         )
         .route(
+            &format!("{realm}/identities/{{identity}}/credentials/{{credential}}"),
+            get(credentials::get_of_identity).post(credentials::action_of_identity),
+        )
+        .route(
             &format!("{realm}/credentials/{{credential}}"),
             get(credentials::get).post(credentials::action),
+        )
+        .route(
+            &format!("{realm}/authenticator-configs"),
+            get(authenticator_configs::list),
+        )
+        .route(
+            &format!("{realm}/authenticator-configs/{{config}}"),
+            get(authenticator_configs::get),
         )
         .layer(DefaultBodyLimit::max(body_limit))
 }

@@ -1,16 +1,11 @@
 //! `GET /v1/tenants/{tenant}`.
 
-use axum::Json;
-use serde_json::Value;
-
 use super::extract::{Admin, Segments};
-use crate::control::error::ApiError;
-use crate::idm::realms::tenant_json;
+use super::reply::{ok, Reply};
+use crate::idm::tokens::{Action, Family};
+use crate::idm::views;
 
-pub async fn get(
-    admin: Admin,
-    Segments(tenant): Segments<String>,
-) -> Result<Json<Value>, ApiError> {
-    admin.allow(&tenant, None, "realms:read")?;
-    Ok(Json(tenant_json(&tenant)))
+pub async fn get(admin: Admin, Segments(tenant): Segments<String>) -> Reply {
+    admin.allow(&tenant, None, Family::Realms, Action::Read)?;
+    ok(views::tenant(&tenant))
 }

@@ -1,40 +1,43 @@
-//! The admin API's view of sessions: list an identity's live sessions, end one or all
-//! (audited as `session.revoke`).
-
-use serde_json::{json, Value};
+//! The admin API's operations on sessions: list an identity's live sessions, end one or
+//! all (audited as `session.revoke`).
 
 use super::SessionService;
-use crate::idm::clock::rfc3339;
-use crate::idm::{IdmError, Scope};
+use crate::idm::types::Resource;
+use crate::idm::{Context, IdmError};
 use crate::store::{RevokeTarget, SessionRecord};
 
 impl SessionService {
-    /// Admin API: the identity's live sessions.
-    pub async fn list_sessions(&self, at: &Scope<'_>, identity: &str) -> Result<Value, IdmError> {
-        let store = self.directory.store();
-        store.get_identity(at.tenant, at.realm, identity).await?;
+    /// The identity's live sessions, oldest first.
+    pub async fn list_sessions(
+        &self,
+        at: &Context<'_>,
+        identity: &str,
+    ) -> Result<Vec<SessionRecord>, IdmError> {
+        self.directory.identity(at, identity).await?;
         let now = self.directory.now_us();
-        let sessions = store.list_live_sessions(identity, now).await?;
-        Ok(json!({
-            "sessions": sessions.iter().map(session_json).collect::<Vec<_>>(),
-            "total_size": sessions.len(),
-        }))
+        Ok(self
+            .directory
+            .store()
+            .list_live_sessions(identity, now)
+            .await?)
     }
 
-    /// Admin API: ends one session of the identity (`Some(id)`) or all of them; audited.
+    /// Ends one session of the identity (`Some(id)`) or all of them; audited. Returns the
+    /// ids of the sessions ended.
     pub async fn revoke_sessions(
         &self,
-        at: &Scope<'_>,
+        at: &Context<'_>,
         identity: &str,
         session: Option<&str>,
-    ) -> Result<Value, IdmError> {
+    ) -> Result<Vec<String>, IdmError> {
+        self.directory.identity(at, identity).await?;
         let store = self.directory.store();
-        store.get_identity(at.tenant, at.realm, identity).await?;
         let target = match session {
             Some(sid) => {
-                let s = store.get_session(sid).await?;
+                let not_found = || IdmError::not_found(Resource::Session, sid);
+                let s = store.get_session(sid).await.map_err(|_| not_found())?;
                 if s.identity_id != identity {
-                    return Err(IdmError::NotFound("session".into()));
+                    return Err(not_found());
                 }
                 RevokeTarget::Session(sid.to_string())
             }
@@ -44,26 +47,7 @@ impl SessionService {
             RevokeTarget::Session(sid) => vec![identity.to_string(), sid.clone()],
             _ => vec![identity.to_string()],
         };
-        let audit = self
-            .directory
-            .audit(at.change("session.revoke", targets, None, None))?;
-        let ended = self.revoke(&target, Some(&audit)).await?;
-        Ok(json!({ "revoked_session_ids": ended }))
+        let audit = self.directory.audit(at.change("session.revoke", targets))?;
+        self.revoke(&target, Some(&audit)).await
     }
-}
-
-/// A session as the admin API shows it.
-pub fn session_json(s: &SessionRecord) -> Value {
-    json!({
-        "id": s.id,
-        "identity_id": s.identity_id,
-        "realm_id": s.realm_id,
-        "tenant_id": s.tenant_id,
-        "create_time": rfc3339(s.create_us),
-        "expire_time": rfc3339(s.expire_us),
-        "auth_time": rfc3339(s.auth_us),
-        "last_seen_time": rfc3339(s.last_seen_us),
-        "amr": serde_json::from_str::<Value>(&s.amr).unwrap_or(Value::Null),
-        "credential_id": s.credential_id,
-    })
 }

@@ -4,12 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{json, Value};
-
 use super::{us, SessionService, FEED_WINDOW};
-use crate::idm::clock::rfc3339;
+use crate::idm::types::RevocationKind;
 use crate::idm::{signing_keys, Directory, IdmError};
 use crate::session::token;
+use crate::store::SigningKeyRecord;
 
 impl SessionService {
     /// One background round: follow key changes (rotating when `session.key_rotation` is
@@ -53,9 +52,9 @@ impl SessionService {
         };
         let feed = store.revocations_since(last_seq, since).await?;
         for r in &feed {
-            match r.kind.as_str() {
-                "identity" => self.cache.revoke_identity(&r.target_id),
-                _ => {
+            match r.kind {
+                RevocationKind::Identity => self.cache.revoke_identity(&r.target_id),
+                RevocationKind::Session => {
                     self.cache.revoke_session(&r.target_id);
                     self.reissued.invalidate(&r.target_id).await;
                 }
@@ -91,18 +90,9 @@ impl SessionService {
         signing_keys::add_key(store.as_ref(), now, activate_in, Some((tenant, actor))).await
     }
 
-    /// `passgate keys list`: kid, created, signs-from, as JSON lines.
-    pub async fn list_keys(directory: &Directory) -> Result<Vec<Value>, IdmError> {
-        let records = directory.store().list_signing_keys().await?;
-        Ok(records
-            .iter()
-            .map(|r| {
-                json!({
-                    "kid": r.kid,
-                    "create_time": rfc3339(r.create_us),
-                    "activate_time": rfc3339(r.activate_us),
-                })
-            })
-            .collect())
+    /// `passgate keys list`: every signing key (its private half stays in the record; the
+    /// caller shows kid and times only).
+    pub async fn list_keys(directory: &Directory) -> Result<Vec<SigningKeyRecord>, IdmError> {
+        Ok(directory.store().list_signing_keys().await?)
     }
 }

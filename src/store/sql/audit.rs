@@ -1,12 +1,16 @@
-//! The audit log: one insert inside each write's transaction, and the paged listing.
+//! [`AuditStore`]: one insert inside each write's transaction, the insert on its own, and
+//! the paged listing.
 
+use async_trait::async_trait;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, AnyPool};
 
 use super::query::{list, Bind, Listing};
-use super::rows::{audit, AUDIT_COLUMNS};
-use crate::store::{AuditRecord, Page, PageRequest, StoreError};
+use super::rows::{audit, to_json, AUDIT_COLUMNS};
+use super::SqlStore;
+use crate::idm::types::Resource;
+use crate::store::{AuditRecord, AuditStore, Page, PageRequest, StoreError};
 
 pub(super) async fn insert(conn: &mut AnyConnection, a: &AuditRecord) -> Result<(), StoreError> {
     sqlx::query(
@@ -18,7 +22,7 @@ pub(super) async fn insert(conn: &mut AnyConnection, a: &AuditRecord) -> Result<
     .bind(&a.realm_id)
     .bind(&a.actor)
     .bind(&a.action)
-    .bind(&a.target_ids)
+    .bind(to_json(&a.target_ids))
     .bind(&a.before)
     .bind(&a.after)
     .bind(a.create_us)
@@ -32,7 +36,7 @@ pub(super) async fn insert(conn: &mut AnyConnection, a: &AuditRecord) -> Result<
 pub(super) async fn audited<'q>(
     pool: &AnyPool,
     statement: Query<'q, Any, AnyArguments<'q>>,
-    missing: Option<&'static str>,
+    missing: Option<Resource>,
     on_error: impl FnOnce(sqlx::Error) -> StoreError,
     a: &AuditRecord,
 ) -> Result<(), StoreError> {
@@ -46,18 +50,26 @@ pub(super) async fn audited<'q>(
     Ok(())
 }
 
-pub(super) async fn list_events(
-    pool: &AnyPool,
-    tenant: &str,
-    realm: &str,
-    page: PageRequest,
-) -> Result<Page<AuditRecord>, StoreError> {
-    let listing = Listing {
-        from: "audit_events a",
-        columns: AUDIT_COLUMNS,
-        seq: "a.seq",
-        condition: "a.tenant_id = $1 AND a.realm_id = $2".into(),
-        binds: vec![Bind::Text(tenant.into()), Bind::Text(realm.into())],
-    };
-    list(pool, listing, page, audit).await
+#[async_trait]
+impl AuditStore for SqlStore {
+    async fn insert_audit(&self, a: &AuditRecord) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        insert(&mut conn, a).await
+    }
+
+    async fn list_events(
+        &self,
+        tenant: &str,
+        realm: &str,
+        page: PageRequest,
+    ) -> Result<Page<AuditRecord>, StoreError> {
+        let listing = Listing {
+            from: "audit_events a",
+            columns: AUDIT_COLUMNS,
+            seq: "a.seq",
+            condition: "a.tenant_id = $1 AND a.realm_id = $2".into(),
+            binds: vec![Bind::Text(tenant.into()), Bind::Text(realm.into())],
+        };
+        list(&self.pool, listing, page, audit).await
+    }
 }

@@ -1,152 +1,193 @@
-//! Credentials (passkeys): look up by id or WebAuthn credential id, list per identity,
-//! record a use (counter, last used), revoke.
+//! [`CredentialStore`]: passkeys: look up by id or WebAuthn credential id, list per identity
+//! or realm, record a use (counter, last used), rename, revoke (also "unless the last").
 
-use sqlx::AnyPool;
+use async_trait::async_trait;
 
-use super::audit;
+use super::audit::{audited, insert as insert_audit};
 use super::query::{self, list, Bind, Listing};
 use super::rows::{credential, CREDENTIAL_COLUMNS};
+use super::SqlStore;
+use crate::idm::types::{CredentialState, Resource};
 use crate::store::*;
 
-async fn one(
-    pool: &AnyPool,
-    condition: &str,
-    binds: &[&str],
-) -> Result<CredentialRecord, StoreError> {
-    let select = (CREDENTIAL_COLUMNS, "credentials c");
-    query::one(pool, select, condition, binds, "credential", credential).await
-}
-
-pub(super) async fn get(
-    pool: &AnyPool,
-    tenant: &str,
-    realm: &str,
-    id: &str,
-) -> Result<CredentialRecord, StoreError> {
-    one(
-        pool,
-        "c.tenant_id = $1 AND c.realm_id = $2 AND c.id = $3",
-        &[tenant, realm, id],
-    )
-    .await
-}
-
-pub(super) async fn by_credential_id(
-    pool: &AnyPool,
-    credential_id: &str,
-) -> Result<CredentialRecord, StoreError> {
-    one(pool, "c.credential_id = $1", &[credential_id]).await
-}
-
-pub(super) async fn list_credentials(
-    pool: &AnyPool,
-    tenant: &str,
-    realm: &str,
-    identity: &str,
-    page: PageRequest,
-) -> Result<Page<CredentialRecord>, StoreError> {
-    let listing = Listing {
-        from: "credentials c",
-        columns: CREDENTIAL_COLUMNS,
-        seq: "c.seq",
-        condition: "c.tenant_id = $1 AND c.realm_id = $2 AND c.identity_id = $3".into(),
-        binds: vec![
-            Bind::Text(tenant.into()),
-            Bind::Text(realm.into()),
-            Bind::Text(identity.into()),
-        ],
-    };
-    list(pool, listing, page, credential).await
-}
-
-pub(super) async fn record_use(
-    pool: &AnyPool,
-    id: &str,
-    sign_count: i64,
-    passkey: &str,
-    now_us: i64,
-) -> Result<(), StoreError> {
-    let done = sqlx::query(
-        "UPDATE credentials SET sign_count = $1, passkey = $2, last_used_us = $3, update_us = $3 \
-         WHERE id = $4",
-    )
-    .bind(sign_count)
-    .bind(passkey)
-    .bind(now_us)
-    .bind(id)
-    .execute(pool)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound("credential"));
+impl SqlStore {
+    async fn credential_where(
+        &self,
+        condition: &str,
+        binds: &[&str],
+    ) -> Result<CredentialRecord, StoreError> {
+        let select = (CREDENTIAL_COLUMNS, "credentials c");
+        let missing = Resource::Credential;
+        query::one(&self.pool, select, condition, binds, missing, credential).await
     }
-    Ok(())
 }
 
-pub(super) async fn revoke(
-    pool: &AnyPool,
-    tenant: &str,
-    realm: &str,
-    id: &str,
-    now_us: i64,
-    a: &AuditRecord,
-) -> Result<(), StoreError> {
-    let statement = sqlx::query(
-        "UPDATE credentials SET state = 'REVOKED', update_us = $1 \
-         WHERE tenant_id = $2 AND realm_id = $3 AND id = $4",
-    )
-    .bind(now_us)
-    .bind(tenant)
-    .bind(realm)
-    .bind(id);
-    audit::audited(pool, statement, Some("credential"), StoreError::from, a).await
-}
+#[async_trait]
+impl CredentialStore for SqlStore {
+    async fn get_credential(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+    ) -> Result<CredentialRecord, StoreError> {
+        let condition = "c.tenant_id = $1 AND c.realm_id = $2 AND c.id = $3";
+        self.credential_where(condition, &[tenant, realm, id]).await
+    }
 
-/// Revokes `id` of `identity` unless it is the identity's only active passkey; `Ok(false)`
-/// (nothing written) when it is. The identity's row is updated first, which holds its lock
-/// for the transaction (PostgreSQL; SQLite has one writer at a time anyway): a concurrent
-/// removal for the same identity waits, then counts what this one left.
-pub(super) async fn revoke_unless_last(
-    pool: &AnyPool,
-    tenant: &str,
-    realm: &str,
-    identity: &str,
-    id: &str,
-    now_us: i64,
-    a: &AuditRecord,
-) -> Result<bool, StoreError> {
-    let mut tx = super::begin(pool).await?;
-    let locked = sqlx::query(
-        "UPDATE identities SET update_us = update_us \
-         WHERE tenant_id = $1 AND realm_id = $2 AND id = $3",
-    )
-    .bind(tenant)
-    .bind(realm)
-    .bind(identity)
-    .execute(&mut *tx)
-    .await?;
-    if locked.rows_affected() == 0 {
-        return Err(StoreError::NotFound("identity"));
+    async fn find_credential(&self, credential_id: &str) -> Result<CredentialRecord, StoreError> {
+        self.credential_where("c.credential_id = $1", &[credential_id])
+            .await
     }
-    let done = sqlx::query(
-        "UPDATE credentials SET state = 'REVOKED', update_us = $1 \
-         WHERE tenant_id = $2 AND realm_id = $3 AND identity_id = $4 AND id = $5 \
-         AND state = 'ACTIVE' AND (SELECT COUNT(*) FROM credentials \
-           WHERE tenant_id = $6 AND realm_id = $7 AND identity_id = $8 AND state = 'ACTIVE') > 1",
-    )
-    .bind(now_us)
-    .bind(tenant)
-    .bind(realm)
-    .bind(identity)
-    .bind(id)
-    .bind(tenant)
-    .bind(realm)
-    .bind(identity)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Ok(false);
+
+    async fn list_credentials(
+        &self,
+        tenant: &str,
+        realm: &str,
+        identity: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<CredentialRecord>, StoreError> {
+        let mut condition = "c.tenant_id = $1 AND c.realm_id = $2".to_string();
+        let mut binds = vec![Bind::Text(tenant.into()), Bind::Text(realm.into())];
+        if let Some(id) = identity {
+            condition.push_str(" AND c.identity_id = $3");
+            binds.push(Bind::Text(id.into()));
+        }
+        let listing = Listing {
+            from: "credentials c",
+            columns: CREDENTIAL_COLUMNS,
+            seq: "c.seq",
+            condition,
+            binds,
+        };
+        list(&self.pool, listing, page, credential).await
     }
-    audit::insert(&mut tx, a).await?;
-    tx.commit().await?;
-    Ok(true)
+
+    async fn record_credential_use(
+        &self,
+        id: &str,
+        sign_count: i64,
+        passkey: &str,
+        now_us: i64,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE credentials SET sign_count = $1, passkey = $2, last_used_us = $3, \
+             update_us = $3 WHERE id = $4",
+        )
+        .bind(sign_count)
+        .bind(passkey)
+        .bind(now_us)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(Resource::Credential));
+        }
+        Ok(())
+    }
+
+    async fn revoke_credential(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+        now_us: i64,
+        a: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let statement = sqlx::query(
+            "UPDATE credentials SET state = $5, update_us = $1 \
+             WHERE tenant_id = $2 AND realm_id = $3 AND id = $4",
+        )
+        .bind(now_us)
+        .bind(tenant)
+        .bind(realm)
+        .bind(id)
+        .bind(CredentialState::Revoked.as_str());
+        audited(
+            &self.pool,
+            statement,
+            Some(Resource::Credential),
+            StoreError::from,
+            a,
+        )
+        .await
+    }
+
+    /// The identity's row is updated first, which holds its lock for the transaction
+    /// (PostgreSQL; SQLite has one writer at a time anyway): a concurrent removal for the
+    /// same identity waits, then counts what this one left.
+    async fn revoke_credential_unless_last(
+        &self,
+        tenant: &str,
+        realm: &str,
+        identity: &str,
+        id: &str,
+        now_us: i64,
+        a: &AuditRecord,
+    ) -> Result<bool, StoreError> {
+        let mut tx = super::begin(&self.pool).await?;
+        let locked = sqlx::query(
+            "UPDATE identities SET update_us = update_us \
+             WHERE tenant_id = $1 AND realm_id = $2 AND id = $3",
+        )
+        .bind(tenant)
+        .bind(realm)
+        .bind(identity)
+        .execute(&mut *tx)
+        .await?;
+        if locked.rows_affected() == 0 {
+            return Err(StoreError::NotFound(Resource::Identity));
+        }
+        let done = sqlx::query(
+            "UPDATE credentials SET state = $9, update_us = $1 \
+             WHERE tenant_id = $2 AND realm_id = $3 AND identity_id = $4 AND id = $5 \
+             AND state = $10 AND (SELECT COUNT(*) FROM credentials \
+               WHERE tenant_id = $6 AND realm_id = $7 AND identity_id = $8 AND state = $10) > 1",
+        )
+        .bind(now_us)
+        .bind(tenant)
+        .bind(realm)
+        .bind(identity)
+        .bind(id)
+        .bind(tenant)
+        .bind(realm)
+        .bind(identity)
+        .bind(CredentialState::Revoked.as_str())
+        .bind(CredentialState::Active.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, a).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn rename_credential(
+        &self,
+        tenant: &str,
+        realm: &str,
+        id: &str,
+        name: &str,
+        now_us: i64,
+        a: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let statement = sqlx::query(
+            "UPDATE credentials SET name = $1, update_us = $2 \
+             WHERE tenant_id = $3 AND realm_id = $4 AND id = $5",
+        )
+        .bind(name)
+        .bind(now_us)
+        .bind(tenant)
+        .bind(realm)
+        .bind(id);
+        audited(
+            &self.pool,
+            statement,
+            Some(Resource::Credential),
+            StoreError::from,
+            a,
+        )
+        .await
+    }
 }

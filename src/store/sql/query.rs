@@ -4,6 +4,7 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, AnyPool, Row};
 
+use crate::idm::types::Resource;
 use crate::store::{Page, PageRequest, StoreError};
 
 /// A value bound into a dynamically built query.
@@ -115,7 +116,7 @@ pub(super) async fn one<T>(
     select: (&str, &str),
     condition: &str,
     binds: &[&str],
-    missing: &'static str,
+    missing: Resource,
     decode: fn(&AnyRow) -> Result<T, sqlx::Error>,
 ) -> Result<T, StoreError> {
     let (columns, from) = select;

@@ -1,14 +1,15 @@
-//! Sessions, signing keys and the revocation feed (the [`SessionStore`] half of the store).
+//! [`SessionStore`]: server-side sessions and the revocation feed (written in the same
+//! transaction as the revocation, also by identity suspension, deletion and realm deletion).
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::query::placeholders;
+use super::rows::spelled;
 use super::{audit, SqlStore};
+use crate::idm::types::{Resource, RevocationKind};
 use crate::store::{
-    AuditRecord, RevocationRecord, RevokeTarget, SessionRecord, SessionStore, SigningKeyRecord,
-    StoreError,
+    AuditRecord, RevocationRecord, RevokeTarget, SessionRecord, SessionStore, StoreError,
 };
 
 const SESSION_COLUMNS: &str = "id, tenant_id, realm_id, identity_id, create_us, expire_us, \
@@ -30,24 +31,14 @@ fn session(row: &AnyRow) -> Result<SessionRecord, sqlx::Error> {
     })
 }
 
-fn signing_key(row: &AnyRow) -> Result<SigningKeyRecord, sqlx::Error> {
-    Ok(SigningKeyRecord {
-        kid: row.try_get("kid")?,
-        private_pkcs8: row.try_get("private_pkcs8")?,
-        public_key: row.try_get("public_key")?,
-        create_us: row.try_get("create_us")?,
-        activate_us: row.try_get("activate_us")?,
-    })
-}
-
 async fn feed(
     conn: &mut AnyConnection,
-    kind: &str,
+    kind: RevocationKind,
     id: &str,
     now_us: i64,
 ) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO revocations (kind, target_id, create_us) VALUES ($1, $2, $3)")
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(id)
         .bind(now_us)
         .execute(conn)
@@ -86,10 +77,10 @@ pub(super) async fn revoke_in(
         .execute(&mut *conn)
         .await?;
     match target {
-        RevokeTarget::Identity(id) => feed(conn, "identity", id, now_us).await?,
+        RevokeTarget::Identity(id) => feed(conn, RevocationKind::Identity, id, now_us).await?,
         _ => {
             for id in &ids {
-                feed(conn, "session", id, now_us).await?;
+                feed(conn, RevocationKind::Session, id, now_us).await?;
             }
         }
     }
@@ -104,12 +95,13 @@ pub(super) async fn revoke_realm_in(
     now_us: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO revocations (kind, target_id, create_us) SELECT 'identity', id, $3 \
+        "INSERT INTO revocations (kind, target_id, create_us) SELECT $4, id, $3 \
          FROM identities WHERE tenant_id = $1 AND realm_id = $2",
     )
     .bind(tenant)
     .bind(realm)
     .bind(now_us)
+    .bind(RevocationKind::Identity.as_str())
     .execute(conn)
     .await?;
     Ok(())
@@ -145,7 +137,7 @@ impl SessionStore for SqlStore {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
-            .ok_or(StoreError::NotFound("session"))?;
+            .ok_or(StoreError::NotFound(Resource::Session))?;
         Ok(session(&row)?)
     }
 
@@ -207,7 +199,7 @@ impl SessionStore for SqlStore {
             .map(|r| {
                 Ok(RevocationRecord {
                     seq: r.try_get("seq")?,
-                    kind: r.try_get("kind")?,
+                    kind: spelled(r, "kind", RevocationKind::parse)?,
                     target_id: r.try_get("target_id")?,
                     create_us: r.try_get("create_us")?,
                 })
@@ -226,88 +218,5 @@ impl SessionStore for SqlStore {
             .execute(&self.pool)
             .await?;
         Ok(())
-    }
-
-    async fn list_signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT kid, private_pkcs8, public_key, create_us, activate_us FROM signing_keys \
-             ORDER BY seq",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(signing_key).collect::<Result<_, _>>()?)
-    }
-
-    async fn insert_signing_key(
-        &self,
-        k: &SigningKeyRecord,
-        a: Option<&AuditRecord>,
-    ) -> Result<(), StoreError> {
-        let mut tx = super::begin(&self.pool).await?;
-        sqlx::query(
-            "INSERT INTO signing_keys (kid, private_pkcs8, public_key, create_us, activate_us) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&k.kid)
-        .bind(&k.private_pkcs8)
-        .bind(&k.public_key)
-        .bind(k.create_us)
-        .bind(k.activate_us)
-        .execute(&mut *tx)
-        .await?;
-        if let Some(a) = a {
-            audit::insert(&mut tx, a).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn delete_signing_keys(&self, kids: &[String]) -> Result<(), StoreError> {
-        if kids.is_empty() {
-            return Ok(());
-        }
-        let sql = format!(
-            "DELETE FROM signing_keys WHERE kid IN ({})",
-            placeholders(1, kids.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for k in kids {
-            q = q.bind(k.as_str());
-        }
-        q.execute(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn insert_audit(&self, a: &AuditRecord) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        audit::insert(&mut conn, a).await
-    }
-
-    async fn rename_credential(
-        &self,
-        tenant: &str,
-        realm: &str,
-        id: &str,
-        name: &str,
-        now_us: i64,
-        a: &AuditRecord,
-    ) -> Result<(), StoreError> {
-        let statement = sqlx::query(
-            "UPDATE credentials SET name = $1, update_us = $2 \
-             WHERE tenant_id = $3 AND realm_id = $4 AND id = $5",
-        )
-        .bind(name)
-        .bind(now_us)
-        .bind(tenant)
-        .bind(realm)
-        .bind(id);
-        audit::audited(
-            &self.pool,
-            statement,
-            Some("credential"),
-            StoreError::from,
-            a,
-        )
-        .await
     }
 }

@@ -189,9 +189,18 @@ max_connections = 4
     }
 }
 
-/// Asserts a 400 that names `field`.
+/// Asserts a 400 that names `field` (Beyond Identity's `FieldViolations`).
 pub fn assert_invalid(resp: &(u16, Value), field: &str) {
     assert_eq!(resp.0, 400, "expected 400 for {field}: {}", resp.1);
-    assert_eq!(resp.1["code"], "invalid_argument", "{}", resp.1);
-    assert_eq!(resp.1["details"][0]["field"], field, "{}", resp.1);
+    assert_eq!(resp.1["code"], "bad_request", "{}", resp.1);
+    assert_eq!(violation(&resp.1), field, "{}", resp.1);
+}
+
+/// The field of the first `FieldViolations` detail of an error body.
+pub fn violation(body: &Value) -> &str {
+    let detail = &body["details"][0];
+    assert_eq!(detail["type"], "FieldViolations", "{body}");
+    detail["field_violations"][0]["field"]
+        .as_str()
+        .unwrap_or_default()
 }

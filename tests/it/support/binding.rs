@@ -93,7 +93,7 @@ pub async fn get_job(api: &AdminApi, identity: &str, job: &str) -> Value {
         )))
         .await;
     assert_eq!(s, 200, "{v}");
-    v["credential_binding_job"].clone()
+    v
 }
 
 /// Creates `username` with an email address; returns its id.

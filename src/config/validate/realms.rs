@@ -1,0 +1,74 @@
+//! `[[realms]]`: ids, relying party ids (the auth host or a parent of it), binding
+//! settings; the `default` realm when none is declared.
+
+use super::super::file::RealmFile;
+use super::super::model::*;
+use super::super::problem::Problem;
+use super::{identifier_rule, is_identifier, is_localhost, DEFAULT_REALM};
+
+pub(super) fn realms(
+    items: &[(usize, RealmFile)],
+    auth_host: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<Realm> {
+    let mut out: Vec<Realm> = Vec::new();
+    for (i, r) in items {
+        let path = format!("realms[{i}]");
+        if !is_identifier(&r.id) {
+            problems.push(Problem::new(format!("{path}.id"), identifier_rule(&r.id)));
+        }
+        if out.iter().any(|o| o.id == r.id) {
+            problems.push(Problem::new(
+                format!("{path}.id"),
+                format!("duplicate realm id \"{}\"", r.id),
+            ));
+        }
+        let rp_id = r
+            .rp_id
+            .clone()
+            .unwrap_or_else(|| auth_host.to_string())
+            .to_ascii_lowercase();
+        if !rp_id.contains('.') && !is_localhost(&rp_id) && !rp_id.is_empty() {
+            problems.push(Problem::new(
+                format!("{path}.rp_id"),
+                format!("\"{rp_id}\" is a top-level domain: use the auth host or a registrable parent of it"),
+            ));
+        } else if !auth_host.is_empty()
+            && rp_id != auth_host
+            && !auth_host.ends_with(&format!(".{rp_id}"))
+        {
+            problems.push(Problem::new(
+                format!("{path}.rp_id"),
+                format!(
+                    "\"{rp_id}\" must be the auth host \"{auth_host}\" or a parent domain of it (WebAuthn requires it)"
+                ),
+            ));
+        }
+        let binding = super::super::email::realm_binding(r, &path, problems);
+        out.push(Realm {
+            id: r.id.clone(),
+            display_name: r.display_name.clone().unwrap_or_else(|| r.id.clone()),
+            rp_name: r.rp_name.clone().unwrap_or_else(|| "passgate".into()),
+            rp_id,
+            link_base: binding.link_base,
+            binding_link_ttl: binding.ttl,
+            allowed_redirects: binding.allowed_redirects,
+            attestation_required: binding.attestation_required,
+            allowed_aaguids: binding.allowed_aaguids,
+        });
+    }
+    if out.is_empty() && items.is_empty() {
+        out.push(Realm {
+            id: DEFAULT_REALM.into(),
+            display_name: "Default".into(),
+            rp_id: auth_host.to_string(),
+            rp_name: "passgate".into(),
+            link_base: None,
+            binding_link_ttl: super::super::model::DEFAULT_BINDING_LINK_TTL,
+            allowed_redirects: Vec::new(),
+            attestation_required: false,
+            allowed_aaguids: Vec::new(),
+        });
+    }
+    out
+}
