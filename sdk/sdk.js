@@ -17,19 +17,30 @@ export class PassgateError extends Error {
 
 // Server error codes (passgate's JSON errors) to SDK codes.
 const SERVER = {
-  unauthenticated: 'Unauthenticated',
+  unauthorized: 'Unauthenticated',
   reauthentication_required: 'ReauthenticationRequired',
   forbidden: 'Forbidden',
   suspended: 'Suspended',
   not_found: 'NotFound',
   gone: 'Expired',
-  already_exists: 'Conflict',
-  rate_limited: 'RateLimited',
+  conflict: 'Conflict',
+  too_many_requests: 'RateLimited',
   bad_request: 'BadRequest',
-  invalid_argument: 'BadRequest',
-  unprocessable: 'BadRequest',
+  unprocessable_entity: 'BadRequest',
   payload_too_large: 'BadRequest',
 };
+
+// The first field a `FieldViolations` detail names (passgate's error details follow
+// Beyond Identity's: `{"type": "FieldViolations", "field_violations": [{field, description}]}`).
+function violatedField(details) {
+  if (!Array.isArray(details)) return undefined;
+  for (const d of details) {
+    if (d && d.type === 'FieldViolations' && Array.isArray(d.field_violations) && d.field_violations[0]) {
+      return d.field_violations[0].field;
+    }
+  }
+  return undefined;
+}
 
 // DOMException names from navigator.credentials to SDK codes.
 const BROWSER = {
@@ -47,7 +58,7 @@ function fromResponse(resp, data, step) {
   let code = SERVER[body.code] || (status >= 500 ? 'Server' : status === 429 ? 'RateLimited' : 'BadRequest');
   if (step === 'bind' && code === 'NotFound') code = 'InvalidToken';
   if (step === 'bind' && code === 'Forbidden') code = 'Suspended';
-  const field = body.details && body.details[0] && body.details[0].field;
+  const field = violatedField(body.details);
   if (step && code === 'BadRequest' && field === 'credential') code = 'VerificationFailed';
   const retry = Number(resp.headers.get('Retry-After'));
   return new PassgateError(code, body.message || `passgate answered ${status}`, {

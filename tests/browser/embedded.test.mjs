@@ -307,7 +307,7 @@ await run('embedded', async (browser) => {
     const sdk = await import('/.passgate/sdk.js');
     return sdk.getPasskeys().then(() => 'listed', (e) => [e.code, e.status, e.serverCode]);
   });
-  checkEqual(signedOut, ['Unauthenticated', 401, 'unauthenticated'], 'getPasskeys() signed out');
+  checkEqual(signedOut, ['Unauthenticated', 401, 'unauthorized'], 'getPasskeys() signed out');
   // A document without the app's CSP (connect-src 'self' would refuse the fetch itself).
   await cancel.page.goto(`${base}/static/app.css`);
   const unreachable = await cancel.page.evaluate(async () => {
