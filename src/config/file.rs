@@ -30,6 +30,7 @@ pub struct ServerFile {
     pub access_log: Option<bool>,
     pub trust_forwarded_headers: Option<bool>,
     pub control_body_limit: Option<u64>,
+    pub header_timeout: Option<ConfigDuration>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

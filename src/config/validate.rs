@@ -19,6 +19,8 @@ pub const DEFAULT_TENANT: &str = "default";
 pub const DEFAULT_REALM: &str = "default";
 pub const DEFAULT_STORE_URL: &str = "sqlite://passgate.db";
 const DEFAULT_CONTROL_BODY_LIMIT: u64 = 1024 * 1024;
+/// How long a client has to send a request head (`server.header_timeout`).
+const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Route ids the metrics use for requests that no configured route answered.
 pub const RESERVED_ROUTE_IDS: &[&str] = &["passgate", "none"];
 
@@ -317,6 +319,13 @@ fn server_settings(file: &FileConfig, problems: &mut Vec<Problem>) -> ServerSett
             "must be between 1024 and 67108864 bytes",
         ));
     }
+    let header_timeout = s.header_timeout.map_or(DEFAULT_HEADER_TIMEOUT, |d| d.0);
+    if !(Duration::from_millis(100)..=Duration::from_secs(600)).contains(&header_timeout) {
+        problems.push(Problem::new(
+            "server.header_timeout",
+            "must be between 100ms and 10m",
+        ));
+    }
     ServerSettings {
         threads,
         grace_period: s.grace_period.map_or(Duration::from_secs(5), |d| d.0),
@@ -327,6 +336,7 @@ fn server_settings(file: &FileConfig, problems: &mut Vec<Problem>) -> ServerSett
         access_log: s.access_log.unwrap_or(true),
         trust_forwarded_headers: s.trust_forwarded_headers.unwrap_or(false),
         control_body_limit: control_body_limit as usize,
+        header_timeout,
     }
 }
 
