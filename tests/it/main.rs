@@ -13,6 +13,7 @@ mod binding_jobs;
 mod browser_smoke;
 mod canonical_paths;
 mod cli;
+mod cluster;
 mod config_files;
 mod control_handoff;
 mod cross_site;

@@ -91,16 +91,27 @@ impl SessionService {
         signing_keys::add_key(store.as_ref(), now, activate_in, Some((tenant, actor))).await
     }
 
-    /// `passgate keys list`: kid, created, signs-from, as JSON lines.
+    /// `passgate keys list`: kid, created, signs-from and state (`pending`: not signing
+    /// yet; `signing`; `verifying`: superseded, still accepted until pruned), as JSON lines.
     pub async fn list_keys(directory: &Directory) -> Result<Vec<Value>, IdmError> {
         let records = directory.store().list_signing_keys().await?;
+        let now = directory.now_us();
+        let ring = signing_keys::ring(&records, now)?;
         Ok(records
             .iter()
             .map(|r| {
+                let state = if ring.signing_kid() == Some(r.kid.as_str()) {
+                    "signing"
+                } else if r.activate_us > now {
+                    "pending"
+                } else {
+                    "verifying"
+                };
                 json!({
                     "kid": r.kid,
                     "create_time": rfc3339(r.create_us),
                     "activate_time": rfc3339(r.activate_us),
+                    "state": state,
                 })
             })
             .collect())
