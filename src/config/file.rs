@@ -59,6 +59,7 @@ pub struct MetricsFile {
 #[serde(deny_unknown_fields)]
 pub struct StoreFile {
     pub url: Option<String>,
+    pub url_file: Option<String>,
     pub max_connections: Option<u32>,
     pub connect_timeout: Option<ConfigDuration>,
 }

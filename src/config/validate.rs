@@ -91,11 +91,7 @@ pub fn validate(file: FileConfig, base_dir: &Path, problems: &mut Vec<Problem>) 
         ));
     }
     let store = StoreSettings {
-        url: file
-            .store
-            .url
-            .clone()
-            .unwrap_or_else(|| DEFAULT_STORE_URL.to_string()),
+        url: store_url(&file.store, base_dir, problems),
         max_connections,
         connect_timeout,
     };
@@ -787,6 +783,47 @@ fn resolve(base: &Path, p: &str) -> PathBuf {
 }
 
 /// Hides a password in a URL for messages and logs.
+/// `store.url`, or the first line of the file `store.url_file` names (a mounted Kubernetes
+/// or Docker secret), or the default.
+fn store_url(
+    store: &super::file::StoreFile,
+    base_dir: &Path,
+    problems: &mut Vec<Problem>,
+) -> String {
+    let Some(name) = &store.url_file else {
+        return store
+            .url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_STORE_URL.to_string());
+    };
+    if store.url.is_some() {
+        problems.push(Problem::new(
+            "store.url_file",
+            "set either store.url or store.url_file, not both",
+        ));
+    }
+    let path = base_dir.join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => match text.lines().next().map(str::trim) {
+            Some(url) if !url.is_empty() => url.to_string(),
+            _ => {
+                problems.push(Problem::new(
+                    "store.url_file",
+                    format!("{} is empty: it must hold the store URL", path.display()),
+                ));
+                DEFAULT_STORE_URL.to_string()
+            }
+        },
+        Err(e) => {
+            problems.push(Problem::new(
+                "store.url_file",
+                format!("cannot read {}: {e}", path.display()),
+            ));
+            DEFAULT_STORE_URL.to_string()
+        }
+    }
+}
+
 pub fn redact_url(raw: &str) -> String {
     match Url::parse(raw) {
         Ok(mut u) if u.password().is_some() => {

@@ -15,6 +15,9 @@
 //!   the chunks and forwards the body as `chunked` only, so the upstream would read gzip
 //!   bytes as plain; `chunked` named twice: `400`.
 //!
+//! - `Content_Length` or `Transfer_Encoding` (underscore spellings, which CGI-style
+//!   servers read as the real ones): `400`.
+//!
 //! Every refusal closes the connection: a body that was not read cannot be skipped safely.
 
 use bytes::Bytes;
@@ -37,6 +40,8 @@ pub enum FramingError {
     RepeatedChunked,
     #[error("the transfer coding {0:?} is not implemented: send the body with chunked only")]
     UnsupportedCoding(String),
+    #[error("the request has a {0} header, which some servers read as a framing header")]
+    Lookalike(&'static str),
 }
 
 impl FramingError {
@@ -56,6 +61,11 @@ impl FramingError {
 /// when `Transfer-Encoding` is present: Pingora has then already removed `Content-Length`
 /// from the parsed headers).
 pub fn check(head: &RequestHeader, raw_head: impl FnOnce() -> Bytes) -> Result<(), FramingError> {
+    for name in LOOKALIKES {
+        if head.headers.contains_key(name) {
+            return Err(FramingError::Lookalike(name));
+        }
+    }
     let mut lengths = head.headers.get_all(CONTENT_LENGTH).into_iter();
     if let Some(first) = lengths.next() {
         if lengths.next().is_some() || first.as_bytes().contains(&b',') {
@@ -88,6 +98,9 @@ pub fn check(head: &RequestHeader, raw_head: impl FnOnce() -> Bytes) -> Result<(
     }
     Ok(())
 }
+
+/// Header names that servers mapping `_` to `-` (CGI, WSGI, PHP) read as framing headers.
+const LOOKALIKES: [&str; 2] = ["content_length", "transfer_encoding"];
 
 /// Whether a raw request head has a `Content-Length` field line (any case).
 fn has_content_length_line(raw: &[u8]) -> bool {
@@ -198,6 +211,18 @@ mod tests {
             Err(RepeatedChunked)
         );
         assert_eq!(RepeatedChunked.status(), 400);
+    }
+
+    #[test]
+    fn underscore_spellings_are_refused() {
+        assert_eq!(
+            run(&[("Transfer_Encoding", "chunked")]),
+            Err(FramingError::Lookalike("transfer_encoding"))
+        );
+        assert_eq!(
+            run(&[("content_length", "4")]),
+            Err(FramingError::Lookalike("content_length"))
+        );
     }
 
     #[test]

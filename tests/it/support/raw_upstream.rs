@@ -4,6 +4,7 @@
 //!
 //! | path | answer |
 //! |---|---|
+//! | `/close-early` | closes the connection without answering |
 //! | `/close-mid` | `Content-Length: 100`, 10 bytes, then closes the connection |
 //! | `/stall-half` | `Content-Length: 20`, 10 bytes, then stays silent (holds the connection) |
 //! | `/never` | nothing: reads the request and holds the connection |
@@ -12,7 +13,7 @@
 //! | `/slow-length?n=N&ms=M` | the same N pieces with a `Content-Length` |
 //! | anything else | `200`, body `<name> <method> <path> <body length>` |
 //!
-//! Every answer but `/close-mid` keeps the connection for the next request.
+//! Every answer but the `/close-*` ones keeps the connection for the next request.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -217,6 +218,7 @@ async fn serve(mut sock: TcpStream, connection: usize, shared: Arc<Shared>, name
         shared.requests.lock().unwrap().push(req.clone());
         let path = req.target.split('?').next().unwrap_or("");
         let ok = match path {
+            "/close-early" => return,
             "/close-mid" => {
                 let _ = sock
                     .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
