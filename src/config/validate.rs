@@ -26,6 +26,16 @@ pub const RESERVED_ROUTE_IDS: &[&str] = &["passgate", "none"];
 
 /// Builds the validated [`Config`], or pushes every problem and returns `None`.
 pub fn validate(file: FileConfig, base_dir: &Path, problems: &mut Vec<Problem>) -> Option<Config> {
+    validate_with(file, base_dir, super::LoadOptions::default(), problems)
+}
+
+/// [`validate`] with `options`.
+pub fn validate_with(
+    file: FileConfig,
+    base_dir: &Path,
+    options: super::LoadOptions,
+    problems: &mut Vec<Problem>,
+) -> Option<Config> {
     let start = problems.len();
 
     let public_url = match &file.public_url {
@@ -110,7 +120,7 @@ pub fn validate(file: FileConfig, base_dir: &Path, problems: &mut Vec<Problem>) 
 
     let realms = realms(&file.realms, &auth_host, problems);
     let session = session_settings(&file, &auth_host, problems);
-    let routes = routes(&file.routes, &realms, base_dir, problems);
+    let routes = routes(&file.routes, &realms, base_dir, options, problems);
     let email = file
         .email
         .as_ref()
@@ -474,6 +484,7 @@ fn routes(
     items: &[(usize, RouteFile)],
     realms: &[Realm],
     base_dir: &Path,
+    options: super::LoadOptions,
     problems: &mut Vec<Problem>,
 ) -> Vec<Arc<Route>> {
     let mut out: Vec<Arc<Route>> = Vec::new();
@@ -511,7 +522,12 @@ fn routes(
             ));
         }
 
-        let upstreams = upstreams(r.upstream.as_slice(), &format!("{path}.upstream"), problems);
+        let upstreams = upstreams(
+            r.upstream.as_slice(),
+            &format!("{path}.upstream"),
+            options.resolve_upstreams,
+            problems,
+        );
 
         let policy = match r.policy.as_deref() {
             None | Some("authenticated") => Policy::Authenticated,
@@ -685,7 +701,12 @@ fn parse_host_pattern(raw: &str) -> Result<HostPattern, String> {
     })
 }
 
-fn upstreams(raw: &[String], path: &str, problems: &mut Vec<Problem>) -> Vec<Upstream> {
+fn upstreams(
+    raw: &[String],
+    path: &str,
+    resolve: bool,
+    problems: &mut Vec<Problem>,
+) -> Vec<Upstream> {
     if raw.is_empty() {
         problems.push(Problem::new(path, "at least one upstream URL is required"));
     }
@@ -734,6 +755,18 @@ fn upstreams(raw: &[String], path: &str, problems: &mut Vec<Problem>) -> Vec<Ups
         let port = url
             .port_or_known_default()
             .unwrap_or(if tls { 443 } else { 80 });
+        let literal = host.parse::<std::net::IpAddr>().ok();
+        if !resolve && literal.is_none() {
+            // `check --no-resolve`: a name is taken as given (no addresses).
+            out.push(Upstream {
+                url: u.clone(),
+                tls,
+                host,
+                port,
+                addrs: Vec::new(),
+            });
+            continue;
+        }
         let addrs: Vec<SocketAddr> = match (host.as_str(), port).to_socket_addrs() {
             Ok(a) => a.collect(),
             Err(e) => {

@@ -18,6 +18,7 @@ mod config_files;
 mod control_handoff;
 mod cross_site;
 mod demo;
+mod deploy_examples;
 mod faults_clients;
 mod faults_framing;
 mod faults_process;
