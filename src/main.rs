@@ -46,6 +46,10 @@ enum Command {
             default_value = "/etc/passgate/passgate.toml"
         )]
         config: PathBuf,
+        /// Do not resolve upstream host names (for a file checked outside the network it
+        /// runs in, e.g. Compose or Kubernetes service names).
+        #[arg(long)]
+        no_resolve: bool,
     },
     /// Run passgate on its embedded defaults in front of a demo app (http://localhost:8080).
     Demo {
@@ -79,7 +83,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve { config, log_json } => serve(&config, log_json),
-        Command::Check { config } => check(&config),
+        Command::Check { config, no_resolve } => check(&config, no_resolve),
         Command::Demo {
             log_json,
             port,
@@ -98,8 +102,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn check(path: &Path) -> anyhow::Result<ExitCode> {
-    match config::load(path) {
+fn check(path: &Path, no_resolve: bool) -> anyhow::Result<ExitCode> {
+    let options = config::LoadOptions {
+        resolve_upstreams: !no_resolve,
+    };
+    match config::load_with(path, options) {
         Ok(c) => {
             println!(
                 "{}: ok ({} listener{}, {} route{}, {} realm{})",
@@ -111,6 +118,21 @@ fn check(path: &Path) -> anyhow::Result<ExitCode> {
                 c.realms.len(),
                 plural(c.realms.len()),
             );
+            let mut unresolved: Vec<&str> = c
+                .routes
+                .iter()
+                .flat_map(|r| r.upstreams.iter())
+                .filter(|u| u.addrs.is_empty())
+                .map(|u| u.host.as_str())
+                .collect();
+            unresolved.sort_unstable();
+            unresolved.dedup();
+            if !unresolved.is_empty() {
+                println!(
+                    "  upstream names not resolved (--no-resolve): {}",
+                    unresolved.join(", ")
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

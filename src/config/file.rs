@@ -30,6 +30,7 @@ pub struct ServerFile {
     pub access_log: Option<bool>,
     pub trust_forwarded_headers: Option<bool>,
     pub control_body_limit: Option<u64>,
+    pub header_timeout: Option<ConfigDuration>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -58,6 +59,7 @@ pub struct MetricsFile {
 #[serde(deny_unknown_fields)]
 pub struct StoreFile {
     pub url: Option<String>,
+    pub url_file: Option<String>,
     pub max_connections: Option<u32>,
     pub connect_timeout: Option<ConfigDuration>,
 }

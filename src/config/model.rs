@@ -66,6 +66,9 @@ pub struct ServerSettings {
     pub trust_forwarded_headers: bool,
     /// Largest request body the control plane (`/.passgate/*`) accepts, in bytes.
     pub control_body_limit: usize,
+    /// How long an HTTP/1 client has, from the first byte of a request, to send the whole
+    /// request head; a client still sending after that is disconnected (slowloris).
+    pub header_timeout: Duration,
 }
 
 #[derive(Debug, Clone)]

@@ -82,6 +82,7 @@ pub async fn hand_off(
     }
     out.insert_header(http::header::CONTENT_LENGTH, body.len().to_string())?;
     let head_only = session.req_header().method == http::Method::HEAD;
+    super::draining::close_if_draining(session);
     session
         .write_response_header(Box::new(out), head_only)
         .await?;

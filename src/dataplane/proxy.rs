@@ -16,7 +16,7 @@ use super::classify::{self, classify, Action};
 use super::ctx::{Outcome, RequestCtx};
 use super::handoff::{self, ClientInfo, ControlHandler};
 use super::runtime::Runtime;
-use super::{headers, request, respond};
+use super::{draining, framing, headers, local_fault, request, respond};
 use crate::config::{canonical_path, HostPattern};
 use crate::error_code::ErrorCode;
 use crate::session::assertion;
@@ -126,6 +126,10 @@ impl ProxyHttp for Gateway {
     }
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
+        // Ambiguous or unsupported body framing is refused before anything else (smuggling).
+        if let Err(e) = framing::check_session(session) {
+            return framing::refuse(session, ctx, &e).await;
+        }
         ctx.tls = is_tls(session);
         let req = session.req_header();
         let first = match canonical_path(req.uri.path()) {
@@ -334,13 +338,14 @@ impl ProxyHttp for Gateway {
     /// A token re-issued during the request reaches the browser with the response.
     async fn response_filter(
         &self,
-        _session: &mut Session,
+        session: &mut Session,
         upstream_response: &mut pingora::http::ResponseHeader,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
         if let Some(c) = ctx.set_cookie.take() {
             upstream_response.append_header(http::header::SET_COOKIE, c)?;
         }
+        draining::close_if_draining(session);
         Ok(())
     }
 
@@ -351,6 +356,12 @@ impl ProxyHttp for Gateway {
         ctx: &mut RequestCtx,
         mut e: Box<Error>,
     ) -> Box<Error> {
+        // Out of descriptors (or ports, or memory) here is not the peer's fault: 503, no
+        // retry, and the peer keeps its health.
+        if let Some(errno) = local_fault::local_errno(&e) {
+            tracing::error!(peer = %peer, errno, error = %e, "could not open a socket to the upstream: passgate is out of local resources");
+            return local_fault::unavailable(e);
+        }
         if let (Some(route), Some(i)) = (ctx.route.as_ref(), ctx.peer) {
             let pool = &route.pool;
             let marked_down = pool.report_failure(i);
@@ -434,6 +445,11 @@ impl ProxyHttp for Gateway {
                     "Gateway timeout",
                     "The application did not answer in time. Try again in a moment.",
                 ),
+                local_fault::STATUS => (
+                    ErrorCode::Unavailable,
+                    "Service unavailable",
+                    "passgate is overloaded right now. Try again in a moment.",
+                ),
                 502 => (
                     ErrorCode::UpstreamUnavailable,
                     "Bad gateway",
@@ -450,7 +466,14 @@ impl ProxyHttp for Gateway {
                     "passgate could not complete the request.",
                 ),
             };
-            if let Err(werr) = respond::error(session, code, kind, title, msg).await {
+            let retry_after: &[(&str, &str)] = if code == local_fault::STATUS {
+                &[("Retry-After", local_fault::RETRY_AFTER)]
+            } else {
+                &[]
+            };
+            if let Err(werr) =
+                respond::error_with(session, code, kind, title, msg, retry_after).await
+            {
                 tracing::debug!(error = %werr, "could not write the error response");
             }
         }

@@ -25,6 +25,7 @@ pub async fn write(
         resp.append_header(k.to_string(), *v)?;
     }
     let head_only = session.req_header().method == http::Method::HEAD;
+    super::draining::close_if_draining(session);
     session
         .write_response_header(Box::new(resp), head_only)
         .await?;
@@ -47,12 +48,24 @@ pub async fn error(
     title: &str,
     message: &str,
 ) -> Result<()> {
+    error_with(session, status, code, title, message, &[]).await
+}
+
+/// [`error`] with `extra` headers (e.g. `Retry-After`).
+pub async fn error_with(
+    session: &mut Session,
+    status: u16,
+    code: ErrorCode,
+    title: &str,
+    message: &str,
+    extra: &[(&str, &str)],
+) -> Result<()> {
     if request::accepts_html(session.req_header()) {
         write(
             session,
             status,
             "text/html; charset=utf-8",
-            &[],
+            extra,
             page(title, message),
         )
         .await
@@ -61,7 +74,7 @@ pub async fn error(
             session,
             status,
             "application/json",
-            &[],
+            extra,
             json_error_body(code, message),
         )
         .await

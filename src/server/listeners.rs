@@ -1,19 +1,31 @@
 //! Adds the configured listeners to the proxy service: plain TCP, or TLS with SNI
 //! certificate selection and HTTP/2 by ALPN.
+//!
+//! Writes to clients are not buffered: Pingora flushes a response whose length is known
+//! (`Content-Length`) only when it is complete or its 1460-byte write buffer fills, so a
+//! body arriving slowly from the upstream would reach the client late, or never if the
+//! upstream stalls half-way. Without the buffer every piece goes out as it arrives (the
+//! header and a small body in two writes instead of one; `TCP_NODELAY` is set, so no
+//! Nagle delay).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use pingora::listeners::tls::TlsSettings;
-use pingora::proxy::HttpProxy;
+use pingora::listeners::{L4BufferSettings, ListenerConfig, DEFAULT_L4_READ_BUFFER_SIZE};
 use pingora::services::listening::Service;
 
+use super::header_deadline::HeaderDeadline;
 use crate::config::{Config, Listener};
-use crate::dataplane::Gateway;
 use crate::tls::pem;
 use crate::tls::sni::{CertSet, SniResolver};
 
 use super::StartError;
+
+/// Pingora's read buffer; no write buffer (see the module comment).
+fn unbuffered_writes() -> L4BufferSettings {
+    L4BufferSettings::new(DEFAULT_L4_READ_BUFFER_SIZE, 0)
+}
 
 /// A TLS listener's resolver, kept so a reload can swap its certificates.
 pub struct TlsListener {
@@ -47,14 +59,14 @@ pub fn probe_addresses(config: &Config) -> Result<(), StartError> {
 }
 
 pub fn add_all(
-    service: &mut Service<HttpProxy<Gateway>>,
+    service: &mut Service<HeaderDeadline>,
     config: &Config,
 ) -> Result<Vec<TlsListener>, StartError> {
     let mut tls = Vec::new();
     for l in &config.listeners {
         let addr = l.address.to_string();
         if !l.is_tls() {
-            service.add_tcp(&addr);
+            service.add_listener(ListenerConfig::tcp(addr).l4_buffer(unbuffered_writes()));
             continue;
         }
         let set = cert_set(l).map_err(|message| StartError::Tls {
@@ -70,7 +82,11 @@ pub fn add_all(
         if l.http2 {
             settings.enable_h2();
         }
-        service.add_tls_with_settings(&addr, None, settings);
+        service.add_listener(
+            ListenerConfig::tcp(addr)
+                .tls(settings)
+                .l4_buffer(unbuffered_writes()),
+        );
         tls.push(TlsListener {
             address: l.address,
             resolver,

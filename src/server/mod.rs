@@ -3,6 +3,8 @@
 //! the one module that wires the data plane to the control plane.
 
 mod email_delivery;
+mod head_watch;
+mod header_deadline;
 mod listeners;
 mod metrics_service;
 mod refresher;
@@ -148,10 +150,11 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
     let refresher = Arc::new(refresher::Refresher(sessions.clone()));
     let gateway = Gateway::new(runtime.clone(), control.clone(), check, refresher);
 
-    let mut proxy = pingora::proxy::http_proxy_service_with_name(
-        &server.configuration,
-        gateway,
-        "passgate proxy",
+    // Pingora's proxy behind the request-head deadline (server.header_timeout).
+    let proxy = pingora::proxy::http_proxy(&server.configuration, gateway);
+    let mut proxy = pingora::services::listening::Service::new(
+        "passgate proxy".to_string(),
+        header_deadline::HeaderDeadline::new(proxy, runtime.clone()),
     );
     listeners::probe_addresses(&config)?;
     let tls_listeners = listeners::add_all(&mut proxy, &config)?;

@@ -1,7 +1,7 @@
 //! Every file in `config/` parses and passes `passgate check`; broken configs are refused
 //! with every problem named by key path and line.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::support::gateway::check;
 use crate::support::tls::TestCa;
@@ -18,22 +18,271 @@ pub fn prepared_copy(src: &Path) -> tempfile::TempDir {
     dir
 }
 
+/// Every `.toml` under `config/` and `examples/` (walked, so new files are covered).
+fn shipped_configs() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().and_then(|e| e.to_str()) == Some("toml") {
+                out.push(path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    for dir in ["config", "examples"] {
+        walk(&root.join(dir), &mut out);
+    }
+    out.sort();
+    out
+}
+
+/// A file a config names, relative to its directory.
+struct Named {
+    path: String,
+    kind: &'static str,
+    /// For a certificate: its key (made together with it when neither is shipped).
+    key: Option<String>,
+}
+
+/// The files a config names: TLS certificates and keys, CA files, the store URL file, mail
+/// templates.
+fn named_files(config: &toml::Value) -> Vec<Named> {
+    let mut out = Vec::new();
+    let s = |v: &toml::Value| v.as_str().map(str::to_string);
+    let mut add = |path: Option<String>, kind, key: Option<String>| {
+        if let Some(path) = path {
+            out.push(Named { path, kind, key });
+        }
+    };
+    for l in config
+        .get("listeners")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+    {
+        for c in l
+            .get("certificates")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let key = c.get("key").and_then(s);
+            add(c.get("cert").and_then(s), "cert", key.clone());
+            add(key, "key", None);
+        }
+    }
+    for r in config
+        .get("routes")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+    {
+        add(r.get("tls_ca_file").and_then(s), "ca", None);
+    }
+    add(
+        config
+            .get("store")
+            .and_then(|t| t.get("url_file"))
+            .and_then(s),
+        "store url",
+        None,
+    );
+    for key in ["text_template", "html_template"] {
+        add(
+            config.get("email").and_then(|t| t.get(key)).and_then(s),
+            "template",
+            None,
+        );
+    }
+    out
+}
+
+/// The leading comment block of a file.
+fn header(text: &str) -> String {
+    text.lines()
+        .take_while(|l| l.starts_with('#') || l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `passgate check` as a newcomer runs it from the repository root, on every shipped
+/// config: in a copy of the repository layout (the file at its own relative path, the
+/// files it names beside it), with throwaway certificates made for the ones the
+/// repository does not ship; each of those must be named in the file's header. A header
+/// that says `--no-resolve` (upstreams named after Compose or Kubernetes services) is
+/// checked that way.
 #[test]
 fn every_shipped_config_passes_check() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-    let mut n = 0;
-    for entry in std::fs::read_dir(&root).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
-            continue;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let configs = shipped_configs();
+    assert!(configs.len() >= 8, "{configs:?}");
+    let ca = TestCa::new("example CA");
+    let mut failures = Vec::new();
+    for path in &configs {
+        let rel = path.strip_prefix(root).unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
+        let head = header(&text);
+        let value: toml::Value =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", rel.display()));
+        let copy = tempfile::tempdir().unwrap();
+        let dir = copy.path().join(rel.parent().unwrap());
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(path, copy.path().join(rel)).unwrap();
+        let mut names: Vec<String> = vec!["localhost".into()];
+        if let Some(u) = value.get("public_url").and_then(|v| v.as_str()) {
+            names.extend(
+                url::Url::parse(u)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string)),
+            );
         }
-        n += 1;
-        let dir = prepared_copy(&path);
-        let (ok, out, err) = check(&dir.path().join("passgate.toml"));
-        assert!(ok, "{} failed check:\n{out}{err}", path.display());
-        assert!(out.contains(": ok ("), "{out}");
+        for r in value
+            .get("routes")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
+            names.extend(
+                r.get("host")
+                    .and_then(|h| h.as_str())
+                    .filter(|h| *h != "*")
+                    .map(|h| h.split(':').next().unwrap().to_string()),
+            );
+        }
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        for Named {
+            path: file,
+            kind,
+            key,
+        } in named_files(&value)
+        {
+            let shipped = path.parent().unwrap().join(&file);
+            let target = dir.join(&file);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            if shipped.is_file() {
+                std::fs::copy(&shipped, &target).unwrap();
+                continue;
+            }
+            if !head.contains(file.as_str()) {
+                failures.push(format!(
+                    "{}: needs {file} ({kind}) but its header does not say so",
+                    rel.display()
+                ));
+            }
+            match (kind, key) {
+                // A throwaway certificate for the file's hosts, and its key.
+                ("cert", Some(key)) => {
+                    let leaf = ca.leaf(&names);
+                    std::fs::write(&target, &leaf.cert_pem).unwrap();
+                    let key = dir.join(key);
+                    std::fs::create_dir_all(key.parent().unwrap()).unwrap();
+                    std::fs::write(key, &leaf.key_pem).unwrap();
+                }
+                ("key", _) => {} // made with its certificate
+                ("ca", _) => std::fs::write(&target, &ca.pem).unwrap(),
+                _ => failures.push(format!(
+                    "{}: {file} ({kind}) is not in the repository",
+                    rel.display()
+                )),
+            }
+        }
+        let mut cmd = std::process::Command::new(crate::support::gateway::BIN);
+        cmd.arg("check");
+        if head.contains("--no-resolve") {
+            cmd.arg("--no-resolve");
+        }
+        let out = cmd
+            .arg("--config")
+            .arg(rel)
+            .current_dir(copy.path())
+            .env_remove("PASSGATE_CONFIG")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() || !stdout.contains(": ok (") {
+            failures.push(format!(
+                "{}: {stdout}{}",
+                rel.display(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
     }
-    assert!(n >= 1, "no config files found in {}", root.display());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn store_url_file_is_read_beside_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("secrets")).unwrap();
+    let base =
+        "public_url = \"http://localhost:8080\"\n[[listeners]]\naddress = \"127.0.0.1:8080\"\n";
+    let cfg = dir.path().join("passgate.toml");
+    std::fs::write(
+        &cfg,
+        format!("{base}[store]\nurl_file = \"secrets/store-url\"\n"),
+    )
+    .unwrap();
+    let (ok, _, err) = check(&cfg);
+    assert!(
+        !ok && err.contains("store.url_file") && err.contains("cannot read"),
+        "{err}"
+    );
+    std::fs::write(dir.path().join("secrets/store-url"), "\n").unwrap();
+    let (ok, _, err) = check(&cfg);
+    assert!(!ok && err.contains("is empty"), "{err}");
+    std::fs::write(dir.path().join("secrets/store-url"), "ftp://nope\n").unwrap();
+    let (ok, _, err) = check(&cfg);
+    assert!(!ok && err.contains("unsupported store URL"), "{err}");
+    std::fs::write(
+        dir.path().join("secrets/store-url"),
+        "postgres://passgate:s3cret@db.internal/passgate\n",
+    )
+    .unwrap();
+    let (ok, out, err) = check(&cfg);
+    assert!(ok, "{out}{err}");
+    std::fs::write(
+        &cfg,
+        format!("{base}[store]\nurl = \"sqlite://x.db\"\nurl_file = \"secrets/store-url\"\n"),
+    )
+    .unwrap();
+    let (ok, _, err) = check(&cfg);
+    assert!(!ok && err.contains("not both"), "{err}");
+}
+
+#[test]
+fn check_no_resolve_leaves_upstream_names_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("passgate.toml");
+    std::fs::write(
+        &cfg,
+        "public_url = \"http://localhost:8080\"\n[[listeners]]\naddress = \"127.0.0.1:8080\"\n\
+         [[routes]]\nhost = \"*\"\nupstream = \"http://app.invalid:80\"\n",
+    )
+    .unwrap();
+    let (ok, _, err) = check(&cfg);
+    assert!(
+        !ok && err.contains("cannot resolve \"app.invalid\""),
+        "{err}"
+    );
+    let out = std::process::Command::new(crate::support::gateway::BIN)
+        .args(["check", "--no-resolve", "--config"])
+        .arg(&cfg)
+        .env_remove("PASSGATE_CONFIG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("not resolved (--no-resolve): app.invalid"),
+        "{stdout}"
+    );
 }
 
 #[test]

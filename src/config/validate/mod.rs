@@ -11,6 +11,7 @@ mod server;
 mod session;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use url::Url;
 
@@ -24,11 +25,23 @@ pub const DEFAULT_TENANT: &str = "default";
 pub const DEFAULT_REALM: &str = "default";
 pub const DEFAULT_STORE_URL: &str = "sqlite://passgate.db";
 const DEFAULT_CONTROL_BODY_LIMIT: u64 = 1024 * 1024;
+/// How long a client has to send a request head (`server.header_timeout`).
+const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Route ids the metrics use for requests that no configured route answered.
 pub const RESERVED_ROUTE_IDS: &[&str] = &["passgate", "none"];
 
 /// Builds the validated [`Config`], or pushes every problem and returns `None`.
 pub fn validate(file: FileConfig, base_dir: &Path, problems: &mut Vec<Problem>) -> Option<Config> {
+    validate_with(file, base_dir, super::LoadOptions::default(), problems)
+}
+
+/// [`validate`] with `options`.
+pub fn validate_with(
+    file: FileConfig,
+    base_dir: &Path,
+    options: super::LoadOptions,
+    problems: &mut Vec<Problem>,
+) -> Option<Config> {
     let start = problems.len();
 
     let public_url = match &file.public_url {
@@ -58,11 +71,11 @@ pub fn validate(file: FileConfig, base_dir: &Path, problems: &mut Vec<Problem>) 
     let server = server::server_settings(&file, problems);
     let listeners = server::listeners(&file.listeners, base_dir, problems);
     let metrics = server::metrics(&file, &listeners, problems);
-    let store = server::store_settings(&file, problems);
+    let store = server::store_settings(&file, base_dir, problems);
 
     let realms = realms::realms(&file.realms, &auth_host, problems);
     let session = session::session_settings(&file, &auth_host, problems);
-    let routes = routes::routes(&file.routes, &realms, base_dir, problems);
+    let routes = routes::routes(&file.routes, &realms, base_dir, options, problems);
     let email = file
         .email
         .as_ref()

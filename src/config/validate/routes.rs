@@ -19,6 +19,7 @@ pub(super) fn routes(
     items: &[(usize, RouteFile)],
     realms: &[Realm],
     base_dir: &Path,
+    options: crate::config::LoadOptions,
     problems: &mut Vec<Problem>,
 ) -> Vec<Arc<Route>> {
     let mut out: Vec<Arc<Route>> = Vec::new();
@@ -56,7 +57,12 @@ pub(super) fn routes(
             ));
         }
 
-        let upstreams = upstreams(r.upstream.as_slice(), &format!("{path}.upstream"), problems);
+        let upstreams = upstreams(
+            r.upstream.as_slice(),
+            &format!("{path}.upstream"),
+            options.resolve_upstreams,
+            problems,
+        );
 
         let policy = match r.policy.as_deref() {
             None | Some("authenticated") => Policy::Authenticated,
@@ -230,7 +236,12 @@ fn parse_host_pattern(raw: &str) -> Result<HostPattern, String> {
     })
 }
 
-fn upstreams(raw: &[String], path: &str, problems: &mut Vec<Problem>) -> Vec<Upstream> {
+fn upstreams(
+    raw: &[String],
+    path: &str,
+    resolve: bool,
+    problems: &mut Vec<Problem>,
+) -> Vec<Upstream> {
     if raw.is_empty() {
         problems.push(Problem::new(path, "at least one upstream URL is required"));
     }
@@ -279,6 +290,18 @@ fn upstreams(raw: &[String], path: &str, problems: &mut Vec<Problem>) -> Vec<Ups
         let port = url
             .port_or_known_default()
             .unwrap_or(if tls { 443 } else { 80 });
+        let literal = host.parse::<std::net::IpAddr>().ok();
+        if !resolve && literal.is_none() {
+            // `check --no-resolve`: a name is taken as given (no addresses).
+            out.push(Upstream {
+                url: u.clone(),
+                tls,
+                host,
+                port,
+                addrs: Vec::new(),
+            });
+            continue;
+        }
         let addrs: Vec<SocketAddr> = match (host.as_str(), port).to_socket_addrs() {
             Ok(a) => a.collect(),
             Err(e) => {

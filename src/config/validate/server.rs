@@ -10,7 +10,9 @@ use url::Url;
 use super::super::file::{FileConfig, ListenerFile};
 use super::super::model::*;
 use super::super::problem::Problem;
-use super::{redact_url, resolve, DEFAULT_CONTROL_BODY_LIMIT, DEFAULT_STORE_URL};
+use super::{
+    redact_url, resolve, DEFAULT_CONTROL_BODY_LIMIT, DEFAULT_HEADER_TIMEOUT, DEFAULT_STORE_URL,
+};
 use crate::tls::pem;
 
 /// `public_url` must be a plain origin we can safely build redirects and cookies from.
@@ -107,6 +109,13 @@ pub(super) fn server_settings(file: &FileConfig, problems: &mut Vec<Problem>) ->
             "must be between 1024 and 67108864 bytes",
         ));
     }
+    let header_timeout = s.header_timeout.map_or(DEFAULT_HEADER_TIMEOUT, |d| d.0);
+    if !(Duration::from_millis(100)..=Duration::from_secs(600)).contains(&header_timeout) {
+        problems.push(Problem::new(
+            "server.header_timeout",
+            "must be between 100ms and 10m",
+        ));
+    }
     ServerSettings {
         threads,
         grace_period: s.grace_period.map_or(Duration::from_secs(5), |d| d.0),
@@ -117,6 +126,7 @@ pub(super) fn server_settings(file: &FileConfig, problems: &mut Vec<Problem>) ->
         access_log: s.access_log.unwrap_or(true),
         trust_forwarded_headers: s.trust_forwarded_headers.unwrap_or(false),
         control_body_limit: control_body_limit as usize,
+        header_timeout,
     }
 }
 
@@ -213,7 +223,11 @@ pub(super) fn metrics(
 }
 
 /// `[store]`: the URL's scheme, pool size and connect timeout.
-pub(super) fn store_settings(file: &FileConfig, problems: &mut Vec<Problem>) -> StoreSettings {
+pub(super) fn store_settings(
+    file: &FileConfig,
+    base_dir: &Path,
+    problems: &mut Vec<Problem>,
+) -> StoreSettings {
     let max_connections = file.store.max_connections.unwrap_or(10);
     if !(1..=1000).contains(&max_connections) {
         problems.push(Problem::new(
@@ -232,11 +246,7 @@ pub(super) fn store_settings(file: &FileConfig, problems: &mut Vec<Problem>) -> 
         ));
     }
     let store = StoreSettings {
-        url: file
-            .store
-            .url
-            .clone()
-            .unwrap_or_else(|| DEFAULT_STORE_URL.to_string()),
+        url: store_url(&file.store, base_dir, problems),
         max_connections,
         connect_timeout,
     };
@@ -253,4 +263,45 @@ pub(super) fn store_settings(file: &FileConfig, problems: &mut Vec<Problem>) -> 
         ));
     }
     store
+}
+
+/// `store.url`, or the first line of the file `store.url_file` names (a mounted Kubernetes
+/// or Docker secret), or the default.
+fn store_url(
+    store: &crate::config::file::StoreFile,
+    base_dir: &Path,
+    problems: &mut Vec<Problem>,
+) -> String {
+    let Some(name) = &store.url_file else {
+        return store
+            .url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_STORE_URL.to_string());
+    };
+    if store.url.is_some() {
+        problems.push(Problem::new(
+            "store.url_file",
+            "set either store.url or store.url_file, not both",
+        ));
+    }
+    let path = base_dir.join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => match text.lines().next().map(str::trim) {
+            Some(url) if !url.is_empty() => url.to_string(),
+            _ => {
+                problems.push(Problem::new(
+                    "store.url_file",
+                    format!("{} is empty: it must hold the store URL", path.display()),
+                ));
+                DEFAULT_STORE_URL.to_string()
+            }
+        },
+        Err(e) => {
+            problems.push(Problem::new(
+                "store.url_file",
+                format!("cannot read {}: {e}", path.display()),
+            ));
+            DEFAULT_STORE_URL.to_string()
+        }
+    }
 }

@@ -90,9 +90,49 @@ impl SessionService {
         signing_keys::add_key(store.as_ref(), now, activate_in, Some((tenant, actor))).await
     }
 
-    /// `passgate keys list`: every signing key (its private half stays in the record; the
-    /// caller shows kid and times only).
-    pub async fn list_keys(directory: &Directory) -> Result<Vec<SigningKeyRecord>, IdmError> {
-        Ok(directory.store().list_signing_keys().await?)
+    /// `passgate keys list`: every signing key with its state (its private half stays in
+    /// the record; the caller shows kid, times and state only).
+    pub async fn list_keys(directory: &Directory) -> Result<Vec<KeyListing>, IdmError> {
+        let records = directory.store().list_signing_keys().await?;
+        let now = directory.now_us();
+        let ring = signing_keys::ring(&records, now)?;
+        Ok(records
+            .into_iter()
+            .map(|record| {
+                let state = if ring.signing_kid() == Some(record.kid.as_str()) {
+                    KeyState::Signing
+                } else if record.activate_us > now {
+                    KeyState::Pending
+                } else {
+                    KeyState::Verifying
+                };
+                KeyListing { record, state }
+            })
+            .collect())
     }
+}
+
+/// Where a signing key is in its life: `pending` (published, not signing yet), `signing`,
+/// `verifying` (superseded, still accepted until pruned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyState {
+    Pending,
+    Signing,
+    Verifying,
+}
+
+impl KeyState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Pending => "pending",
+            KeyState::Signing => "signing",
+            KeyState::Verifying => "verifying",
+        }
+    }
+}
+
+/// One line of `passgate keys list`.
+pub struct KeyListing {
+    pub record: SigningKeyRecord,
+    pub state: KeyState,
 }

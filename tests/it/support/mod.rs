@@ -26,6 +26,8 @@ pub mod authenticator;
 pub mod binding;
 pub mod browser;
 pub mod cbor;
+pub mod cluster;
+pub mod conn;
 pub mod db;
 /// The embedded-app example's web app, run in process (the example's own file).
 #[path = "../../../examples/embedded-app/app.rs"]
@@ -33,6 +35,7 @@ pub mod embedded_app;
 pub mod gateway;
 pub mod http;
 pub mod raw;
+pub mod raw_upstream;
 pub mod relay;
 pub mod sessions;
 pub mod smtp;

@@ -1,0 +1,93 @@
+//! The proxy service's connection handler: Pingora's own, with every HTTP/1 connection
+//! read through a [`HeadWatch`] so a request head has `server.header_timeout` to arrive
+//! (read from the live configuration for each connection).
+//!
+//! Pingora's HTTP/1 path (build a session, process one request, loop while the connection
+//! is kept alive) is repeated here because it is the one place where a connection's stream
+//! can be wrapped and re-armed between requests; HTTP/2 (by ALPN) and any h2c or custom
+//! protocol go to Pingora unchanged (their streams are framed by the h2 codec).
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use async_trait::async_trait;
+use pingora::apps::{HttpServerApp, ServerApp};
+use pingora::protocols::http::ServerSession;
+use pingora::protocols::{Stream, ALPN};
+use pingora::proxy::HttpProxy;
+use pingora::server::ShutdownWatch;
+
+use super::head_watch::HeadWatch;
+use crate::dataplane::{Gateway, Runtime};
+
+/// Idle time allowed before the first request of a connection, as Pingora sets it.
+const FIRST_REQUEST_KEEPALIVE_SECS: u64 = 60;
+
+pub struct HeaderDeadline {
+    proxy: Arc<HttpProxy<Gateway>>,
+    runtime: Arc<ArcSwap<Runtime>>,
+}
+
+impl HeaderDeadline {
+    pub fn new(proxy: HttpProxy<Gateway>, runtime: Arc<ArcSwap<Runtime>>) -> Self {
+        HeaderDeadline {
+            proxy: Arc::new(proxy),
+            runtime,
+        }
+    }
+
+    /// Whether Pingora must handle the connection itself (not HTTP/1).
+    fn not_http1(&self, stream: &Stream) -> bool {
+        if matches!(
+            stream.selected_alpn_proto(),
+            Some(ALPN::H2) | Some(ALPN::Custom(_))
+        ) {
+            return true;
+        }
+        let plain = stream.get_ssl_digest().is_none();
+        self.proxy
+            .server_options()
+            .is_some_and(|o| o.force_custom || (o.h2c && plain))
+    }
+}
+
+#[async_trait]
+impl ServerApp for HeaderDeadline {
+    async fn process_new(
+        self: &Arc<Self>,
+        stream: Stream,
+        shutdown: &ShutdownWatch,
+    ) -> Option<Stream> {
+        if self.not_http1(&stream) {
+            return ServerApp::process_new(&self.proxy, stream, shutdown).await;
+        }
+        let limit = self.runtime.load().config.server.header_timeout;
+        let (watch, rearm) = HeadWatch::new(stream, limit);
+        let mut session = ServerSession::new_http1(Box::new(watch));
+        if *shutdown.borrow() {
+            session.set_keepalive(None);
+        } else {
+            session.set_keepalive(Some(FIRST_REQUEST_KEEPALIVE_SECS));
+        }
+        let limit_reuses = self
+            .proxy
+            .server_options()
+            .and_then(|o| o.keepalive_request_limit);
+        session.set_keepalive_reuses_remaining(limit_reuses);
+        let mut result = self.proxy.process_new_http(session, shutdown).await;
+        while let Some((stream, settings)) = result.map(|r| r.consume()) {
+            rearm.rearm();
+            let mut session = ServerSession::new_http1(stream);
+            if let Some(settings) = settings {
+                settings.apply_to_session(&mut session);
+            }
+            result = self.proxy.process_new_http(session, shutdown).await;
+        }
+        None
+    }
+
+    /// Pingora's clean-up (it tells kept-alive connections that the process is stopping).
+    async fn cleanup(&self) {
+        ServerApp::cleanup(self.proxy.as_ref()).await
+    }
+}
