@@ -232,9 +232,10 @@ pub fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
             let (rt, dir, _) = open(&config.config)?;
             for k in rt.block_on(SessionService::list_keys(&dir))? {
                 let line = json!({
-                    "kid": k.kid,
-                    "create_time": passgate::idm::clock::rfc3339(k.create_us),
-                    "activate_time": passgate::idm::clock::rfc3339(k.activate_us),
+                    "kid": k.record.kid,
+                    "create_time": passgate::idm::clock::rfc3339(k.record.create_us),
+                    "activate_time": passgate::idm::clock::rfc3339(k.record.activate_us),
+                    "state": k.state.as_str(),
                 });
                 println!("{line}");
             }

@@ -446,7 +446,7 @@ impl ProxyHttp for Gateway {
                     "The application did not answer in time. Try again in a moment.",
                 ),
                 local_fault::STATUS => (
-                    ErrorCode::Unavailable,
+                    ErrorCode::ServiceUnavailable,
                     "Service unavailable",
                     "passgate is overloaded right now. Try again in a moment.",
                 ),

