@@ -1,10 +1,16 @@
 //! Adds the configured listeners to the proxy service: plain TCP, or TLS with SNI
 //! certificate selection and HTTP/2 by ALPN.
+//!
+//! Plain TCP listeners read without Pingora's 64 KiB per-connection read buffer: request
+//! headers are read straight into the HTTP session's own buffer (one copy fewer), and an
+//! idle keep-alive connection no longer holds 64 KiB (see docs/performance.md). TLS
+//! listeners keep Pingora's default, which batches the TLS layer's small reads.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use pingora::listeners::tls::TlsSettings;
+use pingora::listeners::{L4BufferSettings, ListenerConfig};
 use pingora::proxy::HttpProxy;
 use pingora::services::listening::Service;
 
@@ -54,7 +60,8 @@ pub fn add_all(
     for l in &config.listeners {
         let addr = l.address.to_string();
         if !l.is_tls() {
-            service.add_tcp(&addr);
+            let unbuffered_reads = L4BufferSettings::default().read(0);
+            service.add_listener(ListenerConfig::tcp(addr).l4_buffer(unbuffered_reads));
             continue;
         }
         let set = cert_set(l).map_err(|message| StartError::Tls {
