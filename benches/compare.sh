@@ -85,6 +85,9 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 1
+  # Pingora waits out its grace period on SIGTERM; nothing here needs one.
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -121,15 +124,13 @@ tls_servers=""
 if [ "$H2" = 1 ]; then
   tls_servers="
   server {
-    listen 127.0.0.1:$NGX_TLS_PORT ssl;
-    http2 on;
+    listen 127.0.0.1:$NGX_TLS_PORT ssl http2;
     ssl_certificate $work/tls.crt;
     ssl_certificate_key $work/tls.key;
     location / { proxy_pass http://app; }
   }
   server {
-    listen 127.0.0.1:$FWD_TLS_PORT ssl;
-    http2 on;
+    listen 127.0.0.1:$FWD_TLS_PORT ssl http2;
     ssl_certificate $work/tls.crt;
     ssl_certificate_key $work/tls.key;
     include $work/fwdauth.inc;
@@ -495,7 +496,7 @@ if [ "$SCALE" = 1 ]; then
   say ""
 fi
 
-say "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). Reproduce: \`${SHORT:+SHORT=$SHORT }ROUNDS=$ROUNDS DURATION=$DURATION benches/compare.sh\`."
+say "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). Reproduce: \`ROUNDS=$ROUNDS DURATION=$DURATION LATENCY=$LATENCY H2=$H2 SCALE=$SCALE benches/compare.sh\`."
 mkdir -p "$(dirname "$RESULTS")"
 cat "$out" >>"$RESULTS"
 echo "== appended to $RESULTS" >&2

@@ -20,7 +20,7 @@ bin=${BIN:-${CARGO_TARGET_DIR:-target}/release}
 work=$(mktemp -d)
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -106,7 +106,8 @@ measure() {
   echo "== $name: system calls per request ($N requests)"
   awk -v n="$N" '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" { c = $4; s = $NF; if (c / n >= 0.05) printf "  %-16s %6.2f\n", s, c / n; t += c }
     END { printf "  %-16s %6.2f\n", "total", t / n }' "$work/$name.strace"
-  kill "$main"; wait "$main" 2>/dev/null || true
+  pkill -9 -P "$main" 2>/dev/null || true
+  kill -9 "$main"; wait "$main" 2>/dev/null || true
   sleep 0.5
 }
 measure nginx /public/page
