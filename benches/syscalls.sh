@@ -20,7 +20,7 @@ bin=${BIN:-${CARGO_TARGET_DIR:-target}/release}
 work=$(mktemp -d)
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do pkill -9 -P "$p" 2>/dev/null || true; kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -108,7 +108,7 @@ measure() {
     END { printf "  %-16s %6.2f\n", "total", t / n }' "$work/$name.strace"
   pkill -9 -P "$main" 2>/dev/null || true
   kill -9 "$main"; wait "$main" 2>/dev/null || true
-  sleep 0.5
+  sleep 2
 }
 measure nginx /public/page
 measure bare /public/page
