@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::Result;
 
+use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 
 use crate::config::{Claim, HostHeader, IdentityHeaders, Upstream};
@@ -48,16 +49,16 @@ fn same_dashed(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The value of `claim` for `p` (groups comma-separated); `None` when absent or unsafe.
-/// Values are built once per principal (see [`Principal::header_values`]); this clones one.
+/// Values are built once per principal (see [`Principal::header_values`]); this takes one.
 #[inline]
 pub fn claim_value(p: &Principal, claim: Claim) -> Option<HeaderValue> {
     let v = p.header_values();
     match claim {
-        Claim::Id => v.id.clone(),
-        Claim::Username => v.username.clone(),
-        Claim::Email => v.email.clone(),
-        Claim::Realm => v.realm.clone(),
-        Claim::Groups => v.groups.clone(),
+        Claim::Id => v.id(),
+        Claim::Username => v.username(),
+        Claim::Email => v.email(),
+        Claim::Realm => v.realm(),
+        Claim::Groups => v.groups(),
     }
 }
 
@@ -127,9 +128,15 @@ pub fn strip_session_set_cookie(resp: &mut ResponseHeader, name: &str) -> Result
     Ok(true)
 }
 
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const FORWARDED: HeaderName = HeaderName::from_static("forwarded");
+
 /// Sets `X-Forwarded-For`, `-Proto` and `-Host`. Untrusted (the default): the client's own
 /// values, and `Forwarded`, are replaced. Trusted (behind a load balancer): the client
-/// address is appended and an existing proto/host kept.
+/// address is appended and an existing proto/host kept. Names are looked up as constants
+/// (no parsing per request) and the client's list is read only when it is kept.
 pub fn set_forwarded(
     req: &mut RequestHeader,
     client: Option<SocketAddr>,
@@ -138,31 +145,36 @@ pub fn set_forwarded(
     trusted: bool,
 ) -> Result<()> {
     let ip = client.map(|a| a.ip().to_string());
-    let prior_xff = req
-        .headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let xff = match (trusted && !prior_xff.is_empty(), ip) {
-        (true, Some(ip)) => Some(format!("{prior_xff}, {ip}")),
-        (true, None) => Some(prior_xff),
-        (false, ip) => ip,
+    let xff = if trusted && req.headers.contains_key(&X_FORWARDED_FOR) {
+        let prior = req
+            .headers
+            .get_all(&X_FORWARDED_FOR)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(", ");
+        match (prior.is_empty(), ip) {
+            (false, Some(ip)) => Some(format!("{prior}, {ip}")),
+            (false, None) => Some(prior),
+            (true, ip) => ip,
+        }
+    } else {
+        ip
     };
-    while req.remove_header("x-forwarded-for").is_some() {}
+    while req.remove_header(&X_FORWARDED_FOR).is_some() {}
     if let Some(v) = xff {
-        req.insert_header("X-Forwarded-For", v)?;
+        req.insert_header(Bytes::from_static(b"X-Forwarded-For"), v)?;
     }
-    let keep = |req: &RequestHeader, name: &str| trusted && req.headers.contains_key(name);
-    if !keep(req, "x-forwarded-proto") {
-        req.insert_header("X-Forwarded-Proto", if tls { "https" } else { "http" })?;
+    let keep = |req: &RequestHeader, name: &HeaderName| trusted && req.headers.contains_key(name);
+    if !keep(req, &X_FORWARDED_PROTO) {
+        let proto = HeaderValue::from_static(if tls { "https" } else { "http" });
+        req.insert_header(Bytes::from_static(b"X-Forwarded-Proto"), proto)?;
     }
-    if !keep(req, "x-forwarded-host") && !original_host.is_empty() {
-        req.insert_header("X-Forwarded-Host", original_host)?;
+    if !keep(req, &X_FORWARDED_HOST) && !original_host.is_empty() {
+        req.insert_header(Bytes::from_static(b"X-Forwarded-Host"), original_host)?;
     }
     if !trusted {
-        while req.remove_header("forwarded").is_some() {}
+        while req.remove_header(&FORWARDED).is_some() {}
     }
     Ok(())
 }

@@ -125,6 +125,11 @@ impl ProxyHttp for Gateway {
         RequestCtx::new(self.runtime.load_full())
     }
 
+    /// No downstream modules: Pingora's default adds a response-compression module (off),
+    /// which still costs every request an allocation and a call per response part, and
+    /// passgate never compresses.
+    fn init_downstream_modules(&self, _modules: &mut pingora::modules::http::HttpModules) {}
+
     async fn request_filter(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
         // Ambiguous or unsupported body framing is refused before anything else (smuggling).
         if let Err(e) = framing::check_session(session) {

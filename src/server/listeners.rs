@@ -7,6 +7,11 @@
 //! upstream stalls half-way. Without the buffer every piece goes out as it arrives (the
 //! header and a small body in two writes instead of one; `TCP_NODELAY` is set, so no
 //! Nagle delay).
+//!
+//! Plain TCP listeners also read without Pingora's 64 KiB per-connection read buffer: request
+//! headers are read straight into the HTTP session's own buffer (one copy fewer), and an
+//! idle keep-alive connection no longer holds 64 KiB (see docs/performance.md). TLS
+//! listeners keep Pingora's default read buffer, which batches the TLS layer's small reads.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -66,7 +71,9 @@ pub fn add_all(
     for l in &config.listeners {
         let addr = l.address.to_string();
         if !l.is_tls() {
-            service.add_listener(ListenerConfig::tcp(addr).l4_buffer(unbuffered_writes()));
+            // Neither reads nor writes buffered (see the module's first lines).
+            let unbuffered = L4BufferSettings::unbuffered();
+            service.add_listener(ListenerConfig::tcp(addr).l4_buffer(unbuffered));
             continue;
         }
         let set = cert_set(l).map_err(|message| StartError::Tls {

@@ -1,32 +1,25 @@
-//! The fast path's cache of verified principals, keyed by the exact token string (a
-//! tampered token can never hit another's entry). Each entry expires with its token.
+//! The fast path's cache of verified principals. Each entry expires with its token.
 //! Revoked sessions and identities are invalidated at once and remembered for the longest
 //! token lifetime, so a verification racing the revocation cannot re-insert them.
+//!
+//! Entries are keyed by a 128-bit keyed hash of the exact token (two aHash functions with
+//! random keys drawn per process), not by the token itself: a token is hundreds of bytes,
+//! and 100,000 cached sessions must fit in a few tens of MiB. A token that was never
+//! verified hits an entry only by matching an unknown 128-bit value (one chance in 2^128
+//! per try and entry), and only verified tokens are inserted. The table is a plain sharded
+//! hash map (a read lock and one probe per hit): expired entries are dropped at most every
+//! [`PRUNE_EVERY`] when new tokens come in, and revocations walk the table (rare).
 
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use moka::sync::Cache;
 use moka::Expiry;
 
 use super::principal::Principal;
-
-struct UntilTokenExpiry;
-
-impl Expiry<Box<str>, Arc<Principal>> for UntilTokenExpiry {
-    fn expire_after_create(
-        &self,
-        _key: &Box<str>,
-        value: &Arc<Principal>,
-        _now: Instant,
-    ) -> Option<Duration> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        Some(Duration::from_secs(value.expires_at.saturating_sub(now)))
-    }
-}
 
 /// A revocation is remembered for the duration stored with it.
 struct ForItsOwnTime;
@@ -44,11 +37,49 @@ impl Expiry<Box<str>, Duration> for ForItsOwnTime {
 
 /// Margin over the longest token lifetime for which a revocation is remembered.
 const REVOCATION_MARGIN: Duration = Duration::from_secs(60);
+/// Expired entries are dropped at most this often (on an insert).
+pub const PRUNE_EVERY: Duration = Duration::from_secs(30);
+const SHARDS: usize = 16;
+
+/// The table's hasher: the key is already a uniformly random 128-bit value, so its low
+/// 64 bits are the hash (no second hashing on the fast path).
+#[derive(Clone, Copy, Default)]
+struct KeyBits;
+
+struct KeyBitsHasher(u64);
+
+impl BuildHasher for KeyBits {
+    type Hasher = KeyBitsHasher;
+    fn build_hasher(&self) -> KeyBitsHasher {
+        KeyBitsHasher(0)
+    }
+}
+
+impl Hasher for KeyBitsHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u128` keys are hashed here; fold anything else anyway.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64;
+    }
+}
+
+type Shard = HashMap<u128, Arc<Principal>, KeyBits>;
 
 pub struct PrincipalCache {
-    /// Hashed with aHash (randomly keyed per process): a token is hundreds of bytes and
-    /// SipHash over it was most of a hit's cost.
-    entries: Cache<Box<str>, Arc<Principal>, ahash::RandomState>,
+    /// The two keyed hash functions of a token's 128-bit key.
+    hash: (ahash::RandomState, ahash::RandomState),
+    shards: Box<[RwLock<Shard>]>,
+    /// At most this many entries per shard (new tokens are then verified on every use).
+    per_shard: usize,
+    /// Seconds since the epoch after which the next insert drops expired entries.
+    next_prune: AtomicU64,
     /// Revoked session ids and identity ids, kept while a token could still carry them.
     revoked: Cache<Box<str>, Duration>,
     /// How long a new revocation is remembered, in seconds: the longest token lifetime this
@@ -57,14 +88,22 @@ pub struct PrincipalCache {
     remember_secs: AtomicU64,
 }
 
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 impl PrincipalCache {
     pub fn new(capacity: u64, max_token_lifetime: Duration) -> Self {
+        let per_shard = usize::try_from(capacity.div_ceil(SHARDS as u64)).unwrap_or(usize::MAX);
         let cache = PrincipalCache {
-            entries: Cache::builder()
-                .max_capacity(capacity)
-                .expire_after(UntilTokenExpiry)
-                .support_invalidation_closures()
-                .build_with_hasher(ahash::RandomState::new()),
+            hash: (ahash::RandomState::new(), ahash::RandomState::new()),
+            shards: (0..SHARDS)
+                .map(|_| RwLock::new(HashMap::with_hasher(KeyBits)))
+                .collect(),
+            per_shard: per_shard.max(1),
+            next_prune: AtomicU64::new(0),
             revoked: Cache::builder()
                 .max_capacity(1_000_000)
                 .expire_after(ForItsOwnTime)
@@ -88,23 +127,59 @@ impl PrincipalCache {
     }
 
     #[inline]
+    fn key(&self, token: &str) -> u128 {
+        let lo = self.hash.0.hash_one(token);
+        let hi = self.hash.1.hash_one(token);
+        (u128::from(hi) << 64) | u128::from(lo)
+    }
+
+    #[inline]
+    fn shard(&self, key: u128) -> &RwLock<Shard> {
+        // The high half picks the shard; the low half is the hash inside it.
+        &self.shards[(key >> 64) as usize % SHARDS]
+    }
+
+    fn read(shard: &RwLock<Shard>) -> RwLockReadGuard<'_, Shard> {
+        // A panic while holding the lock cannot leave a map half-updated.
+        shard.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(shard: &RwLock<Shard>) -> RwLockWriteGuard<'_, Shard> {
+        shard.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The principal cached for `token`. It may be past its `expires_at` (up to
+    /// [`PRUNE_EVERY`]): the caller compares it with its own clock.
+    #[inline]
     pub fn get(&self, token: &str) -> Option<Arc<Principal>> {
-        self.entries.get(token)
+        let key = self.key(token);
+        Self::read(self.shard(key)).get(&key).cloned()
     }
 
     pub fn insert(&self, token: &str, principal: Arc<Principal>) {
-        if self.is_revoked(&principal) {
+        let now = now_secs();
+        if principal.expires_at <= now || self.is_revoked(&principal) {
             return;
         }
-        self.entries.insert(token.into(), principal.clone());
+        self.prune_if_due(now);
+        let key = self.key(token);
+        let shard = self.shard(key);
+        {
+            let mut map = Self::write(shard);
+            if map.len() >= self.per_shard && !map.contains_key(&key) {
+                return;
+            }
+            map.insert(key, principal.clone());
+        }
         if self.is_revoked(&principal) {
-            self.entries.invalidate(token);
+            Self::write(shard).remove(&key);
         }
     }
 
     /// Forgets one token (it is verified again on its next use).
     pub fn remove(&self, token: &str) {
-        self.entries.invalidate(token);
+        let key = self.key(token);
+        Self::write(self.shard(key)).remove(&key);
     }
 
     pub fn is_revoked(&self, p: &Principal) -> bool {
@@ -115,26 +190,59 @@ impl PrincipalCache {
     pub fn revoke_session(&self, sid: &str) {
         self.revoked
             .insert(sid.into(), self.remembers_revocations_for());
-        let sid: Arc<str> = Arc::from(sid);
-        let _ = self
-            .entries
-            .invalidate_entries_if(move |_, p| p.session_id == sid);
+        self.retain(|p| *p.session_id != *sid);
     }
 
     /// Every session of an identity (suspended or deleted).
     pub fn revoke_identity(&self, identity_id: &str) {
         self.revoked
             .insert(identity_id.into(), self.remembers_revocations_for());
-        let id: Arc<str> = Arc::from(identity_id);
-        let _ = self
-            .entries
-            .invalidate_entries_if(move |_, p| p.identity_id == id);
+        self.retain(|p| *p.identity_id != *identity_id);
     }
 
-    /// Makes pending invalidations visible (tests and benches).
+    /// Number of cached tokens (expired ones not yet dropped included).
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| Self::read(s).len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops expired entries and applies pending revocation bookkeeping (tests, benches).
     pub fn sync(&self) {
-        self.entries.run_pending_tasks();
+        self.prune(now_secs());
         self.revoked.run_pending_tasks();
+    }
+
+    fn prune_if_due(&self, now: u64) {
+        let due = self.next_prune.load(Ordering::Relaxed);
+        if now < due {
+            return;
+        }
+        let next = now + PRUNE_EVERY.as_secs();
+        if self
+            .next_prune
+            .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            self.prune(now);
+        }
+    }
+
+    fn prune(&self, now: u64) {
+        self.retain(|p| p.expires_at > now);
+    }
+
+    fn retain(&self, keep: impl Fn(&Principal) -> bool) {
+        for shard in self.shards.iter() {
+            let mut map = Self::write(shard);
+            map.retain(|_, p| keep(p));
+            // Give memory back after a large expiry wave, not on every small one.
+            if map.capacity() > 64 && map.len() < map.capacity() / 4 {
+                map.shrink_to_fit();
+            }
+        }
     }
 }
 
@@ -185,6 +293,33 @@ mod tests {
         c.revoke_identity("i1");
         assert!(c.get("tok-b").is_none());
         assert!(c.get("tok-c").is_some());
+    }
+
+    #[test]
+    fn capacity_is_a_bound_and_expired_entries_are_pruned() {
+        let c = PrincipalCache::new(SHARDS as u64, Duration::from_secs(300));
+        for i in 0..1000 {
+            c.insert(&format!("tok-{i}"), principal(&format!("s{i}"), "i1"));
+        }
+        assert!(
+            c.len() <= SHARDS,
+            "at most one entry per shard: {}",
+            c.len()
+        );
+        let kept = (0..1000)
+            .filter(|i| c.get(&format!("tok-{i}")).is_some())
+            .count();
+        assert_eq!(kept, c.len());
+
+        let c = PrincipalCache::new(100, Duration::from_secs(300));
+        let mut p = (*principal("s1", "i1")).clone();
+        p.expires_at = now_secs() + 1;
+        c.insert("short", Arc::new(p));
+        c.insert("long", principal("s2", "i1"));
+        assert_eq!(c.len(), 2);
+        c.prune(now_secs() + 2);
+        assert!(c.get("short").is_none(), "expired entries are dropped");
+        assert!(c.get("long").is_some());
     }
 
     #[test]
