@@ -118,6 +118,8 @@ pub struct Realm {
     pub attestation_required: bool,
     /// When not empty, only authenticators with these AAGUIDs (lower-case) may bind.
     pub allowed_aaguids: Vec<String>,
+    /// Declared authenticator configurations (the default `hosted_web` one is implicit).
+    pub authenticator_configs: Vec<super::authenticator::AuthenticatorSettings>,
 }
 
 /// Default `binding_link_ttl`: 24 hours.
@@ -196,6 +198,9 @@ pub struct Route {
     pub forward_session_cookie: bool,
     /// Add `X-Passgate-Jwt-Assertion` for signed-in users.
     pub assertion: bool,
+    /// The app's own sign-in page (a path on the route's host, possibly with a query),
+    /// where unauthenticated browsers go instead of `/.passgate/login`.
+    pub login_url: Option<String>,
 }
 
 impl Route {
