@@ -204,6 +204,22 @@ pub struct Route {
 }
 
 impl Route {
+    /// Where an unauthenticated browser on this route is sent to sign in, as a path on the
+    /// same host: the route's `login_url` (the app's own page) or `/.passgate/login`, with
+    /// `rd=<original_url>` (form-encoded) added to its query.
+    pub fn login_location(&self, original_url: &str) -> String {
+        let rd: String = url::form_urlencoded::byte_serialize(original_url.as_bytes()).collect();
+        let login = self.login_url.as_deref().unwrap_or("/.passgate/login");
+        let sep = match login.find('?') {
+            None => '?',
+            Some(i) if i + 1 == login.len() || login.ends_with('&') => {
+                return format!("{login}rd={rd}");
+            }
+            Some(_) => '&',
+        };
+        format!("{login}{sep}rd={rd}")
+    }
+
     /// Segment-aware prefix match: `/app` matches `/app`, `/app/x` and `/app?q`, not `/apple`.
     #[inline]
     pub fn matches_path(&self, path: &str) -> bool {

@@ -9,6 +9,9 @@
 //! fronted host is reached through the same front door. When a wildcard route (`*.x`,
 //! `*`) fronts hosts under the RP id, subdomains of the allowed origins are accepted too
 //! (`allow_subdomains`), still with the same scheme and port. `allow_any_port` stays off.
+//! Besides these, the `trusted_origins` of the realm's `embedded` authenticator
+//! configurations are allowed exactly as written (scheme, host and port): pages passgate
+//! does not serve that run ceremonies through the SDK.
 //!
 //! **Ceremonies.** [`Directory::put_ceremony`] stores serialised webauthn-rs state under a
 //! random 256-bit id with an expiry; [`Directory::take_ceremony`] reads and deletes it in
@@ -55,9 +58,9 @@ fn under(host: &str, rp_id: &str) -> bool {
     host == rp_id || host.ends_with(&format!(".{rp_id}"))
 }
 
-/// The origins browsers may use for `rp_id` (see the module docs), and whether subdomains
-/// of them are allowed too.
-pub fn allowed_origins(config: &Config, rp_id: &str) -> Result<(Vec<Url>, bool), IdmError> {
+/// passgate's own origins for `rp_id` (see the module docs: `public_url` and fronted hosts),
+/// and whether subdomains of them are allowed too.
+pub fn passgate_origins(config: &Config, rp_id: &str) -> Result<(Vec<Url>, bool), IdmError> {
     let public = &config.public_url;
     let scheme = public.scheme();
     let port = public.port();
@@ -83,7 +86,17 @@ pub fn allowed_origins(config: &Config, rp_id: &str) -> Result<(Vec<Url>, bool),
 
 /// The realm's relying party.
 pub fn relying_party(config: &Config, realm: &RealmRecord) -> Result<Webauthn, IdmError> {
-    let (origins, subdomains) = allowed_origins(config, &realm.rp_id)?;
+    let (mut origins, subdomains) = passgate_origins(config, &realm.rp_id)?;
+    for o in config
+        .realm(&realm.id)
+        .into_iter()
+        .flat_map(|r| r.trusted_origins())
+    {
+        let o = Url::parse(o).map_err(|e| IdmError::Internal(format!("origin {o}: {e}")))?;
+        if !origins.contains(&o) {
+            origins.push(o);
+        }
+    }
     let internal = |e: webauthn_rs::prelude::WebauthnError| {
         IdmError::Internal(format!("relying party for realm {}: {e}", realm.id))
     };
@@ -320,7 +333,7 @@ mod origin_tests {
         let routes = "[[routes]]\nhost = \"app.example.com\"\nupstream = \"http://127.0.0.1:9\"\n\
                       [[routes]]\nhost = \"other.test\"\nupstream = \"http://127.0.0.1:9\"\n";
         let c = config("https://auth.example.com:8443", routes);
-        let (origins, subdomains) = allowed_origins(&c, "example.com").unwrap();
+        let (origins, subdomains) = passgate_origins(&c, "example.com").unwrap();
         let got: Vec<&str> = origins.iter().map(Url::as_str).collect();
         assert_eq!(
             got,
@@ -336,11 +349,11 @@ mod origin_tests {
     fn wildcard_routes_under_the_rp_id_allow_subdomains() {
         let routes = "[[routes]]\nhost = \"*.example.com\"\nupstream = \"http://127.0.0.1:9\"\n";
         let c = config("https://auth.example.com", routes);
-        let (origins, subdomains) = allowed_origins(&c, "example.com").unwrap();
+        let (origins, subdomains) = passgate_origins(&c, "example.com").unwrap();
         assert_eq!(origins.len(), 1);
         assert!(subdomains);
         let elsewhere = "[[routes]]\nhost = \"*.other.test\"\nupstream = \"http://127.0.0.1:9\"\n";
         let c = config("https://auth.example.com", elsewhere);
-        assert!(!allowed_origins(&c, "example.com").unwrap().1);
+        assert!(!passgate_origins(&c, "example.com").unwrap().1);
     }
 }

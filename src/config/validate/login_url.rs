@@ -116,6 +116,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.routes[0].login_url.as_deref(), Some("/signin?from=gate"));
+        let rd = "https://app.example.com/a?b=1&c";
+        assert_eq!(
+            c.routes[0].login_location(rd),
+            "/signin?from=gate&rd=https%3A%2F%2Fapp.example.com%2Fa%3Fb%3D1%26c"
+        );
+        let mut r = (*c.routes[0]).clone();
+        r.login_url = Some("/signin".into());
+        assert_eq!(r.login_location("/x"), "/signin?rd=%2Fx");
+        r.login_url = Some("/signin?".into());
+        assert_eq!(r.login_location("/x"), "/signin?rd=%2Fx");
+        r.login_url = None;
+        assert_eq!(r.login_location("/x"), "/.passgate/login?rd=%2Fx");
     }
 
     #[test]
