@@ -11,7 +11,10 @@
 //! (`allow_subdomains`), still with the same scheme and port. `allow_any_port` stays off.
 //! Besides these, the `trusted_origins` of the realm's `embedded` authenticator
 //! configurations are allowed exactly as written (scheme, host and port): pages passgate
-//! does not serve that run ceremonies through the SDK.
+//! does not serve that run ceremonies through the SDK. webauthn-rs has one
+//! `allow_subdomains` switch for every allowed origin, so [`check_origin`] refuses, before
+//! webauthn-rs looks, a subdomain of a trusted origin that a wildcard route would
+//! otherwise let through: trusted origins are exact.
 //!
 //! **Ceremonies.** [`Directory::put_ceremony`] stores serialised webauthn-rs state under a
 //! random 256-bit id with an expiry; [`Directory::take_ceremony`] reads and deletes it in
@@ -108,6 +111,48 @@ pub fn relying_party(config: &Config, realm: &RealmRecord) -> Result<Webauthn, I
         builder = builder.append_allowed_origin(o);
     }
     builder.build().map_err(internal)
+}
+
+/// Refuses `clientDataJSON` whose origin webauthn-rs would accept only as a subdomain of a
+/// trusted origin (see the module docs). Unreadable client data is left to webauthn-rs.
+pub fn check_origin(
+    config: &Config,
+    realm: &RealmRecord,
+    client_data_json: &[u8],
+) -> Result<(), IdmError> {
+    let (passgate, subdomains) = passgate_origins(config, &realm.rp_id)?;
+    if !subdomains {
+        return Ok(());
+    }
+    #[derive(serde::Deserialize)]
+    struct ClientData {
+        origin: String,
+    }
+    let Some(origin) = serde_json::from_slice::<ClientData>(client_data_json)
+        .ok()
+        .and_then(|c| Url::parse(&c.origin).ok())
+    else {
+        return Ok(());
+    };
+    let trusted = config
+        .realm(&realm.id)
+        .into_iter()
+        .flat_map(|r| r.trusted_origins())
+        .any(|t| Url::parse(t).is_ok_and(|t| t.origin() == origin.origin()));
+    let own = passgate
+        .iter()
+        .any(|p| webauthn_rs_proto::origin::origins_match(true, false, &origin, p));
+    if trusted || own {
+        Ok(())
+    } else {
+        Err(IdmError::invalid(
+            "credential",
+            format!(
+                "the passkey could not be verified: origin {} is not allowed",
+                origin.origin().ascii_serialization()
+            ),
+        ))
+    }
 }
 
 /// webauthn-rs's creation options, made to ask for a discoverable passkey (usernameless
