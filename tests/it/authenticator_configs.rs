@@ -247,6 +247,38 @@ async fn embedded_links_lead_to_the_app_in_return_batch_and_email() {
     let mail = smtp.wait_for(2, 15).await;
     assert!(mail.to[0].contains("pia@shop.test"), "{:?}", mail.to);
     assert!(link_in(&mail).starts_with(app), "{}", link_in(&mail));
+    // Self-service: a signed-in user's own link, with the app's configuration or not.
+    let (_, session) = env.sign_in("quinn").await;
+    let own = |body: Value| {
+        crate::support::http::send(
+            crate::support::client()
+                .post(env.gw().url("/.passgate/api/v1/passkeys/link"))
+                .header("cookie", format!("passgate_session={session}"))
+                .json(&body),
+        )
+    };
+    let r = own(json!({"authenticator_config_id": "shop-app"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.json()["link"].as_str().unwrap().starts_with(app),
+        "{}",
+        r.body
+    );
+    let r = own(json!({})).await;
+    assert!(
+        r.json()["link"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://localhost:3999/.passgate/bind?token="),
+        "{}",
+        r.body
+    );
+    own(json!({"authenticator_config_id": "gone"}))
+        .await
+        .assert_json_error(404, "not_found");
+    own(json!({"authenticator_config_id": 7}))
+        .await
+        .assert_json_error(400, "bad_request");
 }
 
 #[test]
