@@ -3,7 +3,8 @@
 //! credentials; any other: no CORS header, preflight and cross-site writes refused; other
 //! paths untouched), passkey ceremonies whose client data names a trusted origin accepted
 //! and an untrusted one refused with nothing written, and a route's `login_url` taking
-//! unauthenticated browsers to the app's own page (proxy and forward-auth).
+//! unauthenticated browsers to the app's own page (proxy and forward-auth); both follow a
+//! SIGHUP reload.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -319,5 +320,44 @@ async fn login_url_takes_browsers_to_the_apps_page() {
     assert_eq!(
         r.header("location"),
         "https://app.test/signin?app=1&rd=https%3A%2F%2Fapp.test%2Fx%3Fy%3D1"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trusted_origins_and_login_url_follow_a_reload() {
+    let env = start(Backend::Sqlite).await.expect("sqlite");
+    let newcomer = "http://localhost:3997";
+    let path = "/.passgate/api/v1/authenticate/begin";
+    send(preflight(&env, path, newcomer))
+        .await
+        .assert_json_error(403, "forbidden");
+    let config = env
+        .config_text
+        .replace(
+            "trusted_origins = [\"http://localhost:3999\"]",
+            &format!("trusted_origins = [\"{newcomer}\"]"),
+        )
+        .replace("login_url = \"/signin?app=1\"", "login_url = \"/signin\"");
+    assert_ne!(config, env.config_text);
+    env.gw().write_config(&config);
+    env.gw().signal(nix::sys::signal::Signal::SIGHUP);
+    env.gw().wait_for_log("configuration reloaded", 10).await;
+    let r = send(preflight(&env, path, newcomer)).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(r.header("access-control-allow-origin"), newcomer);
+    let r = send(preflight(&env, path, TRUSTED)).await;
+    r.assert_json_error(403, "forbidden");
+    assert_no_cors(&r, "no longer trusted");
+    let r = send(
+        client()
+            .get(env.gw().url("/x"))
+            .header("accept", "text/html"),
+    )
+    .await;
+    assert_eq!(r.status, 302);
+    assert!(
+        r.header("location").starts_with("/signin?rd="),
+        "{}",
+        r.header("location")
     );
 }
