@@ -2,8 +2,8 @@
 //! instead of `/.passgate/login`. It must be a path on the route's host (no scheme or
 //! host: no open redirect), outside `/.passgate/`, in canonical form, only on an
 //! `authenticated` route, and reachable without a session: on the route with the same
-//! `host` and the longest matching `path_prefix`, the path is public (a `public` route, or
-//! under that route's `public_paths`). Otherwise the browser would loop between the page
+//! `host` and the longest matching `path_prefix`, the path is public (a `public` or
+//! `optional` route, or under that route's `public_paths`). Otherwise the browser would loop between the page
 //! and the redirect.
 
 use std::sync::Arc;
@@ -63,7 +63,7 @@ pub(super) fn reachable(routes: &[(usize, Arc<Route>)], problems: &mut Vec<Probl
             ));
             continue;
         };
-        let public = serving.policy == Policy::Public
+        let public = matches!(serving.policy, Policy::Public | Policy::Optional)
             || serving
                 .access
                 .public_path(RequestPath::new(path, path))
@@ -110,6 +110,8 @@ mod tests {
              [[routes]]\nhost = \"app.example.com\"\npath_prefix = \"/auth\"\n{UP}policy = \"public\"\n"
         );
         assert!(problems(&other).is_empty(), "{:?}", problems(&other));
+        let optional = other.replace("policy = \"public\"", "policy = \"optional\"");
+        assert!(problems(&optional).is_empty(), "{:?}", problems(&optional));
         let c = crate::config::from_str(
             &format!("public_url = \"https://auth.example.com\"\n[[listeners]]\naddress = \"127.0.0.1:18443\"\n{own}"),
             Path::new("."),
@@ -177,14 +179,16 @@ mod tests {
             p.iter().any(|l| l.contains("no route with this host")),
             "{p:?}"
         );
-        // A public route never sends anyone to sign in.
-        let p = problems(&format!(
-            "[[routes]]\nhost = \"app.example.com\"\n{UP}policy = \"public\"\nlogin_url = \"/signin\"\n"
-        ));
-        assert!(
-            p.iter()
-                .any(|l| l.starts_with("routes[0].login_url") && l.contains("contradicts")),
-            "{p:?}"
-        );
+        // Public and optional routes never send anyone to sign in.
+        for policy in ["public", "optional"] {
+            let p = problems(&format!(
+                "[[routes]]\nhost = \"app.example.com\"\n{UP}policy = \"{policy}\"\nlogin_url = \"/signin\"\n"
+            ));
+            assert!(
+                p.iter()
+                    .any(|l| l.starts_with("routes[0].login_url") && l.contains("contradicts")),
+                "{policy}: {p:?}"
+            );
+        }
     }
 }
