@@ -89,6 +89,22 @@ pub struct RealmFile {
     pub attestation: Option<String>,
     #[serde(default)]
     pub allowed_aaguids: Vec<String>,
+    #[serde(default)]
+    pub authenticator_configs: Vec<AuthenticatorConfigFile>,
+}
+
+/// `[[realms.authenticator_configs]]`: how a binding link is opened (Beyond Identity's
+/// authenticator configuration).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthenticatorConfigFile {
+    pub id: String,
+    pub display_name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub invoke_url: Option<String>,
+    pub invocation_type: Option<String>,
+    pub trusted_origins: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -176,6 +192,7 @@ pub struct RouteFile {
     pub headers: Option<HeadersFile>,
     pub forward_session_cookie: Option<bool>,
     pub assertion: Option<bool>,
+    pub login_url: Option<String>,
 }
 
 /// `[[routes.rules]]`: the allow rule for some methods, instead of the route's.

@@ -5,6 +5,7 @@ mod support;
 
 mod admin_api;
 mod assertion;
+mod authenticator_configs;
 mod authenticator_selftest;
 mod bi_contract;
 mod binding_browser;
@@ -56,5 +57,6 @@ mod soft_passkey_selftest;
 mod store_schema;
 mod store_suite;
 mod strict_input;
+mod trusted_origins;
 mod upstream_tls;
 mod versions;

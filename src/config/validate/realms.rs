@@ -45,6 +45,12 @@ pub(super) fn realms(
             ));
         }
         let binding = super::super::email::realm_binding(r, &path, problems);
+        let authenticator_configs = super::super::authenticator::authenticator_configs(
+            &r.authenticator_configs,
+            &path,
+            &rp_id,
+            problems,
+        );
         out.push(Realm {
             id: r.id.clone(),
             display_name: r.display_name.clone().unwrap_or_else(|| r.id.clone()),
@@ -55,6 +61,7 @@ pub(super) fn realms(
             allowed_redirects: binding.allowed_redirects,
             attestation_required: binding.attestation_required,
             allowed_aaguids: binding.allowed_aaguids,
+            authenticator_configs,
         });
     }
     if out.is_empty() && items.is_empty() {
@@ -68,6 +75,7 @@ pub(super) fn realms(
             allowed_redirects: Vec::new(),
             attestation_required: false,
             allowed_aaguids: Vec::new(),
+            authenticator_configs: Vec::new(),
         });
     }
     out
