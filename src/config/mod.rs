@@ -3,6 +3,7 @@
 //! `check`, `serve` and SIGHUP reload all go through [`load`].
 
 pub mod access;
+pub mod branding;
 pub mod canonical;
 pub mod duration;
 pub mod email;

@@ -118,6 +118,10 @@ pub struct Realm {
     pub attestation_required: bool,
     /// When not empty, only authenticators with these AAGUIDs (lower-case) may bind.
     pub allowed_aaguids: Vec<String>,
+    /// Members of this group (by name) may use the admin console.
+    pub admin_group: String,
+    /// Logo and accent colour of the hosted pages and the console.
+    pub branding: super::branding::Branding,
 }
 
 /// Default `binding_link_ttl`: 24 hours.

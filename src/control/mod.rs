@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod bind;
 pub mod body;
+pub mod console;
 pub mod credential_json;
 pub mod cross_site;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod self_service;
 pub mod session_api;
 pub mod signin;
 pub mod state;
+pub mod ui;
 pub mod verify;
 pub mod web;
 

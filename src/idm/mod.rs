@@ -96,6 +96,8 @@ pub enum Actor {
     Identity(String),
     /// Someone asking for a recovery link at `/.passgate/recover`.
     Recovery,
+    /// An administrator (`identity:<id>` of the admin group) acting in the admin console.
+    Console(String),
 }
 
 impl Actor {
@@ -108,6 +110,7 @@ impl Actor {
             Actor::SignIn => "sign_in".into(),
             Actor::Identity(id) => format!("identity:{id}"),
             Actor::Recovery => "recovery".into(),
+            Actor::Console(id) => format!("console:identity:{id}"),
         }
     }
 }
