@@ -11,6 +11,7 @@ pub mod audit;
 pub mod authenticator_configs;
 pub mod bind_ceremony;
 pub mod binding;
+pub mod bootstrap;
 pub mod clock;
 pub mod credentials;
 pub mod error;

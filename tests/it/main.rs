@@ -17,6 +17,7 @@ mod cli;
 mod cluster;
 mod cluster_revocations;
 mod config_files;
+mod console;
 mod control_handoff;
 mod cross_site;
 mod demo;

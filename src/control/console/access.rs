@@ -213,10 +213,11 @@ impl FromRequestParts<Arc<ControlState>> for ConsoleAdmin {
         if web::host(parts) != state.config.auth_host {
             return Err(ConsoleError::NotFound("There is no such page.".into()));
         }
-        let here = parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| format!("{BASE}/"), |p| p.as_str().to_string());
+        // Nested under `/.passgate`: the URI here lacks that prefix.
+        let here = parts.uri.path_and_query().map_or_else(
+            || format!("{BASE}/"),
+            |p| format!("/.passgate{}", p.as_str()),
+        );
         let back = if parts.method == http::Method::GET {
             here
         } else {
@@ -246,7 +247,11 @@ impl FromRequestParts<Arc<ControlState>> for ConsoleAdmin {
             return Err(refused(&principal, &group));
         }
         let csrf = match cookie::find(&parts.headers, CSRF_COOKIE) {
-            Some(v) if v.len() >= 32 && v.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            Some(v)
+                if v.len() >= 32
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+            {
                 v.to_string()
             }
             _ => {

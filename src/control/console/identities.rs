@@ -199,8 +199,9 @@ pub async fn edit(admin: ConsoleAdmin, Path(id): Path<String>, form: Form) -> Pa
     let display = form.get("display_name");
     let patch = IdentityPatch {
         expected_version: Some(version(&form)?),
+        // An emptied display name is left as it was (it cannot be blank).
         display_name: if display.is_empty() {
-            Patch::Set(form.get("username").to_string())
+            Patch::Absent
         } else {
             Patch::Set(display.to_string())
         },

@@ -5,7 +5,7 @@
 
 pub mod hosted;
 
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, PreEscaped};
 
 use crate::config::Config;
 
@@ -68,7 +68,7 @@ pub struct Header {
 /// A whole page: `title`, module scripts of `/.passgate/assets/`, the header and `body`.
 pub fn page(look: &Look, title: &str, scripts: &[&str], header: &Header, body: Markup) -> Markup {
     html! {
-        (DOCTYPE)
+        (PreEscaped("<!doctype html>"))
         html lang="en" {
             head {
                 meta charset="utf-8";
