@@ -82,7 +82,13 @@ fn branding_asset(state: &ControlState, name: &str) -> Option<Response> {
     }
     let realm = name.strip_prefix("logo-")?;
     let logo = state.config.realm(realm)?.branding.logo.as_ref()?;
-    Some(served(logo.bytes.clone().into(), logo.content_type))
+    let mut resp = served(logo.bytes.clone().into(), logo.content_type);
+    // An SVG opened on its own must not run script on the auth host.
+    resp.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
+    );
+    Some(resp)
 }
 
 fn served(body: Bytes, kind: &'static str) -> Response {

@@ -539,3 +539,42 @@ async fn bootstrap_makes_an_admin_whose_link_opens_the_console() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("suspended"));
 }
+
+#[tokio::test]
+async fn hosted_pages_and_the_console_wear_the_realms_branding() {
+    use crate::support::gateway::{base_config, Gateway};
+    let dir = tempfile::tempdir().unwrap();
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
+    std::fs::write(dir.path().join("logo.svg"), svg).unwrap();
+    let port = crate::support::free_port();
+    let config = format!(
+        "{}\n[[realms]]\nid = \"default\"\ndisplay_name = \"Acme <Widgets>\"\nlogo = \"logo.svg\"\naccent_color = \"#AbC\"\n",
+        base_config(port)
+    );
+    let gw = Gateway::start_in(dir, port, &config).await;
+    for page in ["/.passgate/login", "/.passgate/recover"] {
+        let r = send(client().get(gw.url(page))).await;
+        assert_eq!(r.status, 200, "{page}");
+        assert!(
+            r.body.contains("Acme &lt;Widgets&gt;"),
+            "{page}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains("/.passgate/assets/brand-default.css"),
+            "{page}"
+        );
+        assert!(r.body.contains("/.passgate/assets/logo-default"), "{page}");
+    }
+    let css = send(client().get(gw.url("/.passgate/assets/brand-default.css"))).await;
+    assert_eq!(css.status, 200);
+    assert_eq!(css.body.trim(), ":root { --accent: #aabbcc; }");
+    assert!(css.header("content-type").starts_with("text/css"));
+    let logo = send(client().get(gw.url("/.passgate/assets/logo-default"))).await;
+    assert_eq!(logo.status, 200);
+    assert_eq!(logo.header("content-type"), "image/svg+xml");
+    assert_eq!(logo.body, svg);
+    assert!(logo.header("content-security-policy").contains("sandbox"));
+    let none = send(client().get(gw.url("/.passgate/assets/logo-elsewhere"))).await;
+    assert_eq!(none.status, 404);
+}
