@@ -18,6 +18,7 @@ mod cluster;
 mod cluster_revocations;
 mod config_files;
 mod console;
+mod console_browser;
 mod control_handoff;
 mod cross_site;
 mod demo;
