@@ -106,7 +106,7 @@ await run('console', async (browser) => {
   await shot(page, 'tokens');
 
   await page.goto(`${base}/.passgate/console/audit`);
-  check((await page.locator('tbody').innerText()).includes('console:identity:'), 'the admin is the actor');
+  check((await page.locator('tbody').innerText()).includes('admin (console)'), 'the admin is the actor');
   await shot(page, 'audit');
   await page.goto(`${base}/.passgate/console/routes`);
   await shot(page, 'routes');

@@ -3,13 +3,23 @@
 //! page is gathered from up to [`SCAN_PAGES`] store pages of 200 events: the "Next page"
 //! link continues where the scan stopped.
 
+use std::collections::HashMap;
+
 use axum::extract::Query;
-use maud::html;
+use maud::{html, Markup};
 
 use super::access::{ConsoleAdmin, Page, BASE};
 use super::widgets::{pager, when, ListQuery};
 
 const SHOWN: usize = 50;
+
+/// The identity id an actor label names (`identity:<id>`, `console:identity:<id>`).
+fn identity_of(label: &str) -> Option<&str> {
+    label
+        .strip_prefix("console:")
+        .unwrap_or(label)
+        .strip_prefix("identity:")
+}
 const SCAN_PAGES: usize = 10;
 
 /// `GET /console/audit?action=&actor=&target=`.
@@ -36,6 +46,27 @@ pub async fn list(admin: ConsoleAdmin, Query(q): Query<ListQuery>) -> Page {
         }
         token = next.clone();
     }
+    // Actors that are identities, by username (deleted ones stay as their label).
+    let mut names: HashMap<String, String> = HashMap::new();
+    let ctx = admin.ctx();
+    for e in &events {
+        if let Some(id) = identity_of(&e.actor) {
+            if !names.contains_key(id) {
+                if let Ok(i) = dir.identity(&ctx, id).await {
+                    names.insert(id.to_string(), i.traits.username);
+                }
+            }
+        }
+    }
+    let actor = |label: &str| -> Markup {
+        match identity_of(label).and_then(|id| names.get(id)) {
+            Some(name) if label.starts_with("console:") => {
+                html! { span title=(label) { (name) " " span.muted { "(console)" } } }
+            }
+            Some(name) => html! { span title=(label) { (name) } },
+            None => html! { (label) },
+        }
+    };
     let body = html! {
         h1 { "Audit log" }
         form.search method="get" action={ (BASE) "/audit" } {
@@ -47,8 +78,8 @@ pub async fn list(admin: ConsoleAdmin, Query(q): Query<ListQuery>) -> Page {
         div.table { table {
             thead { tr { th { "When" } th { "Actor" } th { "Action" } th { "Targets" } th { "Change" } } }
             tbody { @for e in &events { tr {
-                td { (when(Some(e.create_us))) }
-                td { (e.actor) }
+                td.time { (when(Some(e.create_us))) }
+                td { (actor(&e.actor)) }
                 td { (e.action) }
                 td { @for t in &e.target_ids { code { (t) } " " } }
                 td { @if e.before.is_some() || e.after.is_some() {

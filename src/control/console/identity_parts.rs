@@ -39,8 +39,8 @@ pub async fn sections(
                 tbody { @for c in &passkeys.items { tr {
                     td { (c.name) }
                     td { (c.state) }
-                    td { (when(Some(c.create_us))) }
-                    td { (when(c.last_used_us)) }
+                    td.time { (when(Some(c.create_us))) }
+                    td.time { (when(c.last_used_us)) }
                     td { @if c.state == CredentialState::Active {
                         a href={ (base) "/passkeys/" (c.id) "/revoke" } { "Revoke…" }
                     } }
@@ -52,9 +52,9 @@ pub async fn sections(
             div.table { table {
                 thead { tr { th { "Started" } th { "Last seen" } th { "Ends" } } }
                 tbody { @for s in &sessions { tr {
-                    td { (when(Some(s.create_us))) }
-                    td { (when(Some(s.last_seen_us))) }
-                    td { (when(Some(s.expire_us))) }
+                    td.time { (when(Some(s.create_us))) }
+                    td.time { (when(Some(s.last_seen_us))) }
+                    td.time { (when(Some(s.expire_us))) }
                 } } }
             } }
             p { a href={ (base) "/sessions/revoke" } { "End all sessions…" } }
@@ -64,10 +64,10 @@ pub async fn sections(
             div.table { table {
                 thead { tr { th { "Created" } th { "Delivery" } th { "State" } th { "Expires" } th { span.muted { "Action" } } } }
                 tbody { @for j in &jobs.items { tr {
-                    td { (when(Some(j.create_us))) }
+                    td.time { (when(Some(j.create_us))) }
                     td { (j.delivery_method) }
                     td { (effective_state(j, now)) }
-                    td { (when(Some(j.expire_us))) }
+                    td.time { (when(Some(j.expire_us))) }
                     td { @if effective_state(j, now).is_open() {
                         a href={ (base) "/jobs/" (j.id) "/revoke" } { "Revoke…" }
                     } }
@@ -78,8 +78,8 @@ pub async fn sections(
             (admin.csrf_field())
             fieldset {
                 legend { "New binding link" }
-                label { input type="radio" name="method" value="RETURN" checked; " Show me the link (to hand over)" }
-                label { input type="radio" name="method" value="EMAIL"; " Email it to the identity's address" }
+                label.choice { input type="radio" name="method" value="RETURN" checked; "Show me the link (to hand over)" }
+                label.choice { input type="radio" name="method" value="EMAIL"; "Email it to the identity's address" }
                 div.actions { button type="submit" { "Create link" } }
             }
         }

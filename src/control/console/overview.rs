@@ -49,7 +49,7 @@ pub async fn realms(admin: ConsoleAdmin) -> Page {
                     td { (r.display_name) }
                     td { (r.rp_id) }
                     td { (conf.map_or("–", |c| c.admin_group.as_str())) }
-                    td { (when(Some(r.create_us))) }
+                    td.time { (when(Some(r.create_us))) }
                 }
             } }
         } }

@@ -39,8 +39,8 @@ pub async fn list(admin: ConsoleAdmin, Query(q): Query<ListQuery>) -> Page {
                 tr {
                     td { (t.name) }
                     td { (t.scopes.join(" ")) }
-                    td { (when(Some(t.create_us))) }
-                    td { (when(t.expire_us)) }
+                    td.time { (when(Some(t.create_us))) }
+                    td.time { (when(t.expire_us)) }
                     td { @if t.revoke_us.is_some() { "revoked" } @else if live { "active" } @else { "expired" } }
                     td { @if t.revoke_us.is_none() { a href={ (BASE) "/tokens/" (t.id) "/revoke" } { "Revoke…" } } }
                 }

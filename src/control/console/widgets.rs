@@ -30,9 +30,24 @@ impl ListQuery {
     }
 }
 
-/// A time as RFC 3339 (UTC), or a dash.
+/// A time to the second, UTC (`2026-12-06 14:51:17Z`), or a dash.
 pub fn when(us: Option<i64>) -> String {
-    us.map_or_else(|| "–".into(), rfc3339)
+    us.map_or_else(
+        || "–".into(),
+        |us| {
+            let full = rfc3339(us);
+            let seconds = full
+                .split('.')
+                .next()
+                .unwrap_or(&full)
+                .replacen('T', " ", 1);
+            if seconds.ends_with('Z') {
+                seconds
+            } else {
+                format!("{seconds}Z")
+            }
+        },
+    )
 }
 
 /// The notice of a change that just happened.
