@@ -19,6 +19,7 @@ mod cluster_revocations;
 mod config_files;
 mod console;
 mod console_browser;
+mod console_changes;
 mod control_handoff;
 mod cross_site;
 mod demo;

@@ -216,10 +216,24 @@ pub async fn edit(admin: ConsoleAdmin, Path(id): Path<String>, form: Form) -> Pa
     Ok(admin.done(&format!("/identities/{id}?done=saved")))
 }
 
+/// Refuses to suspend or delete the signed-in admin (the way back in would be
+/// `passgate bootstrap`): another admin does that.
+fn not_yourself(admin: &ConsoleAdmin, id: &str) -> Result<(), ConsoleError> {
+    if *admin.principal.identity_id == *id {
+        return Err(ConsoleError::Conflict(
+            "You cannot suspend or delete yourself here; ask another administrator.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// `POST /console/identities/{id}/status` (`status=suspended|active`).
 pub async fn status(admin: ConsoleAdmin, Path(id): Path<String>, form: Form) -> Page {
     let status = IdentityStatus::parse(form.get("status"))
         .ok_or_else(|| ConsoleError::Invalid("status: must be active or suspended".into()))?;
+    if !status.is_active() {
+        not_yourself(&admin, &id)?;
+    }
     admin
         .state
         .directory
@@ -258,6 +272,7 @@ pub async fn delete(
     Query(v): Query<std::collections::HashMap<String, String>>,
     _form: Form,
 ) -> Page {
+    not_yourself(&admin, &id)?;
     let expected = v.get("version").and_then(|v| v.parse().ok());
     admin
         .state
