@@ -35,6 +35,7 @@ mod forward_auth_headers;
 mod identity_headers;
 mod lifecycle;
 mod metrics;
+mod optional_policy;
 mod passkeys_browser;
 mod policy_rules;
 mod proxy_headers;
