@@ -20,6 +20,7 @@ mod config_files;
 mod console;
 mod console_browser;
 mod console_changes;
+mod console_mail;
 mod control_handoff;
 mod cross_site;
 mod demo;

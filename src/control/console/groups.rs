@@ -256,7 +256,7 @@ pub async fn invite(admin: ConsoleAdmin, Path(gid): Path<String>, _f: Form) -> P
     };
     let body = html! {
         h1 { "Invitations for " (group.display_name) }
-        p { (created.jobs.len()) " binding links were created and are being emailed." }
+        p { "Binding links created and being emailed: " (created.jobs.len()) "." }
         @let failed: Vec<_> = created.batch.results.iter().filter_map(|r| match &r.outcome {
             BatchOutcome::Error { message, .. } => Some((name(&r.identity_id), message.clone())),
             BatchOutcome::Job(_) => None,

@@ -50,11 +50,12 @@ pub async fn sections(
         h2 { "Sessions" }
         @if sessions.is_empty() { p.muted { "No live session." } } @else {
             div.table { table {
-                thead { tr { th { "Started" } th { "Last seen" } th { "Ends" } } }
+                thead { tr { th { "Started" } th { "Last seen" } th { "Ends" } th { span.muted { "Action" } } } }
                 tbody { @for s in &sessions { tr {
                     td.time { (when(Some(s.create_us))) }
                     td.time { (when(Some(s.last_seen_us))) }
                     td.time { (when(Some(s.expire_us))) }
+                    td { a href={ (base) "/sessions/" (s.id) "/revoke" } { "End…" } }
                 } } }
             } }
             p { a href={ (base) "/sessions/revoke" } { "End all sessions…" } }
@@ -155,6 +156,45 @@ pub async fn revoke_sessions(admin: ConsoleAdmin, Path(id): Path<String>, _f: Fo
         .state
         .sessions
         .revoke_sessions(&admin.ctx(), &id, None)
+        .await?;
+    Ok(admin.done(&format!("/identities/{id}?done=revoked")))
+}
+
+/// `GET …/sessions/{sid}/revoke`.
+pub async fn confirm_revoke_session(
+    admin: ConsoleAdmin,
+    Path((id, sid)): Path<(String, String)>,
+) -> Page {
+    let at = admin.ctx();
+    let identity = admin.state.directory.identity(&at, &id).await?;
+    let live = admin.state.sessions.list_sessions(&at, &id).await?;
+    let session = live
+        .iter()
+        .find(|s| s.id == sid)
+        .ok_or_else(|| ConsoleError::NotFound("session not found".into()))?;
+    let q = html! { p { "End the session of " strong { (identity.traits.username) } " started "
+    (when(Some(session.create_us))) "?" } };
+    Ok(confirm(
+        &admin,
+        "/identities",
+        "End session",
+        q,
+        &format!("/identities/{id}/sessions/{sid}/revoke"),
+        "End session",
+        &format!("/identities/{id}"),
+    ))
+}
+
+/// `POST …/sessions/{sid}/revoke`.
+pub async fn revoke_session(
+    admin: ConsoleAdmin,
+    Path((id, sid)): Path<(String, String)>,
+    _f: Form,
+) -> Page {
+    admin
+        .state
+        .sessions
+        .revoke_sessions(&admin.ctx(), &id, Some(&sid))
         .await?;
     Ok(admin.done(&format!("/identities/{id}?done=revoked")))
 }

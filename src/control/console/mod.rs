@@ -65,6 +65,10 @@ pub fn router() -> Router<Arc<ControlState>> {
             get(identity_parts::confirm_revoke_sessions).post(identity_parts::revoke_sessions),
         )
         .route(
+            &format!("{id}/sessions/{{sid}}/revoke"),
+            get(identity_parts::confirm_revoke_session).post(identity_parts::revoke_session),
+        )
+        .route(
             &format!("{id}/links"),
             axum::routing::post(identity_parts::create_link),
         )

@@ -88,7 +88,12 @@ impl<'a> Browser<'a> {
 
 /// An environment with `alice` in `passgate-admins` and `bob` in no group.
 pub async fn env_with_admin() -> (SessionEnv, String, String, String, String) {
-    let env = SessionEnv::start(Backend::Sqlite, "").await.unwrap();
+    env_with_admin_and("").await
+}
+
+/// [`env_with_admin`] with `extra` TOML in the config (e.g. an `[email]` section).
+pub async fn env_with_admin_and(extra: &str) -> (SessionEnv, String, String, String, String) {
+    let env = SessionEnv::start(Backend::Sqlite, extra).await.unwrap();
     let (alice, alice_token) = env.sign_in("alice").await;
     let (bob, bob_token) = env.sign_in("bob").await;
     let (s, v) = env
