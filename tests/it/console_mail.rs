@@ -154,7 +154,8 @@ async fn emailed_links_invitations_and_revocations() {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(
-        r.body.contains("Binding links created and being emailed: 1."),
+        r.body
+            .contains("Binding links created and being emailed: 1."),
         "{}",
         r.body
     );

@@ -88,14 +88,17 @@ pub async fn routes(admin: ConsoleAdmin) -> Page {
         h1 { "Routes" }
         p.muted { "As loaded from the configuration file (change it and reload to change these)." }
         @for r in &config.routes {
+            @let policy = format!("{:?}", r.policy).to_lowercase();
             section {
                 h2 { (host(&r.host)) (r.path_prefix) }
                 dl.facts {
                     dt { "Id" } dd { code { (r.id) } }
                     dt { "Upstream" } dd { @for u in &r.upstreams { code { (u.url) } " " } }
                     dt { "Realm" } dd { (r.realm) }
-                    dt { "Policy" } dd { (format!("{:?}", r.policy).to_lowercase()) }
-                    dt { "Allowed" } dd { (allow(&r.access.allow)) }
+                    dt { "Policy" } dd { (policy) }
+                    dt { "Allowed" } dd {
+                        @if policy == "public" { "anyone, no sign-in" } @else { (allow(&r.access.allow)) }
+                    }
                     @if !r.access.public_paths.is_empty() {
                         dt { "Public paths" } dd { @for p in &r.access.public_paths { code { (pattern(p)) } " " } }
                     }
