@@ -89,6 +89,10 @@ pub struct RealmFile {
     pub attestation: Option<String>,
     #[serde(default)]
     pub allowed_aaguids: Vec<String>,
+    // Console and look (see `branding`).
+    pub admin_group: Option<String>,
+    pub logo: Option<String>,
+    pub accent_color: Option<String>,
     #[serde(default)]
     pub authenticator_configs: Vec<AuthenticatorConfigFile>,
 }

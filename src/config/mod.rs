@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod authenticator;
+pub mod branding;
 pub mod canonical;
 pub mod duration;
 pub mod email;

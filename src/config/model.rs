@@ -120,6 +120,10 @@ pub struct Realm {
     pub allowed_aaguids: Vec<String>,
     /// Declared authenticator configurations (the default `hosted_web` one is implicit).
     pub authenticator_configs: Vec<super::authenticator::AuthenticatorSettings>,
+    /// Members of this group (by name) may use the admin console.
+    pub admin_group: String,
+    /// Logo and accent colour of the hosted pages and the console.
+    pub branding: super::branding::Branding,
 }
 
 /// Default `binding_link_ttl`: 24 hours.

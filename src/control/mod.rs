@@ -6,6 +6,7 @@ pub mod admin;
 pub mod bind;
 pub mod body;
 pub mod cors;
+pub mod console;
 pub mod credential_json;
 pub mod cross_site;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod self_service;
 pub mod session_api;
 pub mod signin;
 pub mod state;
+pub mod ui;
 pub mod verify;
 pub mod web;
 

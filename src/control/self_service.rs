@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::state::ControlState;
-use super::{pages, web};
+use super::{pages, ui, web};
 use crate::idm::views;
 use crate::session::Principal;
 
@@ -65,8 +65,10 @@ fn recover(state: &Arc<ControlState>, parts: &Parts, email: &str) -> Result<(), 
 }
 
 /// `GET /.passgate/recover`.
-pub async fn recover_page() -> Response {
-    pages::html(StatusCode::OK, pages::RECOVER_HTML.to_string())
+pub async fn recover_page(State(state): Shared, parts: Parts) -> Response {
+    let realm = web::realm_for(&state.config, &web::host(&parts));
+    let look = ui::Look::of(&state.config, &realm, "");
+    pages::markup(StatusCode::OK, ui::hosted::recover(&look))
 }
 
 /// `POST /.passgate/recover` (the page's form, `email=`).
@@ -160,10 +162,8 @@ fn reply(body: Value, cookie: Option<String>) -> Response {
 pub async fn passkeys_page(State(state): Shared, parts: Parts) -> Response {
     match me(&state, &parts).await {
         Ok((p, cookie)) => {
-            let mut resp = pages::html(
-                StatusCode::OK,
-                pages::render(pages::PASSKEYS_HTML, &[("username", &p.username)]),
-            );
+            let look = ui::Look::of(&state.config, &p.realm, "");
+            let mut resp = pages::markup(StatusCode::OK, ui::hosted::passkeys(&look, &p.username));
             if let Some(v) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }

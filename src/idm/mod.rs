@@ -11,6 +11,7 @@ pub mod audit;
 pub mod authenticator_configs;
 pub mod bind_ceremony;
 pub mod binding;
+pub mod bootstrap;
 pub mod clock;
 pub mod credentials;
 pub mod error;
@@ -97,6 +98,8 @@ pub enum Actor {
     Identity(String),
     /// Someone asking for a recovery link at `/.passgate/recover`.
     Recovery,
+    /// An administrator (`identity:<id>` of the admin group) acting in the admin console.
+    Console(String),
 }
 
 impl Actor {
@@ -109,6 +112,7 @@ impl Actor {
             Actor::SignIn => "sign_in".into(),
             Actor::Identity(id) => format!("identity:{id}"),
             Actor::Recovery => "recovery".into(),
+            Actor::Console(id) => format!("console:identity:{id}"),
         }
     }
 }

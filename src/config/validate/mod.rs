@@ -74,7 +74,7 @@ pub fn validate_with(
     let metrics = server::metrics(&file, &listeners, problems);
     let store = server::store_settings(&file, base_dir, problems);
 
-    let realms = realms::realms(&file.realms, &auth_host, problems);
+    let realms = realms::realms(&file.realms, &auth_host, base_dir, problems);
     let session = session::session_settings(&file, &auth_host, problems);
     let routes = routes::routes(&file.routes, &realms, base_dir, options, problems);
     let email = file

@@ -1,6 +1,8 @@
 //! `[[realms]]`: ids, relying party ids (the auth host or a parent of it), binding
-//! settings; the `default` realm when none is declared.
+//! settings, console group and branding (`branding`); the `default` realm when none is
+//! declared.
 
+use super::super::branding::DEFAULT_ADMIN_GROUP as ADMIN_GROUP;
 use super::super::file::RealmFile;
 use super::super::model::*;
 use super::super::problem::Problem;
@@ -9,6 +11,7 @@ use super::{identifier_rule, is_identifier, is_localhost, DEFAULT_REALM};
 pub(super) fn realms(
     items: &[(usize, RealmFile)],
     auth_host: &str,
+    base_dir: &std::path::Path,
     problems: &mut Vec<Problem>,
 ) -> Vec<Realm> {
     let mut out: Vec<Realm> = Vec::new();
@@ -51,6 +54,20 @@ pub(super) fn realms(
             &rp_id,
             problems,
         );
+        let branding = super::super::branding::branding(
+            r.logo.as_deref(),
+            r.accent_color.as_deref(),
+            base_dir,
+            &path,
+            problems,
+        );
+        let admin_group = r.admin_group.clone().unwrap_or_else(|| ADMIN_GROUP.into());
+        if admin_group.trim().is_empty() || admin_group.len() > 256 {
+            problems.push(Problem::new(
+                format!("{path}.admin_group"),
+                "must be a group name of 1 to 256 characters",
+            ));
+        }
         out.push(Realm {
             id: r.id.clone(),
             display_name: r.display_name.clone().unwrap_or_else(|| r.id.clone()),
@@ -62,6 +79,8 @@ pub(super) fn realms(
             attestation_required: binding.attestation_required,
             allowed_aaguids: binding.allowed_aaguids,
             authenticator_configs,
+            admin_group,
+            branding,
         });
     }
     if out.is_empty() && items.is_empty() {
@@ -76,6 +95,8 @@ pub(super) fn realms(
             attestation_required: false,
             allowed_aaguids: Vec::new(),
             authenticator_configs: Vec::new(),
+            admin_group: ADMIN_GROUP.into(),
+            branding: Default::default(),
         });
     }
     out
