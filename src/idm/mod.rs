@@ -22,6 +22,7 @@ pub mod ids;
 pub mod paging;
 pub mod realms;
 pub mod scopes;
+pub mod search;
 pub mod self_service;
 pub mod sessions;
 pub mod signin_ceremony;

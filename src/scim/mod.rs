@@ -9,4 +9,6 @@ pub mod filter;
 pub mod patch;
 pub mod path;
 pub mod project;
+pub mod query;
 pub mod schema;
+pub mod user_traits;
