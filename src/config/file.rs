@@ -89,6 +89,15 @@ pub struct RealmFile {
     pub attestation: Option<String>,
     #[serde(default)]
     pub allowed_aaguids: Vec<String>,
+    /// `[realms.scim]`: what the SCIM service provider does besides the directory writes.
+    pub scim: Option<RealmScimFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RealmScimFile {
+    /// `"email_binding_link"`: a user created over SCIM with an email gets an EMAIL job.
+    pub on_create: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

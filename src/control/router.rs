@@ -47,7 +47,8 @@ pub fn build(state: Arc<ControlState>) -> Router {
         )
         .route("/api/v1/bind/begin", post(bind::begin))
         .route("/api/v1/bind/finish", post(bind::finish))
-        .merge(admin::router(state.config.server.control_body_limit));
+        .merge(admin::router(state.config.server.control_body_limit))
+        .merge(super::scim::router(state.config.server.control_body_limit));
     Router::new()
         .nest("/.passgate", api)
         .fallback(not_found)

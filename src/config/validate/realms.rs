@@ -45,6 +45,17 @@ pub(super) fn realms(
             ));
         }
         let binding = super::super::email::realm_binding(r, &path, problems);
+        let scim_on_create = match r.scim.as_ref().and_then(|s| s.on_create.as_deref()) {
+            None => ScimOnCreate::Nothing,
+            Some("email_binding_link") => ScimOnCreate::EmailBindingLink,
+            Some(other) => {
+                problems.push(Problem::new(
+                    format!("{path}.scim.on_create"),
+                    format!("unknown value \"{other}\" (the one value is \"email_binding_link\")"),
+                ));
+                ScimOnCreate::Nothing
+            }
+        };
         out.push(Realm {
             id: r.id.clone(),
             display_name: r.display_name.clone().unwrap_or_else(|| r.id.clone()),
@@ -55,6 +66,7 @@ pub(super) fn realms(
             allowed_redirects: binding.allowed_redirects,
             attestation_required: binding.attestation_required,
             allowed_aaguids: binding.allowed_aaguids,
+            scim_on_create,
         });
     }
     if out.is_empty() && items.is_empty() {
@@ -68,6 +80,7 @@ pub(super) fn realms(
             allowed_redirects: Vec::new(),
             attestation_required: false,
             allowed_aaguids: Vec::new(),
+            scim_on_create: ScimOnCreate::Nothing,
         });
     }
     out
