@@ -307,6 +307,15 @@ fn apply_path(
         return fail("mutability", format!("\"{}\" is read-only", p.attr));
     }
     let name = attr.name;
+    if let Some(sub) = &p.sub {
+        if attr
+            .subs
+            .iter()
+            .any(|a| a.name.eq_ignore_ascii_case(sub) && a.mutability == Mutability::ReadOnly)
+        {
+            return fail("mutability", format!("\"{name}.{sub}\" is read-only"));
+        }
+    }
     let Some(obj) = container(resource, r.home, op != OpKind::Remove) else {
         return Ok(()); // removing from an extension the resource does not have
     };

@@ -98,7 +98,7 @@ pub static COMMON: &[Attr] = &[
         a.case_exact = true;
         a
     },
-    complex(
+    read_only(complex(
         "meta",
         false,
         "Resource metadata.",
@@ -118,7 +118,7 @@ pub static COMMON: &[Attr] = &[
             )),
             read_only(s("version", "Weak entity tag; changes on every write.")),
         ],
-    ),
+    )),
 ];
 
 static MULTI_SUBS: &[Attr] = &[
@@ -342,6 +342,16 @@ pub fn extension_attrs(urn: &str) -> &'static [Attr] {
     } else {
         &[]
     }
+}
+
+/// Schemas clients name that carry no attributes passgate reads: Microsoft Entra ID lists
+/// its `ADSCIM` schema in every Group (and some User) documents it sends.
+pub fn is_attributeless(urn: &str) -> bool {
+    const KNOWN: [&str; 2] = [
+        "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group",
+        "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/User",
+    ];
+    KNOWN.iter().any(|k| k.eq_ignore_ascii_case(urn))
 }
 
 /// Every schema: its URN, name and attributes (what `/Schemas` lists).

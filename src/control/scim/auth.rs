@@ -51,7 +51,10 @@ impl FromRequestParts<Arc<ControlState>> for Scim {
         };
         let token = bearer(parts).ok_or(ScimError::new(401, None, "a bearer token is required"))?;
         let principal = state.directory.authenticate(token).await?;
-        if *tenant != state.config.tenant_id || *tenant != principal.tenant_id {
+        if *tenant != state.config.tenant_id {
+            return Err(ScimError::not_found("tenant not found"));
+        }
+        if *tenant != principal.tenant_id {
             return Err(ScimError::new(
                 403,
                 None,

@@ -141,7 +141,7 @@ pub fn check_schemas(kind: ResourceKind, doc: &Value) -> Result<(), ScimError> {
         };
         if s.eq_ignore_ascii_case(kind.core()) {
             has_core = true;
-        } else if schema::extension(kind, s).is_none() {
+        } else if schema::extension(kind, s).is_none() && !schema::is_attributeless(s) {
             return Err(ScimError::bad(
                 "invalidValue",
                 format!("unknown schema \"{s}\" for a {}", kind.name()),
