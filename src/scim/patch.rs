@@ -249,11 +249,7 @@ fn apply_path_lenient(
     }
 }
 
-fn container<'r>(
-    resource: &'r mut Value,
-    home: Home,
-    create: bool,
-) -> Option<&'r mut Map<String, Value>> {
+fn container(resource: &mut Value, home: Home, create: bool) -> Option<&mut Map<String, Value>> {
     let root = resource.as_object_mut()?;
     match home {
         Home::Core => Some(root),

@@ -123,15 +123,12 @@ fn compare(
     v: &CompValue,
     what: &str,
 ) -> Result<Condition, ParseError> {
-    match v {
-        CompValue::Null => {
-            return match o {
-                CompareOp::Eq => Ok(Condition::Not(Box::new(Condition::Present(field)))),
-                CompareOp::Ne => Ok(Condition::Present(field)),
-                _ => err(format!("{what}: only eq and ne compare with null")),
-            }
-        }
-        _ => {}
+    if *v == CompValue::Null {
+        return match o {
+            CompareOp::Eq => Ok(Condition::Not(Box::new(Condition::Present(field)))),
+            CompareOp::Ne => Ok(Condition::Present(field)),
+            _ => err(format!("{what}: only eq and ne compare with null")),
+        };
     }
     match fk {
         FieldKind::Text { exact } => {

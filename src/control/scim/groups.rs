@@ -64,11 +64,6 @@ async fn one(scim: &Scim, g: &GroupRecord, proj: &Projection, status: StatusCode
     Ok(resp)
 }
 
-/// Unknown members are a bad value, not a missing group.
-fn members_error(e: IdmError) -> ScimError {
-    e.into()
-}
-
 pub async fn list(scim: Scim, q: Query) -> Reply {
     let (s, start) = search(ResourceKind::Group, &q)?;
     let proj = projection(ResourceKind::Group, &q)?;
@@ -86,12 +81,7 @@ pub async fn create(scim: Scim, q: Query, Json(body): Json) -> Reply {
         description: None,
         members,
     };
-    let g = scim
-        .state
-        .directory
-        .create_group(&scim.at(), new)
-        .await
-        .map_err(members_error)?;
+    let g = scim.state.directory.create_group(&scim.at(), new).await?;
     one(&scim, &g, &proj, StatusCode::CREATED).await
 }
 
@@ -116,8 +106,7 @@ pub async fn replace(
         .state
         .directory
         .rewrite_group(&scim.at(), id_of(&p), patch, Some(members))
-        .await
-        .map_err(members_error)?;
+        .await?;
     one(&scim, &g, &proj, StatusCode::OK).await
 }
 
@@ -160,7 +149,7 @@ pub async fn patch(
             Err(IdmError::PreconditionFailed { .. }) if expected.is_none() && tries < RETRIES => {
                 tries += 1;
             }
-            Err(e) => return Err(members_error(e)),
+            Err(e) => return Err(e.into()),
         }
     }
 }
