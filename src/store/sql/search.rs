@@ -256,12 +256,20 @@ impl SqlStore {
         };
         let cond = r.render(&s.condition)?;
         let filter = format!("{p}.tenant_id = $1 AND {p}.realm_id = $2 AND {cond}");
-        let count_sql = format!("SELECT COUNT(*) FROM {from} WHERE {filter}");
-        let total: i64 = bind_all(sqlx::query(&count_sql), &r.binds)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?;
-        if s.limit == 0 || total == 0 || s.offset >= total as u64 {
+        let count = |binds: Vec<Bind>| {
+            let sql = format!("SELECT COUNT(*) FROM {from} WHERE {filter}");
+            async move {
+                let total: i64 = bind_all(sqlx::query(&sql), &binds)
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get(0)?;
+                Ok::<i64, StoreError>(total)
+            }
+        };
+        // The condition's own binds (sorting by a trait adds one the count does not use).
+        let condition_binds = r.binds.clone();
+        if s.limit == 0 {
+            let total = count(condition_binds).await?;
             return Ok(Found {
                 items: Vec::new(),
                 total,
@@ -295,6 +303,13 @@ impl SqlStore {
             .fetch_all(&self.pool)
             .await?;
         let items = rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
+        // A first page that is not full holds every match: no second query to count them
+        // (a `userName eq` lookup is one indexed query).
+        let total = if s.offset == 0 && items.len() < s.limit as usize {
+            items.len() as i64
+        } else {
+            count(condition_binds).await?
+        };
         Ok(Found { items, total })
     }
 
