@@ -110,6 +110,10 @@ SELECT md5('bench' || g), 'default', 'default', 'user' || g, 'active', 'UNENROLL
 FROM generate_series($CREATE, $USERS - 1) AS g;
 ANALYZE identities;
 SQL
+  echo "plan of the userName eq query:"
+  psql "$url" -At -c "EXPLAIN SELECT i.id FROM identities i WHERE i.tenant_id = 'default' AND i.realm_id = 'default' AND i.username_key = 'user4242' ORDER BY i.seq LIMIT 100 OFFSET 0" | sed 's/^/  /'
+  echo "plan of the emails.value co query:"
+  psql "$url" -At -c "EXPLAIN SELECT i.id FROM identities i WHERE i.tenant_id = 'default' AND i.realm_id = 'default' AND ((i.email_key IS NOT NULL AND i.email_key <> '') AND i.email_key LIKE '%user4242@%' ESCAPE '\\') ORDER BY i.seq LIMIT 100 OFFSET 0" | sed 's/^/  /'
 else
   sqlite3 "$work/passgate.db" >/dev/null <<SQL
 PRAGMA busy_timeout = 10000;
@@ -122,6 +126,10 @@ SELECT lower(hex(randomblob(16))), 'default', 'default', 'user' || n, 'active', 
   NULL, 'U', 'N' || n, '{}', 1, 0, 0 FROM g;
 ANALYZE;
 SQL
+  echo "plan of the userName eq query:"
+  sqlite3 "$work/passgate.db" "EXPLAIN QUERY PLAN SELECT i.id FROM identities i WHERE i.tenant_id = 'default' AND i.realm_id = 'default' AND i.username_key = 'user4242' ORDER BY i.seq LIMIT 100 OFFSET 0" | sed 's/^/  /'
+  echo "plan of the emails.value co query:"
+  sqlite3 "$work/passgate.db" "EXPLAIN QUERY PLAN SELECT i.id FROM identities i WHERE i.tenant_id = 'default' AND i.realm_id = 'default' AND ((i.email_key IS NOT NULL AND i.email_key <> '') AND i.email_key LIKE '%user4242@%' ESCAPE '\\') ORDER BY i.seq LIMIT 100 OFFSET 0" | sed 's/^/  /'
 fi
 total=$(curl -sf -H "Authorization: Bearer $token" "$base/Users?count=0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totalResults"])')
 echo "realm holds $total users"
