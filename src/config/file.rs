@@ -91,6 +91,8 @@ pub struct RealmFile {
     pub allowed_aaguids: Vec<String>,
     /// `[realms.scim]`: what the SCIM service provider does besides the directory writes.
     pub scim: Option<RealmScimFile>,
+    #[serde(default)]
+    pub authenticator_configs: Vec<AuthenticatorConfigFile>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,6 +100,20 @@ pub struct RealmFile {
 pub struct RealmScimFile {
     /// `"email_binding_link"`: a user created over SCIM with an email gets an EMAIL job.
     pub on_create: Option<String>,
+}
+
+/// `[[realms.authenticator_configs]]`: how a binding link is opened (Beyond Identity's
+/// authenticator configuration).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthenticatorConfigFile {
+    pub id: String,
+    pub display_name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub invoke_url: Option<String>,
+    pub invocation_type: Option<String>,
+    pub trusted_origins: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -185,6 +201,7 @@ pub struct RouteFile {
     pub headers: Option<HeadersFile>,
     pub forward_session_cookie: Option<bool>,
     pub assertion: Option<bool>,
+    pub login_url: Option<String>,
 }
 
 /// `[[routes.rules]]`: the allow rule for some methods, instead of the route's.

@@ -120,6 +120,8 @@ pub struct Realm {
     pub allowed_aaguids: Vec<String>,
     /// What a user created over SCIM gets besides its identity (`scim.on_create`).
     pub scim_on_create: ScimOnCreate,
+    /// Declared authenticator configurations (the default `hosted_web` one is implicit).
+    pub authenticator_configs: Vec<super::authenticator::AuthenticatorSettings>,
 }
 
 /// `[realms.scim] on_create`.
@@ -141,6 +143,20 @@ pub enum Policy {
     Public,
     /// A valid session is required.
     Authenticated,
+    /// Every request is proxied; a valid session adds the identity headers, none leaves
+    /// the request anonymous (identity headers from the client are still stripped). For
+    /// a gradual rollout: the app's own login stays in charge of anonymous visitors.
+    Optional,
+}
+
+impl Policy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Public => "public",
+            Policy::Authenticated => "authenticated",
+            Policy::Optional => "optional",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -208,9 +224,28 @@ pub struct Route {
     pub forward_session_cookie: bool,
     /// Add `X-Passgate-Jwt-Assertion` for signed-in users.
     pub assertion: bool,
+    /// The app's own sign-in page (a path on the route's host, possibly with a query),
+    /// where unauthenticated browsers go instead of `/.passgate/login`.
+    pub login_url: Option<String>,
 }
 
 impl Route {
+    /// Where an unauthenticated browser on this route is sent to sign in, as a path on the
+    /// same host: the route's `login_url` (the app's own page) or `/.passgate/login`, with
+    /// `rd=<original_url>` (form-encoded) added to its query.
+    pub fn login_location(&self, original_url: &str) -> String {
+        let rd: String = url::form_urlencoded::byte_serialize(original_url.as_bytes()).collect();
+        let login = self.login_url.as_deref().unwrap_or("/.passgate/login");
+        let sep = match login.find('?') {
+            None => '?',
+            Some(i) if i + 1 == login.len() || login.ends_with('&') => {
+                return format!("{login}rd={rd}");
+            }
+            Some(_) => '&',
+        };
+        format!("{login}{sep}rd={rd}")
+    }
+
     /// Segment-aware prefix match: `/app` matches `/app`, `/app/x` and `/app?q`, not `/apple`.
     #[inline]
     pub fn matches_path(&self, path: &str) -> bool {

@@ -45,6 +45,7 @@ pub fn access(
             ("max_auth_age", r.max_auth_age.is_some()),
             ("rules", !r.rules.is_empty()),
             ("assertion", r.assertion == Some(true)),
+            ("login_url", r.login_url.is_some()),
         ]
         .into_iter()
         .filter_map(|(k, on)| on.then_some(k))
@@ -56,6 +57,27 @@ pub fn access(
             ));
         }
         return (Access::default(), identity);
+    }
+    if policy == Policy::Optional {
+        let set: Vec<&str> = [
+            ("allow_groups", r.allow_groups.is_some()),
+            ("allow_users", r.allow_users.is_some()),
+            ("allow_email_domains", r.allow_email_domains.is_some()),
+            ("max_auth_age", r.max_auth_age.is_some()),
+            ("rules", !r.rules.is_empty()),
+            ("login_url", r.login_url.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(k, on)| on.then_some(k))
+        .collect();
+        for k in set {
+            problems.push(Problem::new(
+                format!("{path}.{k}"),
+                "contradicts policy = \"optional\" (an optional route lets everyone through, so \
+                 it never refuses anyone): make the route \"authenticated\", or give the part \
+                 that must be restricted a route of its own",
+            ));
+        }
     }
     let allow = allow_lists(
         path,

@@ -8,7 +8,7 @@ use axum::Router;
 use super::error::ApiError;
 use super::state::ControlState;
 use super::{
-    admin, bind, cross_site, health, pages, sdk, self_service, session_api, signin, verify,
+    admin, bind, cors, cross_site, health, pages, sdk, self_service, session_api, signin, verify,
 };
 
 pub fn build(state: Arc<ControlState>) -> Router {
@@ -53,7 +53,14 @@ pub fn build(state: Arc<ControlState>) -> Router {
         .nest("/.passgate", api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(cross_site::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.clone(),
+            cross_site::refuse_cross_site,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.clone(),
+            cors::cors,
+        ))
         .with_state(state)
 }
 

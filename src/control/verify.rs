@@ -99,9 +99,11 @@ pub async fn verify(State(state): State<Arc<ControlState>>, parts: Parts) -> Res
             resp
         }
         Action::Challenge {
-            redirect, step_up, ..
+            route,
+            redirect,
+            step_up,
         } => match redirect.filter(|_| wants_redirect(&parts)) {
-            Some(url) => login_redirect(&o, &url),
+            Some(url) => login_redirect(&o, &route.route.login_location(&url)),
             None => {
                 let (code, msg) = respond::challenge_code(step_up);
                 answer(401, "application/json", respond::json_error_body(code, msg))
@@ -123,11 +125,11 @@ pub async fn verify(State(state): State<Arc<ControlState>>, parts: Parts) -> Res
     resp
 }
 
-/// `302` to the sign-in page on the original host, carrying the original URL.
-fn login_redirect(o: &Original, original_url: &str) -> Response {
-    let rd: String = url::form_urlencoded::byte_serialize(original_url.as_bytes()).collect();
+/// `302` to the sign-in page (`location`, a path from
+/// [`crate::config::Route::login_location`]) on the original host.
+fn login_redirect(o: &Original, location: &str) -> Response {
     let scheme = if o.https { "https" } else { "http" };
-    let location = format!("{scheme}://{}/.passgate/login?rd={rd}", o.host);
+    let location = format!("{scheme}://{}{location}", o.host);
     let mut resp = answer(302, "text/plain", Bytes::new());
     if let Ok(v) = HeaderValue::from_str(&location) {
         resp.headers_mut().insert(header::LOCATION, v);

@@ -207,12 +207,13 @@ impl ProxyHttp for Gateway {
                 redirect,
                 step_up,
             } => {
+                let login = redirect.map(|url| route.route.login_location(&url));
                 ctx.route = Some(route);
                 ctx.outcome = Outcome::Challenged;
-                match redirect {
-                    Some(url) => {
+                match login {
+                    Some(location) => {
                         ctx.status = Some(302);
-                        respond::redirect_to_login(session, &url).await?;
+                        respond::redirect_to_login(session, &location).await?;
                     }
                     None => {
                         ctx.status = Some(401);

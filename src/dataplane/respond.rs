@@ -125,15 +125,14 @@ h1{{font-size:1.4rem}}p{{line-height:1.5}}small{{color:#59636e}}</style></head>\
     (403, "text/html; charset=utf-8", Bytes::from(body))
 }
 
-/// `302` to the sign-in page on the same host, carrying the original URL in `rd`.
-pub async fn redirect_to_login(session: &mut Session, original_url: &str) -> Result<()> {
-    let rd: String = url::form_urlencoded::byte_serialize(original_url.as_bytes()).collect();
-    let location = format!("/.passgate/login?rd={rd}");
+/// `302` to `location`, the sign-in page on the same host carrying the original URL
+/// ([`crate::config::Route::login_location`]).
+pub async fn redirect_to_login(session: &mut Session, location: &str) -> Result<()> {
     write(
         session,
         302,
         "text/html; charset=utf-8",
-        &[("Location", &location)],
+        &[("Location", location)],
         page("Sign in required", "Redirecting to sign-in…"),
     )
     .await

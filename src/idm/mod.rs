@@ -19,6 +19,7 @@ pub mod filter;
 pub mod groups;
 pub mod identities;
 pub mod ids;
+pub mod origins;
 pub mod paging;
 pub mod realms;
 pub mod scopes;

@@ -5,6 +5,7 @@
 //! (`[[routes]]` and their upstreams; access rules in `validate_access`), `[email]` in
 //! `email`.
 
+mod login_url;
 mod realms;
 mod routes;
 mod server;
@@ -109,14 +110,14 @@ pub fn validate_with(
     })
 }
 
-fn is_identifier(s: &str) -> bool {
+pub(crate) fn is_identifier(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
-fn identifier_rule(s: &str) -> String {
+pub(crate) fn identifier_rule(s: &str) -> String {
     format!("\"{s}\" must be 1 to 64 characters of a-z, 0-9, - and _")
 }
 

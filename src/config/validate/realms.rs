@@ -56,6 +56,12 @@ pub(super) fn realms(
                 ScimOnCreate::Nothing
             }
         };
+        let authenticator_configs = super::super::authenticator::authenticator_configs(
+            &r.authenticator_configs,
+            &path,
+            &rp_id,
+            problems,
+        );
         out.push(Realm {
             id: r.id.clone(),
             display_name: r.display_name.clone().unwrap_or_else(|| r.id.clone()),
@@ -67,6 +73,7 @@ pub(super) fn realms(
             attestation_required: binding.attestation_required,
             allowed_aaguids: binding.allowed_aaguids,
             scim_on_create,
+            authenticator_configs,
         });
     }
     if out.is_empty() && items.is_empty() {
@@ -81,6 +88,7 @@ pub(super) fn realms(
             attestation_required: false,
             allowed_aaguids: Vec::new(),
             scim_on_create: ScimOnCreate::Nothing,
+            authenticator_configs: Vec::new(),
         });
     }
     out

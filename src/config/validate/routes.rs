@@ -22,7 +22,7 @@ pub(super) fn routes(
     options: crate::config::LoadOptions,
     problems: &mut Vec<Problem>,
 ) -> Vec<Arc<Route>> {
-    let mut out: Vec<Arc<Route>> = Vec::new();
+    let mut out: Vec<(usize, Arc<Route>)> = Vec::new();
     let mut seen: HashMap<(HostPattern, String), usize> = HashMap::new();
     let mut ids: HashSet<String> = HashSet::new();
     for (i, r) in items {
@@ -67,10 +67,16 @@ pub(super) fn routes(
         let policy = match r.policy.as_deref() {
             None | Some("authenticated") => Policy::Authenticated,
             Some("public") => Policy::Public,
+            Some("optional") => Policy::Optional,
             Some(other) => {
                 problems.push(Problem::new(
                     format!("{path}.policy"),
-                    format!("\"{other}\" is not a policy: use \"public\" or \"authenticated\""),
+                    format!(
+                        "\"{other}\" is not a policy: use \"authenticated\" (a session is required; \
+                         the default), \"optional\" (everyone is let through; a signed-in user \
+                         arrives with the identity headers, for a gradual rollout) or \"public\" \
+                         (nobody signs in; identity headers are only stripped)"
+                    ),
                 ));
                 Policy::Authenticated
             }
@@ -160,6 +166,12 @@ pub(super) fn routes(
         }
 
         let (access, identity) = super::super::validate_access::access(r, &path, policy, problems);
+        let login_url = r.login_url.as_ref().and_then(|raw| {
+            super::login_url::syntax(raw)
+                .map_err(|m| problems.push(Problem::new(format!("{path}.login_url"), m)))
+                .ok()
+                .map(|_| raw.clone())
+        });
 
         let id =
             r.id.clone()
@@ -178,32 +190,37 @@ pub(super) fn routes(
         }
 
         if problems.len() == before {
-            out.push(Arc::new(Route {
-                id,
-                host,
-                path_prefix,
-                upstreams,
-                policy,
-                realm,
-                host_header,
-                connect_timeout,
-                read_timeout,
-                write_timeout,
-                tls: UpstreamTls {
-                    ca_certs,
-                    server_name: r.tls_server_name.clone(),
-                    verify: r.tls_verify.unwrap_or(true),
-                },
-                max_fails,
-                fail_timeout,
-                access,
-                identity,
-                forward_session_cookie: r.forward_session_cookie.unwrap_or(false),
-                assertion: r.assertion.unwrap_or(false),
-            }));
+            out.push((
+                *i,
+                Arc::new(Route {
+                    id,
+                    host,
+                    path_prefix,
+                    upstreams,
+                    policy,
+                    realm,
+                    host_header,
+                    connect_timeout,
+                    read_timeout,
+                    write_timeout,
+                    tls: UpstreamTls {
+                        ca_certs,
+                        server_name: r.tls_server_name.clone(),
+                        verify: r.tls_verify.unwrap_or(true),
+                    },
+                    max_fails,
+                    fail_timeout,
+                    access,
+                    identity,
+                    forward_session_cookie: r.forward_session_cookie.unwrap_or(false),
+                    assertion: r.assertion.unwrap_or(false),
+                    login_url,
+                }),
+            ));
         }
     }
-    out
+    super::login_url::reachable(&out, problems);
+    out.into_iter().map(|(_, r)| r).collect()
 }
 
 fn parse_host_pattern(raw: &str) -> Result<HostPattern, String> {

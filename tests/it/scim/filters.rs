@@ -310,7 +310,9 @@ async fn paging_sorting_and_projection(backend: Backend) {
         .await;
     assert_eq!(order(&by_family), ["bob", "carol", "alice"]);
     // Sorted by a trait, second page: the total is counted with the filter's own values.
-    let by_title = scim.filter("Users", "title pr", "&sortBy=title&startIndex=2&count=1").await;
+    let by_title = scim
+        .filter("Users", "title pr", "&sortBy=title&startIndex=2&count=1")
+        .await;
     assert_eq!(order(&by_title), ["bob"]);
     assert_eq!(by_title.body["totalResults"], 2);
     let by_created = scim
