@@ -290,3 +290,43 @@ async fn writes_are_audited_with_the_token(backend: Backend) {
     );
     assert_eq!(mine[0].1, id);
 }
+
+async fn delete_removes_passkeys_and_sessions(backend: Backend) {
+    use crate::support::binding::{bind_link, return_link};
+    let Some(api) = AdminApi::start(backend).await else {
+        return;
+    };
+    let scim = Scim::new(&api);
+    let id = scim.user("keyholder", json!({})).await.id();
+    let (_, link) = return_link(&api, &id).await;
+    let bound = bind_link(&api, &link).await;
+    assert_eq!(bound.status, 200, "{}", bound.body);
+    let passkey = bound.body["passkey"]["id"].as_str().unwrap().to_string();
+    let cookie = bound.set_cookie.expect("a session cookie");
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let session = |c: String| {
+        let url = api.url("/.passgate/api/v1/session");
+        async move {
+            crate::support::client()
+                .get(url)
+                .header("cookie", c)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(session(cookie.clone()).await, 200);
+    let (s, _) = api
+        .get(&realm_path(&format!("/credentials/{passkey}")))
+        .await;
+    assert_eq!(s, 200);
+
+    assert_eq!(scim.delete(&format!("/Users/{id}")).await.status, 204);
+    let (s, _) = api
+        .get(&realm_path(&format!("/credentials/{passkey}")))
+        .await;
+    assert_eq!(s, 404, "the passkey went with the identity");
+    assert_eq!(session(cookie).await, 401, "the session ended with it");
+}
