@@ -13,7 +13,8 @@ use crate::support::db::Backend;
 on_both_backends!(
     user_lifecycle,
     etags_and_if_match,
-    writes_are_audited_with_the_token
+    writes_are_audited_with_the_token,
+    delete_removes_passkeys_and_sessions,
 );
 
 fn bjensen() -> serde_json::Value {
