@@ -95,6 +95,22 @@ async fn group_lifecycle(backend: Backend) {
         .await
         .assert_error(400, Some("invalidValue"));
 
+    // At most 1,000 members per write (checked before anything is read).
+    // (Bare ids keep the body under these tests' 16 KiB limit.)
+    let many: Vec<serde_json::Value> = (0..1001).map(|i| json!(i.to_string())).collect();
+    let r = scim
+        .put(
+            &format!("/Groups/{gid}"),
+            json!({"schemas": [GROUP], "displayName": "Guides", "members": many}),
+        )
+        .await;
+    r.assert_error(400, Some("invalidValue"));
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("1000"),
+        "{}",
+        r.body
+    );
+
     // Lists and projections.
     let list = scim.get("/Groups?excludedAttributes=members").await;
     assert_eq!(list.body["totalResults"], 1);
