@@ -93,8 +93,17 @@ pub struct RealmFile {
     pub admin_group: Option<String>,
     pub logo: Option<String>,
     pub accent_color: Option<String>,
+    /// `[realms.scim]`: what the SCIM service provider does besides the directory writes.
+    pub scim: Option<RealmScimFile>,
     #[serde(default)]
     pub authenticator_configs: Vec<AuthenticatorConfigFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RealmScimFile {
+    /// `"email_binding_link"`: a user created over SCIM with an email gets an EMAIL job.
+    pub on_create: Option<String>,
 }
 
 /// `[[realms.authenticator_configs]]`: how a binding link is opened (Beyond Identity's

@@ -118,12 +118,24 @@ pub struct Realm {
     pub attestation_required: bool,
     /// When not empty, only authenticators with these AAGUIDs (lower-case) may bind.
     pub allowed_aaguids: Vec<String>,
+    /// What a user created over SCIM gets besides its identity (`scim.on_create`).
+    pub scim_on_create: ScimOnCreate,
     /// Declared authenticator configurations (the default `hosted_web` one is implicit).
     pub authenticator_configs: Vec<super::authenticator::AuthenticatorSettings>,
     /// Members of this group (by name) may use the admin console.
     pub admin_group: String,
     /// Logo and accent colour of the hosted pages and the console.
     pub branding: super::branding::Branding,
+}
+
+/// `[realms.scim] on_create`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScimOnCreate {
+    /// Nothing: the identity only.
+    #[default]
+    Nothing,
+    /// A credential binding job delivered by EMAIL, when the user has an email address.
+    EmailBindingLink,
 }
 
 /// Default `binding_link_ttl`: 24 hours.

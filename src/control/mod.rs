@@ -14,6 +14,7 @@ pub mod health;
 pub mod limits;
 pub mod pages;
 pub mod router;
+pub mod scim;
 pub mod sdk;
 pub mod self_service;
 pub mod session_api;

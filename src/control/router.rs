@@ -50,7 +50,8 @@ pub fn build(state: Arc<ControlState>) -> Router {
         .route("/api/v1/bind/finish", post(bind::finish))
         .merge(admin::router(state.config.server.control_body_limit))
         // The admin console (its own module; see `console`).
-        .merge(console::router());
+        .merge(console::router())
+        .merge(super::scim::router(state.config.server.control_body_limit));
     Router::new()
         .nest("/.passgate", api)
         .fallback(not_found)

@@ -24,6 +24,7 @@ pub mod origins;
 pub mod paging;
 pub mod realms;
 pub mod scopes;
+pub mod search;
 pub mod self_service;
 pub mod sessions;
 pub mod signin_ceremony;
@@ -70,7 +71,9 @@ impl Directory {
     /// feed, written in the same transaction as the change, reaches the other instances).
     pub(crate) fn sessions_ended(&self, identity_id: &str) {
         if let Some(c) = self.cache.get() {
-            c.revoke_identity(identity_id);
+            // At the directory's time, the clock sessions are signed in by.
+            let at = u64::try_from(self.now_us() / 1_000_000).unwrap_or(0);
+            c.revoke_identity_at(identity_id, at);
         }
     }
 

@@ -51,6 +51,7 @@ mod proxy_upstreams;
 mod readiness;
 mod recipes;
 mod request_hosts;
+mod scim;
 mod sdk_serving;
 mod sdk_types;
 mod self_service;

@@ -81,6 +81,16 @@ pub fn validate_with(
         .email
         .as_ref()
         .and_then(|e| super::email::email_settings(e, base_dir, problems));
+    if file.email.is_none() {
+        for (i, r) in realms.iter().enumerate() {
+            if r.scim_on_create == ScimOnCreate::EmailBindingLink {
+                problems.push(Problem::new(
+                    format!("realms[{i}].scim.on_create"),
+                    "\"email_binding_link\" mails binding links: it needs an [email] section",
+                ));
+            }
+        }
+    }
 
     if problems.len() > start {
         return None;

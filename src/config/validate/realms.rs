@@ -48,6 +48,17 @@ pub(super) fn realms(
             ));
         }
         let binding = super::super::email::realm_binding(r, &path, problems);
+        let scim_on_create = match r.scim.as_ref().and_then(|s| s.on_create.as_deref()) {
+            None => ScimOnCreate::Nothing,
+            Some("email_binding_link") => ScimOnCreate::EmailBindingLink,
+            Some(other) => {
+                problems.push(Problem::new(
+                    format!("{path}.scim.on_create"),
+                    format!("unknown value \"{other}\" (the one value is \"email_binding_link\")"),
+                ));
+                ScimOnCreate::Nothing
+            }
+        };
         let authenticator_configs = super::super::authenticator::authenticator_configs(
             &r.authenticator_configs,
             &path,
@@ -78,6 +89,7 @@ pub(super) fn realms(
             allowed_redirects: binding.allowed_redirects,
             attestation_required: binding.attestation_required,
             allowed_aaguids: binding.allowed_aaguids,
+            scim_on_create,
             authenticator_configs,
             admin_group,
             branding,
@@ -94,6 +106,7 @@ pub(super) fn realms(
             allowed_redirects: Vec::new(),
             attestation_required: false,
             allowed_aaguids: Vec::new(),
+            scim_on_create: ScimOnCreate::Nothing,
             authenticator_configs: Vec::new(),
             admin_group: ADMIN_GROUP.into(),
             branding: Default::default(),
