@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Instructions per request, counted by valgrind's callgrind (user space only: the kernel's
 # TCP work is not in it), for the bare Pingora proxy and passgate's public and
-# authenticated routes: numbers that do not move with the machine's load, for deciding
+# authenticated routes (and an anonymous request on an optional route): numbers that
+# do not move with the machine's load, for deciding
 # what to change. Each proxy runs under callgrind in front of nginx `return 200`; after a
 # warm-up the counters are zeroed, N requests are sent on one keep-alive connection, and
 # the counters are dumped. Prints Ir per request and the top functions (inclusive) of
 # each; the raw callgrind files stay in $OUT (default target/callgrind).
 #
 #   benches/callgrind.sh                 # bare public authed asserted, 2,000 requests each
+#   benches/callgrind.sh public optional # an anonymous request: public against optional
 #   N=5000 benches/callgrind.sh bare authed
 set -euo pipefail
 
@@ -72,6 +74,11 @@ upstream = "http://127.0.0.1:$UP_PORT"
 policy = "public"
 [[routes]]
 host = "*"
+path_prefix = "/optional"
+upstream = "http://127.0.0.1:$UP_PORT"
+policy = "optional"
+[[routes]]
+host = "*"
 path_prefix = "/asserted"
 upstream = "http://127.0.0.1:$UP_PORT"
 policy = "authenticated"
@@ -124,16 +131,17 @@ measure() {
   ok=$(sed -E 's/.* ok=([0-9]+).*/\1/' <<<"$res")
   ir=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
   printf '%-10s %8s requests  %10.0f Ir/request   (%s)\n' "$name" "$ok" "$(awk -v a="$ir" -v n="$ok" 'BEGIN {print a / n}')" "$dump"
-  callgrind_annotate --inclusive=yes "$dump" 2>/dev/null | sed -n '/file:function/,$p' | head -45 >"$OUT/$name.top.txt"
+  callgrind_annotate --inclusive=yes "$dump" 2>/dev/null | sed -n '/file:function/,$p' | head -45 >"$OUT/$name.top.txt" || true
 }
 
 for w in "${which[@]}"; do
   case $w in
     bare) measure bare / ;;
     public) measure public /public/page ;;
+    optional) measure optional /optional/page ;;
     authed) measure authed /private/page ;;
     asserted) measure asserted /asserted/page ;;
-    *) echo "unknown: $w (bare public authed asserted)"; exit 2 ;;
+    *) echo "unknown: $w (bare public optional authed asserted)"; exit 2 ;;
   esac
 done
 echo "top functions (inclusive): $OUT/*.top.txt"
