@@ -28,7 +28,7 @@ pub enum Rule {
     /// `public_paths[i]`.
     PublicPath(usize),
     NoSession,
-    /// The session belongs to another realm.
+    /// The session belongs to another realm: it does not count here (sign in to this one).
     Realm,
     /// `max_auth_age` of the route or of `rules[i]`.
     MaxAuthAge(Option<usize>),
@@ -71,8 +71,10 @@ pub fn decide(
     let Some(p) = principal else {
         return verdict(Decision::Challenge, Rule::NoSession);
     };
+    // The one realm check: a session of another realm does not count here (the user signs
+    // in to this realm), on a fresh token as on one just re-issued.
     if *p.realm != *route.realm {
-        return verdict(Decision::Deny, Rule::Realm);
+        return verdict(Decision::Challenge, Rule::Realm);
     }
     let access = &route.access;
     let rule = access.rule_for(method);
@@ -168,7 +170,7 @@ mod tests {
         let r = route(Policy::Authenticated);
         assert_eq!(d(&r, None), Decision::Challenge);
         assert_eq!(d(&r, Some(&principal("default"))), Decision::Allow);
-        assert_eq!(d(&r, Some(&principal("other"))), Decision::Deny);
+        assert_eq!(d(&r, Some(&principal("other"))), Decision::Challenge);
     }
 
     #[test]
@@ -204,6 +206,6 @@ mod tests {
             (Decision::StepUp, Rule::MaxAuthAge(Some(0)))
         );
         let v = decide(r, Some(&principal("other")), &Method::GET, "/x".into(), 0);
-        assert_eq!((v.decision, v.rule), (Decision::Deny, Rule::Realm));
+        assert_eq!((v.decision, v.rule), (Decision::Challenge, Rule::Realm));
     }
 }
