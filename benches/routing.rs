@@ -78,14 +78,19 @@ fn sessions() -> (SessionCheck, String, String) {
     (check, token, cookie)
 }
 
-/// 1,000 routes: 300 exact hosts with 3 prefixes each, 50 wildcard domains with 2 each.
+/// 1,000 routes: 300 exact hosts with 3 prefixes each (`/` public, optional on app151), 50
+/// wildcard domains with 2 each.
 fn thousand_routes() -> String {
     let mut toml = String::from(
         "public_url = \"https://auth.example.com\"\n[[listeners]]\naddress = \"127.0.0.1:8080\"\n",
     );
     for h in 0..300 {
         for (p, prefix) in ["/", "/api", "/api/v1/items"].iter().enumerate() {
-            let policy = if p == 0 { "public" } else { "authenticated" };
+            let policy = match (p, h) {
+                (0, 151) => "optional",
+                (0, _) => "public",
+                _ => "authenticated",
+            };
             toml.push_str(&format!(
                 "[[routes]]\nhost = \"app{h}.example.com\"\npath_prefix = \"{prefix}\"\nupstream = \"http://127.0.0.1:9\"\npolicy = \"{policy}\"\n"
             ));
@@ -169,6 +174,7 @@ fn bench_routing(c: &mut Criterion) {
     let check = gate(check);
     let at = now();
     let public = request("app150.example.com:443", "/index.html?x=1", "text/html");
+    let optional = request("app151.example.com:443", "/index.html?x=1", "text/html");
     let protected = request("app150.example.com", "/api/v1/items/42", "application/json");
     let mut signed_in = protected.clone();
     signed_in.insert_header("Cookie", cookie.as_str()).unwrap();
@@ -177,6 +183,20 @@ fn bench_routing(c: &mut Criterion) {
         b.iter(|| {
             let a = classify(&check, black_box(&rt), black_box(&public), false);
             assert!(matches!(a, Action::Proxy { .. }));
+            a
+        })
+    });
+    // An anonymous request on an `optional` route: the cookie is looked for, none found.
+    g.bench_function("optional_route_no_session", |b| {
+        b.iter(|| {
+            let a = classify(&check, black_box(&rt), black_box(&optional), false);
+            assert!(matches!(
+                a,
+                Action::Proxy {
+                    principal: None,
+                    ..
+                }
+            ));
             a
         })
     });

@@ -1,5 +1,5 @@
 //! Prometheus metrics: requests by route and status class, latency by route, upstream
-//! errors by route and kind. Handles per route are resolved once per config so the request
+//! errors by route and kind, signed-in and anonymous requests by route. Handles per route are resolved once per config so the request
 //! path only bumps atomics. Served as text on the optional `[metrics]` listener.
 
 use std::sync::OnceLock;
@@ -11,6 +11,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     duration: HistogramVec,
     upstream_errors: IntCounterVec,
+    by_session: IntCounterVec,
 }
 
 const CLASSES: [&str; 6] = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
@@ -19,6 +20,8 @@ const CLASSES: [&str; 6] = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
 pub struct RouteMetrics {
     by_class: [IntCounter; 6],
     duration: prometheus::Histogram,
+    /// `[signed_in, anonymous]`.
+    by_session: [IntCounter; 2],
     route: String,
 }
 
@@ -35,6 +38,13 @@ impl RouteMetrics {
         };
         self.by_class[idx].inc();
         self.duration.observe(seconds);
+    }
+
+    /// A request on an `authenticated` or `optional` route (not on a public path), by
+    /// whether it came with a session of the route's realm: how far a rollout has got.
+    #[inline]
+    pub fn by_session(&self, signed_in: bool) {
+        self.by_session[usize::from(!signed_in)].inc();
     }
 
     pub fn upstream_error(&self, kind: &str) {
@@ -77,10 +87,20 @@ pub fn metrics() -> &'static Metrics {
             &["route", "kind"],
         )
         .expect("static metric definition");
+        let by_session = IntCounterVec::new(
+            Opts::new(
+                "passgate_requests_by_session_total",
+                "Requests on authenticated and optional routes (public paths aside), by route \
+                 and whether they came with a session (signed_in, anonymous)",
+            ),
+            &["route", "session"],
+        )
+        .expect("static metric definition");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(duration.clone()),
             Box::new(upstream_errors.clone()),
+            Box::new(by_session.clone()),
         ] {
             registry.register(c).expect("metrics registered once");
         }
@@ -89,6 +109,7 @@ pub fn metrics() -> &'static Metrics {
             requests,
             duration,
             upstream_errors,
+            by_session,
         }
     })
 }
@@ -98,6 +119,8 @@ impl Metrics {
         RouteMetrics {
             by_class: CLASSES.map(|c| self.requests.with_label_values(&[route, c])),
             duration: self.duration.with_label_values(&[route]),
+            by_session: ["signed_in", "anonymous"]
+                .map(|s| self.by_session.with_label_values(&[route, s])),
             route: route.to_string(),
         }
     }

@@ -129,6 +129,20 @@ pub enum Policy {
     Public,
     /// A valid session is required.
     Authenticated,
+    /// Every request is proxied; a valid session adds the identity headers, none leaves
+    /// the request anonymous (identity headers from the client are still stripped). For
+    /// a gradual rollout: the app's own login stays in charge of anonymous visitors.
+    Optional,
+}
+
+impl Policy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Public => "public",
+            Policy::Authenticated => "authenticated",
+            Policy::Optional => "optional",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -57,6 +57,26 @@ pub fn access(
         }
         return (Access::default(), identity);
     }
+    if policy == Policy::Optional {
+        let set: Vec<&str> = [
+            ("allow_groups", r.allow_groups.is_some()),
+            ("allow_users", r.allow_users.is_some()),
+            ("allow_email_domains", r.allow_email_domains.is_some()),
+            ("max_auth_age", r.max_auth_age.is_some()),
+            ("rules", !r.rules.is_empty()),
+        ]
+        .into_iter()
+        .filter_map(|(k, on)| on.then_some(k))
+        .collect();
+        for k in set {
+            problems.push(Problem::new(
+                format!("{path}.{k}"),
+                "contradicts policy = \"optional\" (an optional route lets everyone through, so \
+                 it never refuses anyone): make the route \"authenticated\", or give the part \
+                 that must be restricted a route of its own",
+            ));
+        }
+    }
     let allow = allow_lists(
         path,
         &r.allow_groups,

@@ -13,6 +13,8 @@ use crate::session::Principal;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     Allow,
+    /// Let through without an identity: an `optional` route and no session of its realm.
+    AllowAnonymous,
     /// Not signed in: send to the sign-in page (browsers) or answer 401.
     Challenge,
     /// Signed in longer ago than `max_auth_age` allows: sign in again (302 or 401).
@@ -25,6 +27,8 @@ pub enum Decision {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
     PublicRoute,
+    /// An `optional` route: everyone is let through, signed in or not.
+    Optional,
     /// `public_paths[i]`.
     PublicPath(usize),
     NoSession,
@@ -53,7 +57,9 @@ const fn verdict(decision: Decision, rule: Rule) -> Verdict {
 pub fn public_rule(route: &Route, path: RequestPath<'_>) -> Option<Rule> {
     match route.policy {
         Policy::Public => Some(Rule::PublicRoute),
-        Policy::Authenticated => route.access.public_path(path).map(Rule::PublicPath),
+        Policy::Authenticated | Policy::Optional => {
+            route.access.public_path(path).map(Rule::PublicPath)
+        }
     }
 }
 
@@ -68,13 +74,25 @@ pub fn decide(
     if let Some(rule) = public_rule(route, path) {
         return verdict(Decision::Allow, rule);
     }
+    let optional = route.policy == Policy::Optional;
     let Some(p) = principal else {
-        return verdict(Decision::Challenge, Rule::NoSession);
+        return match optional {
+            true => verdict(Decision::AllowAnonymous, Rule::NoSession),
+            false => verdict(Decision::Challenge, Rule::NoSession),
+        };
     };
     // The one realm check: a session of another realm does not count here (the user signs
-    // in to this realm), on a fresh token as on one just re-issued.
+    // in to this realm; an optional route lets them through unnamed), on a fresh token as on
+    // one just re-issued.
     if *p.realm != *route.realm {
-        return verdict(Decision::Challenge, Rule::Realm);
+        return match optional {
+            true => verdict(Decision::AllowAnonymous, Rule::Realm),
+            false => verdict(Decision::Challenge, Rule::Realm),
+        };
+    }
+    if optional {
+        // `passgate check` refuses allow lists, rules and max_auth_age on optional routes.
+        return verdict(Decision::Allow, Rule::Optional);
     }
     let access = &route.access;
     let rule = access.rule_for(method);
@@ -171,6 +189,32 @@ mod tests {
         assert_eq!(d(&r, None), Decision::Challenge);
         assert_eq!(d(&r, Some(&principal("default"))), Decision::Allow);
         assert_eq!(d(&r, Some(&principal("other"))), Decision::Challenge);
+    }
+
+    #[test]
+    fn optional_lets_everyone_through_and_names_only_a_principal_of_the_realm() {
+        let r = route(Policy::Optional);
+        let v = |p: Option<&Principal>| decide(&r, p, &Method::POST, "/x".into(), 10);
+        let anon = v(None);
+        assert_eq!(
+            (anon.decision, anon.rule),
+            (Decision::AllowAnonymous, Rule::NoSession)
+        );
+        let alice = v(Some(&principal("default")));
+        assert_eq!(
+            (alice.decision, alice.rule),
+            (Decision::Allow, Rule::Optional)
+        );
+        let other = v(Some(&principal("other")));
+        assert_eq!(
+            (other.decision, other.rule),
+            (Decision::AllowAnonymous, Rule::Realm)
+        );
+        assert_eq!(
+            public_rule(&r, "/x".into()),
+            None,
+            "the session is looked up"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use pingora::http::RequestHeader;
 
-use crate::config::RequestPath;
+use crate::config::{Policy, RequestPath};
 use crate::session::Principal;
 
 use super::authz::{self, Decision};
@@ -90,6 +90,11 @@ pub fn policy(
 ) -> Action {
     let verdict = authz::decide(&route.route, principal.as_deref(), &req.method, path, now);
     authz::log(&route.route, principal.as_ref(), &req.method, path, verdict);
+    if route.route.policy != Policy::Public && !matches!(verdict.rule, authz::Rule::PublicPath(_)) {
+        route
+            .metrics
+            .by_session(principal.is_some() && verdict.rule != authz::Rule::Realm);
+    }
     let challenge = |step_up: bool| Action::Challenge {
         route: route.clone(),
         redirect: request::is_browser_navigation(req)
@@ -100,6 +105,10 @@ pub fn policy(
         Decision::Allow => Action::Proxy {
             route: route.clone(),
             principal,
+        },
+        Decision::AllowAnonymous => Action::Proxy {
+            route: route.clone(),
+            principal: None,
         },
         Decision::Challenge => challenge(false),
         Decision::StepUp => challenge(true),

@@ -1,7 +1,7 @@
-//! One gate, two ways in: the same table of requests (public, signed in, signed in with an
-//! assertion, an expired token that needs re-issuing, a session of another realm, a user the
-//! route does not allow, a sign-in too old for the route, nobody signed in from a browser
-//! and from a script) sent through the proxy and through `/.passgate/verify`, asserting the
+//! One gate, two ways in: the same table of requests (public, optional, signed in, signed in
+//! with an assertion, an expired token that needs re-issuing, a session of another realm, a
+//! user the route does not allow, a sign-in too old for the route, nobody signed in from a
+//! browser and from a script) sent through the proxy and through `/.passgate/verify`, asserting the
 //! same outcome (status, error code, who the 403 names, where the browser is sent, the
 //! re-issued cookie) and the same identity headers. The gateway runs on a test clock: the
 //! real session's token is expired by moving that clock, not by sleeping.
@@ -34,6 +34,12 @@ host = "*"
 path_prefix = "/recent"
 upstream = "{u}"
 max_auth_age = "1m"
+
+[[routes]]
+host = "*"
+path_prefix = "/wiki"
+upstream = "{u}"
+policy = "optional"
 
 [[routes]]
 host = "*"
@@ -214,6 +220,23 @@ async fn the_proxy_and_verify_decide_alike() {
     let table = [
         case("public", "/pub/a", None, JSON, 200, None),
         case("public, signed in", "/pub/a", Some(&alice), JSON, 200, None),
+        case("optional, nobody", "/wiki/p", None, HTML, 200, None),
+        case(
+            "optional, another realm's session",
+            "/wiki/p",
+            Some(&elsewhere),
+            HTML,
+            200,
+            None,
+        ),
+        case(
+            "optional, signed in",
+            "/wiki/p",
+            Some(&alice),
+            HTML,
+            200,
+            None,
+        ),
         case("signed in", "/x", Some(&alice), JSON, 200, None),
         case(
             "signed in, assertion",
@@ -302,7 +325,7 @@ async fn the_proxy_and_verify_decide_alike() {
             c.what
         );
         match c.what {
-            "signed in" => assert_eq!(proxied.identity, alice_headers),
+            "signed in" | "optional, signed in" => assert_eq!(proxied.identity, alice_headers),
             "signed in, assertion" => {
                 let mut without = proxied.identity.clone();
                 let jwt = without

@@ -33,6 +33,7 @@ mod gate_parity;
 mod identity_headers;
 mod lifecycle;
 mod metrics;
+mod optional_policy;
 mod passkeys_browser;
 mod policy_rules;
 mod proxy_headers;

@@ -67,10 +67,16 @@ pub(super) fn routes(
         let policy = match r.policy.as_deref() {
             None | Some("authenticated") => Policy::Authenticated,
             Some("public") => Policy::Public,
+            Some("optional") => Policy::Optional,
             Some(other) => {
                 problems.push(Problem::new(
                     format!("{path}.policy"),
-                    format!("\"{other}\" is not a policy: use \"public\" or \"authenticated\""),
+                    format!(
+                        "\"{other}\" is not a policy: use \"authenticated\" (a session is required; \
+                         the default), \"optional\" (everyone is let through; a signed-in user \
+                         arrives with the identity headers, for a gradual rollout) or \"public\" \
+                         (nobody signs in; identity headers are only stripped)"
+                    ),
                 ));
                 Policy::Authenticated
             }
