@@ -161,6 +161,20 @@ impl Gateway {
         }
     }
 
+    /// Waits until at least `n` log lines contain `needle` (or panics after `secs`).
+    pub async fn wait_for_lines(&self, needle: &str, n: usize, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while self.log().lines().filter(|l| l.contains(needle)).count() < n {
+            if Instant::now() > deadline {
+                panic!(
+                    "fewer than {n} log lines contained {needle:?}:\n{}",
+                    self.log()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Waits until one log line contains every needle: the access line of a request is
     /// written after its debug lines, so waiting for a path alone can return too early.
     pub async fn wait_for_line(&self, needles: &[&str], secs: u64) {
