@@ -93,15 +93,6 @@ impl Gate {
         self.runtime.load_full()
     }
 
-    /// The live runtime's holder (swapped on reload).
-    pub fn runtime_handle(&self) -> &Arc<ArcSwap<Runtime>> {
-        &self.runtime
-    }
-
-    pub fn sessions(&self) -> &SessionCheck {
-        &self.check
-    }
-
     /// Now, in seconds since the Unix epoch, by the gate's clock.
     #[inline]
     pub fn now(&self) -> u64 {
