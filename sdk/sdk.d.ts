@@ -130,6 +130,11 @@ export interface CeremonyOptions {
   signal?: AbortSignal;
 }
 
+export interface BindPasskeyUrlOptions {
+  /** The realm's authenticator configuration the link is made with (default `hosted_web`). */
+  authenticatorConfigId?: string;
+}
+
 /** A client for one passgate origin; the top-level functions use one for the SDK's own origin. */
 export class Embedded {
   static initialize(config?: EmbeddedConfig): Promise<Embedded>;
@@ -141,7 +146,7 @@ export class Embedded {
   getPasskeys(): Promise<Passkey[]>;
   renamePasskey(id: string, name: string): Promise<Passkey>;
   deletePasskey(id: string): Promise<void>;
-  createBindPasskeyUrl(): Promise<string>;
+  createBindPasskeyUrl(options?: BindPasskeyUrlOptions): Promise<string>;
   getSession(): Promise<Session | null>;
   signOut(): Promise<void>;
 }
@@ -156,8 +161,12 @@ export function getPasskeys(): Promise<Passkey[]>;
 export function renamePasskey(id: string, name: string): Promise<Passkey>;
 /** Removes one of the signed-in user's passkeys (never the last; needs a recent sign-in). */
 export function deletePasskey(id: string): Promise<void>;
-/** A one-time binding link for the signed-in user, for another device (needs a recent sign-in). */
-export function createBindPasskeyUrl(): Promise<string>;
+/**
+ * A one-time binding link for the signed-in user, for another device (needs a recent
+ * sign-in); with `authenticatorConfigId`, made with that authenticator configuration (an
+ * embedded one links to the app's own page).
+ */
+export function createBindPasskeyUrl(options?: BindPasskeyUrlOptions): Promise<string>;
 /** The signed-in user and session, or `null` when signed out. */
 export function getSession(): Promise<Session | null>;
 /** Ends the session. */

@@ -314,9 +314,13 @@ export class Embedded {
     await this.#call('DELETE', `/passkeys/${encodeURIComponent(id)}`);
   }
 
-  /** A one-time binding link for the signed-in user (needs a recent sign-in). */
-  async createBindPasskeyUrl() {
-    return (await this.#call('POST', '/passkeys/link', {})).link;
+  /**
+   * A one-time binding link for the signed-in user (needs a recent sign-in), made with the
+   * authenticator configuration `authenticatorConfigId` (default: passgate's hosted page).
+   */
+  async createBindPasskeyUrl(options) {
+    const id = options && options.authenticatorConfigId;
+    return (await this.#call('POST', '/passkeys/link', id ? { authenticator_config_id: id } : {})).link;
   }
 
   /** The signed-in user and session, or null when signed out. */
@@ -379,6 +383,6 @@ export const authenticate = (options) => sdk.authenticate(options);
 export const getPasskeys = () => sdk.getPasskeys();
 export const renamePasskey = (id, name) => sdk.renamePasskey(id, name);
 export const deletePasskey = (id) => sdk.deletePasskey(id);
-export const createBindPasskeyUrl = () => sdk.createBindPasskeyUrl();
+export const createBindPasskeyUrl = (options) => sdk.createBindPasskeyUrl(options);
 export const getSession = () => sdk.getSession();
 export const signOut = () => sdk.signOut();

@@ -243,3 +243,55 @@ pub fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `passgate bootstrap`: the first administrator, or a new passkey for a locked-out one.
+#[derive(clap::Args)]
+pub struct BootstrapArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// The administrator's username (created when missing).
+    #[arg(long, default_value = "admin")]
+    username: String,
+    /// Email address of a new administrator.
+    #[arg(long)]
+    email: Option<String>,
+    /// Display name of a new administrator.
+    #[arg(long)]
+    display_name: Option<String>,
+    /// Realm id (default: the realm of the auth host, where the console signs in).
+    #[arg(long)]
+    realm: Option<String>,
+}
+
+pub fn bootstrap(args: BootstrapArgs) -> anyhow::Result<ExitCode> {
+    let (rt, dir, config) = open(&args.config.config)?;
+    let realm = args
+        .realm
+        .unwrap_or_else(|| passgate::control::web::realm_for(&config, &config.auth_host));
+    let at = cli_context(&config, &realm);
+    let console = format!("{}.passgate/console/", config.public_url);
+    let req = passgate::idm::bootstrap::AdminRequest {
+        username: &args.username,
+        email: args.email.as_deref(),
+        display_name: args.display_name.as_deref(),
+        redirect: Some(console.clone()),
+    };
+    let done = rt.block_on(dir.bootstrap_admin(&at, &config, req))?;
+    let group = config.realm(&realm).map_or("", |r| r.admin_group.as_str());
+    if done.created_identity {
+        eprintln!(
+            "created the identity \"{}\" in realm {realm}",
+            args.username
+        );
+    }
+    if done.created_group {
+        eprintln!("created the group \"{group}\"");
+    }
+    if done.added_to_group {
+        eprintln!("added \"{}\" to \"{group}\"", args.username);
+    }
+    eprintln!("Open this one-time link to create the administrator's passkey, then the console:");
+    eprintln!("  console: {console}");
+    println!("{}", done.link);
+    Ok(ExitCode::SUCCESS)
+}

@@ -13,12 +13,18 @@ pub const DEMO_CONFIG: &str = include_str!("../config/demo.toml");
 /// Where the demo app listens (the demo config's upstream).
 pub const DEMO_APP_ADDR: &str = "127.0.0.1:8081";
 
-/// The demo configuration with passgate on `port` and the demo app on `app_port`.
-pub fn config_for(port: u16, app_port: u16) -> String {
+/// The demo configuration with passgate on `port`, the demo app on `app_port` and the
+/// SQLite store in `data_dir`.
+pub fn config_for(port: u16, app_port: u16, data_dir: &std::path::Path) -> String {
+    let db = data_dir.join("passgate-demo.db");
     DEMO_CONFIG
         .replace("localhost:8080", &format!("localhost:{port}"))
         .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"))
         .replace("127.0.0.1:8081", &format!("127.0.0.1:{app_port}"))
+        .replace(
+            "sqlite://passgate-demo.db",
+            &format!("sqlite://{}", db.display()),
+        )
 }
 
 pub fn app() -> Router {
@@ -56,6 +62,8 @@ async fn home(req: Request) -> impl IntoResponse {
 th{{text-align:left;padding-right:1rem}}</style></head><body><h1>Legacy app</h1>\
 <p>This app has no sign-in code. passgate stands in front of it; these are the headers it forwarded:</p>\
 <table>{rows}</table><p><a href=\"/public\">A public page</a> · \
+<a href=\"/.passgate/passkeys\">Your passkeys</a> · \
+<a href=\"/.passgate/console/\">Admin console</a> (for members of passgate-admins) · \
 <a href=\"/.passgate/logout\">Sign out</a></p></body></html>"
     ))
 }
@@ -79,46 +87,24 @@ pub async fn serve(addr: SocketAddr) -> std::io::Result<()> {
     axum::serve(listener, app()).await
 }
 
-/// The demo's first user: `admin` in the demo realm, created on first start. Returns a
-/// fresh one-time binding link that creates a passkey for it (and signs it in).
+/// The demo's first user: `admin` in the demo realm and its admin group (so it may use the
+/// console), created on first start. Returns a fresh one-time binding link that creates a
+/// passkey for it (and signs it in).
 pub async fn first_admin_link(
     directory: &crate::idm::Directory,
     config: &crate::config::Config,
 ) -> Result<String, crate::idm::IdmError> {
-    use crate::idm::binding::NewBindingJob;
-    use crate::idm::identities::{NewIdentity, TraitsPatch};
-    use crate::idm::types::{DeliveryMethod, Patch};
-    use crate::idm::{Actor, Context, IdmError};
+    use crate::idm::bootstrap::AdminRequest;
+    use crate::idm::{Actor, Context};
 
-    let realm = config
-        .routes
-        .first()
-        .map_or(crate::config::validate::DEFAULT_REALM, |r| r.realm.as_str());
+    let realm = crate::control::web::realm_for(config, &config.auth_host);
     let actor = Actor::Cli;
-    let at = Context::new(&config.tenant_id, realm, &actor);
-    let id = match directory.find_by_username(&at, "admin").await {
-        Ok(identity) => identity.id,
-        Err(IdmError::NotFound { .. }) => {
-            let new = NewIdentity {
-                display_name: Some("Demo admin".into()),
-                status: None,
-                traits: TraitsPatch {
-                    username: Patch::Set("admin".into()),
-                    primary_email_address: Patch::Set("admin@localhost".into()),
-                    ..TraitsPatch::default()
-                },
-            };
-            directory.create_identity(&at, new).await?.id
-        }
-        Err(e) => return Err(e),
+    let at = Context::new(&config.tenant_id, &realm, &actor);
+    let req = AdminRequest {
+        username: "admin",
+        email: Some("admin@localhost"),
+        display_name: Some("Demo admin"),
+        redirect: Some(config.public_url.to_string()),
     };
-    let job = NewBindingJob {
-        post_binding_redirect_uri: Some(config.public_url.to_string()),
-        ..NewBindingJob::new(DeliveryMethod::Return)
-    };
-    directory
-        .create_binding_job(&at, config, None, &id, job)
-        .await?
-        .link
-        .ok_or_else(|| IdmError::Internal("the binding job returned no link".into()))
+    Ok(directory.bootstrap_admin(&at, config, req).await?.link)
 }

@@ -12,6 +12,7 @@ pub mod idm;
 pub mod logging;
 pub mod mail;
 pub mod metrics;
+pub mod scim;
 pub mod server;
 pub mod session;
 pub mod store;

@@ -71,7 +71,14 @@ enum Command {
         /// Port of the demo app on 127.0.0.1 (default: the next one after --port).
         #[arg(long)]
         app_port: Option<u16>,
+        /// Directory of the demo's SQLite store (default: the working directory).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
+    /// Make sure an administrator exists (in the realm's admin group) and print a one-time
+    /// link that creates its passkey: the first run, and the way back in when every admin
+    /// has lost their passkey.
+    Bootstrap(admin_cli::BootstrapArgs),
     /// Create, list and revoke admin API tokens (straight in the store of a config).
     Token {
         #[command(subcommand)]
@@ -98,7 +105,9 @@ fn main() -> ExitCode {
             log_json,
             port,
             app_port,
-        } => demo(log_json, port, app_port),
+            data_dir,
+        } => demo(log_json, port, app_port, data_dir),
+        Command::Bootstrap(args) => admin_cli::bootstrap(args),
         Command::Token { command } => admin_cli::token(command),
         Command::Identities { command } => admin_cli::identities(command),
         Command::Keys { command } => admin_cli::keys(command),
@@ -188,13 +197,27 @@ fn serve(path: &Path, log_json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn demo(log_json: bool, port: u16, app_port: Option<u16>) -> anyhow::Result<ExitCode> {
+fn demo(
+    log_json: bool,
+    port: u16,
+    app_port: Option<u16>,
+    data_dir: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
+    let data_dir = match data_dir {
+        Some(d) => {
+            std::fs::create_dir_all(&d)
+                .with_context(|| format!("creating the data directory {}", d.display()))?;
+            std::fs::canonicalize(&d)
+                .with_context(|| format!("reading the data directory {}", d.display()))?
+        }
+        None => cwd.clone(),
+    };
     let app_port = match app_port {
         Some(p) => p,
         None => port.checked_add(1).context("--port must be below 65535")?,
     };
-    let toml = passgate::demo::config_for(port, app_port);
+    let toml = passgate::demo::config_for(port, app_port, &data_dir);
     let config = config::from_str(&toml, &cwd).map_err(|problems| {
         anyhow::anyhow!(
             "the embedded demo configuration is invalid: {}",
@@ -232,11 +255,24 @@ fn demo(log_json: bool, port: u16, app_port: Option<u16>) -> anyhow::Result<Exit
     println!("  passgate demo is running on {}", config.public_url);
     println!("  The demo app behind it listens on http://{app_addr}; /public needs no sign-in.");
     println!();
-    println!("  Create the passkey of the first user, \"admin\", with this one-time link:");
+    println!("  Create the passkey of the first user, \"admin\" (an administrator), with this");
+    println!("  one-time link:");
     println!();
     println!("    {link}");
     println!();
-    println!("  (a new link is printed at every start; the store is ./passgate-demo.db)");
+    println!(
+        "  Then the admin console is at {}.passgate/console/",
+        config.public_url
+    );
+    println!(
+        "  and your passkeys at {}.passgate/passkeys",
+        config.public_url
+    );
+    println!();
+    println!(
+        "  (a new link is printed at every start; the store is {})",
+        data_dir.join("passgate-demo.db").display()
+    );
     println!();
     assembled.run();
     app.abort();

@@ -20,8 +20,8 @@ const CLASSES: [&str; 6] = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
 pub struct RouteMetrics {
     by_class: [IntCounter; 6],
     duration: prometheus::Histogram,
-    /// `[signed_in, anonymous]`.
-    by_session: [IntCounter; 2],
+    /// `[signed_in, anonymous]`; `None` for passgate's own pseudo-routes.
+    by_session: Option<[IntCounter; 2]>,
     route: String,
 }
 
@@ -44,7 +44,9 @@ impl RouteMetrics {
     /// whether it came with a session of the route's realm: how far a rollout has got.
     #[inline]
     pub fn by_session(&self, signed_in: bool) {
-        self.by_session[usize::from(!signed_in)].inc();
+        if let Some(c) = &self.by_session {
+            c[usize::from(!signed_in)].inc();
+        }
     }
 
     pub fn upstream_error(&self, kind: &str) {
@@ -115,12 +117,23 @@ pub fn metrics() -> &'static Metrics {
 }
 
 impl Metrics {
+    /// The handles of a configured route.
     pub fn for_route(&self, route: &str) -> RouteMetrics {
+        RouteMetrics {
+            by_session: Some(
+                ["signed_in", "anonymous"].map(|s| self.by_session.with_label_values(&[route, s])),
+            ),
+            ..self.for_pseudo_route(route)
+        }
+    }
+
+    /// The handles of `passgate` (the control plane) or `none` (no route matched): no
+    /// session counts.
+    pub fn for_pseudo_route(&self, route: &str) -> RouteMetrics {
         RouteMetrics {
             by_class: CLASSES.map(|c| self.requests.with_label_values(&[route, c])),
             duration: self.duration.with_label_values(&[route]),
-            by_session: ["signed_in", "anonymous"]
-                .map(|s| self.by_session.with_label_values(&[route, s])),
+            by_session: None,
             route: route.to_string(),
         }
     }

@@ -4,9 +4,15 @@
 //! it: `/signin`, `/passkeys/bind` and `/static` are public paths of its route, the rest
 //! needs sign-in, and the home page greets the user passgate names in `X-Passgate-User`.
 //!
+//! Run on its own origin instead ([`app_for`] with passgate's origin), the pages load the
+//! SDK from passgate and call it cross-origin: passgate must list the app's origin in an
+//! embedded authenticator configuration's `trusted_origins`.
+//!
 //! Shared by `main.rs` (the runnable example) and the integration tests.
 
-use axum::extract::Path;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -20,26 +26,57 @@ const PASSKEYS: &str = include_str!("pages/passkeys.html");
 // Scripts from this origin only (the app's and passgate's SDK), fetches to it only.
 const CSP: &str = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-pub fn app() -> Router {
-    Router::new()
-        .route("/", get(home))
-        .route("/signin", get(|| async { page(SIGNIN.to_string()) }))
-        .route("/passkeys", get(|| async { page(PASSKEYS.to_string()) }))
-        .route("/passkeys/bind", get(|| async { page(BIND.to_string()) }))
-        .route("/static/{name}", get(asset))
+/// Where passgate is: `None` in front of the app (same origin), else its origin.
+#[derive(Clone, Default)]
+struct Site {
+    passgate: Option<String>,
+    csp: String,
 }
 
-fn page(body: String) -> Response {
+type Shared = State<Arc<Site>>;
+
+/// The app behind passgate (same origin).
+pub fn app() -> Router {
+    app_for(None)
+}
+
+/// The app on its own origin, with passgate at `passgate` (e.g. `http://localhost:8080`):
+/// its scripts import the SDK from there and its CSP allows scripts and fetches to it.
+pub fn app_for(passgate: Option<&str>) -> Router {
+    let passgate = passgate.map(|p| p.trim_end_matches('/').to_string());
+    let csp = match &passgate {
+        None => CSP.to_string(),
+        Some(p) => format!("{CSP}; script-src 'self' {p}; connect-src 'self' {p}"),
+    };
+    let site = Arc::new(Site { passgate, csp });
+    Router::new()
+        .route("/", get(home))
+        .route(
+            "/signin",
+            get(|State(s): Shared| async move { page(&s, SIGNIN.to_string()) }),
+        )
+        .route(
+            "/passkeys",
+            get(|State(s): Shared| async move { page(&s, PASSKEYS.to_string()) }),
+        )
+        .route(
+            "/passkeys/bind",
+            get(|State(s): Shared| async move { page(&s, BIND.to_string()) }),
+        )
+        .route("/static/{name}", get(asset))
+        .with_state(site)
+}
+
+fn page(site: &Site, body: String) -> Response {
     let mut resp = (StatusCode::OK, body).into_response();
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    if let Ok(csp) = HeaderValue::from_str(&site.csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
     // Binding links carry a token in the URL: never send it on as a referrer.
     h.insert(
         header::REFERRER_POLICY,
@@ -51,12 +88,12 @@ fn page(body: String) -> Response {
 
 /// `/`: passgate lets only signed-in users through and names them in `X-Passgate-User`
 /// (a client cannot send that header: passgate removes it from every request).
-async fn home(headers: HeaderMap) -> Response {
+async fn home(State(site): Shared, headers: HeaderMap) -> Response {
     let user = headers
         .get("x-passgate-user")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("(not behind passgate)");
-    page(HOME.replace("{{user}}", &escape(user)))
+    page(&site, HOME.replace("{{user}}", &escape(user)))
 }
 
 fn escape(s: &str) -> String {
@@ -67,7 +104,7 @@ fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-async fn asset(Path(name): Path<String>) -> Response {
+async fn asset(State(site): Shared, Path(name): Path<String>) -> Response {
     let (body, kind) = match name.as_str() {
         "app.css" => (include_str!("static/app.css"), "text/css; charset=utf-8"),
         "ui.js" => (
@@ -92,10 +129,19 @@ async fn asset(Path(name): Path<String>) -> Response {
         ),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
+    let body = match &site.passgate {
+        None => body.to_string(),
+        Some(p) => body.replace("'/.passgate/sdk.js'", &format!("'{p}/.passgate/sdk.js'")),
+    };
     ([(header::CONTENT_TYPE, kind)], body).into_response()
 }
 
 /// Serves the app on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener) -> std::io::Result<()> {
     axum::serve(listener, app()).await
+}
+
+/// [`serve`] on its own origin, with passgate at `passgate` (see [`app_for`]).
+pub async fn serve_for(listener: tokio::net::TcpListener, passgate: &str) -> std::io::Result<()> {
+    axum::serve(listener, app_for(Some(passgate))).await
 }

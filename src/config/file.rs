@@ -89,6 +89,35 @@ pub struct RealmFile {
     pub attestation: Option<String>,
     #[serde(default)]
     pub allowed_aaguids: Vec<String>,
+    // Console and look (see `branding`).
+    pub admin_group: Option<String>,
+    pub logo: Option<String>,
+    pub accent_color: Option<String>,
+    /// `[realms.scim]`: what the SCIM service provider does besides the directory writes.
+    pub scim: Option<RealmScimFile>,
+    #[serde(default)]
+    pub authenticator_configs: Vec<AuthenticatorConfigFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RealmScimFile {
+    /// `"email_binding_link"`: a user created over SCIM with an email gets an EMAIL job.
+    pub on_create: Option<String>,
+}
+
+/// `[[realms.authenticator_configs]]`: how a binding link is opened (Beyond Identity's
+/// authenticator configuration).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthenticatorConfigFile {
+    pub id: String,
+    pub display_name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub invoke_url: Option<String>,
+    pub invocation_type: Option<String>,
+    pub trusted_origins: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -176,6 +205,7 @@ pub struct RouteFile {
     pub headers: Option<HeadersFile>,
     pub forward_session_cookie: Option<bool>,
     pub assertion: Option<bool>,
+    pub login_url: Option<String>,
 }
 
 /// `[[routes.rules]]`: the allow rule for some methods, instead of the route's.

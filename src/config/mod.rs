@@ -3,6 +3,8 @@
 //! `check`, `serve` and SIGHUP reload all go through [`load`].
 
 pub mod access;
+pub mod authenticator;
+pub mod branding;
 pub mod canonical;
 pub mod duration;
 pub mod email;
@@ -17,6 +19,7 @@ mod validate_access;
 use std::path::Path;
 
 pub use access::{Access, Allow, Claim, IdentityHeaders, MethodRule, PathPattern, Preset};
+pub use authenticator::{AuthenticatorSettings, AuthenticatorType, InvocationType, HOSTED_WEB_ID};
 pub use canonical::{canonical_path, RequestPath, UnsafePath};
 pub use model::*;
 pub use problem::{ConfigError, Problem};

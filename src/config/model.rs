@@ -118,6 +118,24 @@ pub struct Realm {
     pub attestation_required: bool,
     /// When not empty, only authenticators with these AAGUIDs (lower-case) may bind.
     pub allowed_aaguids: Vec<String>,
+    /// What a user created over SCIM gets besides its identity (`scim.on_create`).
+    pub scim_on_create: ScimOnCreate,
+    /// Declared authenticator configurations (the default `hosted_web` one is implicit).
+    pub authenticator_configs: Vec<super::authenticator::AuthenticatorSettings>,
+    /// Members of this group (by name) may use the admin console.
+    pub admin_group: String,
+    /// Logo and accent colour of the hosted pages and the console.
+    pub branding: super::branding::Branding,
+}
+
+/// `[realms.scim] on_create`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScimOnCreate {
+    /// Nothing: the identity only.
+    #[default]
+    Nothing,
+    /// A credential binding job delivered by EMAIL, when the user has an email address.
+    EmailBindingLink,
 }
 
 /// Default `binding_link_ttl`: 24 hours.
@@ -210,9 +228,28 @@ pub struct Route {
     pub forward_session_cookie: bool,
     /// Add `X-Passgate-Jwt-Assertion` for signed-in users.
     pub assertion: bool,
+    /// The app's own sign-in page (a path on the route's host, possibly with a query),
+    /// where unauthenticated browsers go instead of `/.passgate/login`.
+    pub login_url: Option<String>,
 }
 
 impl Route {
+    /// Where an unauthenticated browser on this route is sent to sign in, as a path on the
+    /// same host: the route's `login_url` (the app's own page) or `/.passgate/login`, with
+    /// `rd=<original_url>` (form-encoded) added to its query.
+    pub fn login_location(&self, original_url: &str) -> String {
+        let rd: String = url::form_urlencoded::byte_serialize(original_url.as_bytes()).collect();
+        let login = self.login_url.as_deref().unwrap_or("/.passgate/login");
+        let sep = match login.find('?') {
+            None => '?',
+            Some(i) if i + 1 == login.len() || login.ends_with('&') => {
+                return format!("{login}rd={rd}");
+            }
+            Some(_) => '&',
+        };
+        format!("{login}{sep}rd={rd}")
+    }
+
     /// Segment-aware prefix match: `/app` matches `/app`, `/app/x` and `/app?q`, not `/apple`.
     #[inline]
     pub fn matches_path(&self, path: &str) -> bool {

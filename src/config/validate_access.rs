@@ -45,6 +45,7 @@ pub fn access(
             ("max_auth_age", r.max_auth_age.is_some()),
             ("rules", !r.rules.is_empty()),
             ("assertion", r.assertion == Some(true)),
+            ("login_url", r.login_url.is_some()),
         ]
         .into_iter()
         .filter_map(|(k, on)| on.then_some(k))
@@ -64,6 +65,7 @@ pub fn access(
             ("allow_email_domains", r.allow_email_domains.is_some()),
             ("max_auth_age", r.max_auth_age.is_some()),
             ("rules", !r.rules.is_empty()),
+            ("login_url", r.login_url.is_some()),
         ]
         .into_iter()
         .filter_map(|(k, on)| on.then_some(k))

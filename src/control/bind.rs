@@ -16,8 +16,8 @@ use serde_json::value::RawValue;
 
 use super::credential_json::RegistrationJson;
 use super::error::ApiError;
-use super::pages;
 use super::state::ControlState;
+use super::{pages, ui};
 use crate::dataplane::ClientInfo;
 use crate::idm::{views, IdmError};
 
@@ -34,10 +34,8 @@ pub async fn page(State(state): Shared, Query(q): Query<HashMap<String, String>>
                 Ok(r) => r.display_name,
                 Err(_) => String::new(),
             };
-            pages::html(
-                StatusCode::OK,
-                pages::render(pages::BIND_HTML, &[("realm", &realm)]),
-            )
+            let look = ui::Look::of(&state.config, &job.realm_id, &realm);
+            pages::markup(StatusCode::OK, ui::hosted::bind(&look))
         }
         Err(e) => link_error_page(e),
     }

@@ -6,17 +6,30 @@
 //! neither header (curl, SCIM clients, server-to-server calls) are not from a browser
 //! page and pass: a forged request needs a victim's browser, and every browser in use
 //! sends one of the two on a cross-origin POST.
+//!
+//! One exception: on `/.passgate/api/v1/*` a request whose `Origin` is a `trusted_origins`
+//! entry of an `embedded` authenticator configuration passes (the app's own pages run the
+//! SDK from there; see `cors.rs`). Exactly those origins: any other is still refused, and
+//! the hosted form posts (`/recover`, `/logout`) accept no trusted origin.
 
-use axum::extract::Request;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, Method, Uri};
 
 use super::error::ApiError;
+use crate::config::Config;
 
 /// The middleware: passes same-origin and non-browser requests on, refuses the rest.
-pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
-    if cross_site(req.method(), req.headers(), req.uri()) {
+pub async fn refuse_cross_site(
+    State(config): State<Arc<Config>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let trusted = super::cors::trusted_origin(&config, req.headers(), req.uri().path()).is_some();
+    if !trusted && cross_site(req.method(), req.headers(), req.uri()) {
         tracing::warn!(
             method = %req.method(),
             path = req.uri().path(),

@@ -5,6 +5,8 @@
 pub mod admin;
 pub mod bind;
 pub mod body;
+pub mod console;
+pub mod cors;
 pub mod credential_json;
 pub mod cross_site;
 pub mod error;
@@ -12,11 +14,13 @@ pub mod health;
 pub mod limits;
 pub mod pages;
 pub mod router;
+pub mod scim;
 pub mod sdk;
 pub mod self_service;
 pub mod session_api;
 pub mod signin;
 pub mod state;
+pub mod ui;
 pub mod verify;
 pub mod web;
 

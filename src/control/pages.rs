@@ -1,38 +1,29 @@
-//! Hosted-page plumbing: the embedded assets under `/.passgate/assets/`, HTML pages built
-//! from the templates in `assets/` (values HTML-escaped), and the headers every page gets
+//! Hosted-page plumbing: the embedded assets under `/.passgate/assets/` (and each realm's
+//! branding), HTML responses of the pages `ui` renders, and the headers every page gets
 //! (strict CSP allowing only passgate's own assets, no referrer, no caching). The pages'
 //! scripts drive the ceremonies through the embedded SDK (`/.passgate/sdk.js`, see `sdk`).
 
-use axum::extract::Path;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use http::{header, HeaderValue, StatusCode};
+
+use super::state::ControlState;
 
 const CSS: &str = include_str!("../../assets/passgate.css");
 const BIND_JS: &str = include_str!("../../assets/bind.js");
 const LOGIN_JS: &str = include_str!("../../assets/login.js");
-pub const LOGIN_HTML: &str = include_str!("../../assets/login.html");
-pub const RECOVER_HTML: &str = include_str!("../../assets/recover.html");
-pub const PASSKEYS_HTML: &str = include_str!("../../assets/passkeys.html");
 const PASSKEYS_JS: &str = include_str!("../../assets/passkeys.js");
-pub const BIND_HTML: &str = include_str!("../../assets/bind.html");
-const MESSAGE_HTML: &str = include_str!("../../assets/message.html");
+const CONSOLE_JS: &str = include_str!("../../assets/console.js");
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
      img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-/// `template` with each `{{key}}` replaced by the escaped value.
-pub fn render(template: &str, values: &[(&str, &str)]) -> String {
-    values.iter().fold(template.to_string(), |page, (k, v)| {
-        page.replace(&format!("{{{{{k}}}}}"), &escape(v))
-    })
+/// A maud page as an HTML response with passgate's page headers.
+pub fn markup(status: StatusCode, page: maud::Markup) -> Response {
+    html(status, page.into_string())
 }
 
 /// An HTML page with passgate's page headers.
@@ -58,21 +49,49 @@ pub fn html(status: StatusCode, body: String) -> Response {
 
 /// A page that only says something (errors, outcomes).
 pub fn message(status: StatusCode, title: &str, text: &str) -> Response {
-    html(
+    markup(
         status,
-        render(MESSAGE_HTML, &[("title", title), ("message", text)]),
+        super::ui::hosted::message(&super::ui::Look::plain(), title, text),
     )
 }
 
-/// `GET /.passgate/assets/{name}`.
-pub async fn asset(Path(name): Path<String>) -> Response {
+/// `GET /.passgate/assets/{name}`: the fixed assets, and each realm's `brand-{realm}.css`
+/// and `logo-{realm}`.
+pub async fn asset(State(state): State<Arc<ControlState>>, Path(name): Path<String>) -> Response {
+    if let Some(resp) = branding_asset(&state, &name) {
+        return resp;
+    }
     let (body, kind) = match name.as_str() {
         "passgate.css" => (CSS, "text/css; charset=utf-8"),
         "bind.js" => (BIND_JS, "text/javascript; charset=utf-8"),
         "login.js" => (LOGIN_JS, "text/javascript; charset=utf-8"),
         "passkeys.js" => (PASSKEYS_JS, "text/javascript; charset=utf-8"),
+        "console.js" => (CONSOLE_JS, "text/javascript; charset=utf-8"),
         _ => return message(StatusCode::NOT_FOUND, "Not found", "There is no such page."),
     };
+    served(body.into(), kind)
+}
+
+fn branding_asset(state: &ControlState, name: &str) -> Option<Response> {
+    if let Some(realm) = name
+        .strip_prefix("brand-")
+        .and_then(|n| n.strip_suffix(".css"))
+    {
+        let css = super::ui::brand_css(&state.config, realm)?;
+        return Some(served(css.into(), "text/css; charset=utf-8"));
+    }
+    let realm = name.strip_prefix("logo-")?;
+    let logo = state.config.realm(realm)?.branding.logo.as_ref()?;
+    let mut resp = served(logo.bytes.clone().into(), logo.content_type);
+    // An SVG opened on its own must not run script on the auth host.
+    resp.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
+    );
+    Some(resp)
+}
+
+fn served(body: Bytes, kind: &'static str) -> Response {
     let mut resp = body.into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
@@ -85,17 +104,4 @@ pub async fn asset(Path(name): Path<String>) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     resp
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn renders_escaped_values() {
-        assert_eq!(
-            render("<p>{{a}}</p>{{a}}", &[("a", "<b>&'\"")]),
-            "<p>&lt;b&gt;&amp;&#39;&quot;</p>&lt;b&gt;&amp;&#39;&quot;"
-        );
-    }
 }

@@ -8,7 +8,8 @@ use axum::Router;
 use super::error::ApiError;
 use super::state::ControlState;
 use super::{
-    admin, bind, cross_site, health, pages, sdk, self_service, session_api, signin, verify,
+    admin, bind, console, cors, cross_site, health, pages, sdk, self_service, session_api, signin,
+    verify,
 };
 
 pub fn build(state: Arc<ControlState>) -> Router {
@@ -47,12 +48,22 @@ pub fn build(state: Arc<ControlState>) -> Router {
         )
         .route("/api/v1/bind/begin", post(bind::begin))
         .route("/api/v1/bind/finish", post(bind::finish))
-        .merge(admin::router(state.config.server.control_body_limit));
+        .merge(admin::router(state.config.server.control_body_limit))
+        // The admin console (its own module; see `console`).
+        .merge(console::router())
+        .merge(super::scim::router(state.config.server.control_body_limit));
     Router::new()
         .nest("/.passgate", api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(cross_site::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.clone(),
+            cross_site::refuse_cross_site,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.clone(),
+            cors::cors,
+        ))
         .with_state(state)
 }
 

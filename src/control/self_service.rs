@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::state::ControlState;
-use super::{pages, web};
+use super::{pages, ui, web};
 use crate::idm::views;
 use crate::session::Principal;
 
@@ -65,8 +65,10 @@ fn recover(state: &Arc<ControlState>, parts: &Parts, email: &str) -> Result<(), 
 }
 
 /// `GET /.passgate/recover`.
-pub async fn recover_page() -> Response {
-    pages::html(StatusCode::OK, pages::RECOVER_HTML.to_string())
+pub async fn recover_page(State(state): Shared, parts: Parts) -> Response {
+    let realm = web::realm_for(&state.config, &web::host(&parts));
+    let look = ui::Look::of(&state.config, &realm, "");
+    pages::markup(StatusCode::OK, ui::hosted::recover(&look))
 }
 
 /// `POST /.passgate/recover` (the page's form, `email=`).
@@ -160,10 +162,8 @@ fn reply(body: Value, cookie: Option<String>) -> Response {
 pub async fn passkeys_page(State(state): Shared, parts: Parts) -> Response {
     match me(&state, &parts).await {
         Ok((p, cookie)) => {
-            let mut resp = pages::html(
-                StatusCode::OK,
-                pages::render(pages::PASSKEYS_HTML, &[("username", &p.username)]),
-            );
+            let look = ui::Look::of(&state.config, &p.realm, "");
+            let mut resp = pages::markup(StatusCode::OK, ui::hosted::passkeys(&look, &p.username));
             if let Some(v) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }
@@ -201,7 +201,10 @@ struct RenameBody {
 /// The body of a call that takes no input: `{}` (or nothing) and no member.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NoInput {}
+struct LinkInput {
+    #[serde(default)]
+    authenticator_config_id: Option<String>,
+}
 
 /// `PATCH /.passgate/api/v1/passkeys/{id} {"name"}`.
 pub async fn rename(
@@ -241,15 +244,19 @@ pub async fn remove(
     Ok(reply(json!({}), cookie))
 }
 
-/// `POST /.passgate/api/v1/passkeys/link` → `{"link"}`: a one-time binding link for
-/// oneself, to add a passkey on this or another device (needs a recent sign-in).
+/// `POST /.passgate/api/v1/passkeys/link {"authenticator_config_id"?}` → `{"link"}`: a
+/// one-time binding link for oneself, to add a passkey on this or another device (needs a
+/// recent sign-in), made with that authenticator configuration of the user's realm
+/// (default: the hosted web one).
 pub async fn add_link(
     State(state): Shared,
     parts: Parts,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     // JSON only, like every state-changing call (no cross-site form posts).
-    let NoInput {} = web::json_body(&parts.headers, &body)?;
+    let LinkInput {
+        authenticator_config_id,
+    } = web::json_body(&parts.headers, &body)?;
     let (p, cookie) = me(&state, &parts).await?;
     recent_sign_in(&state, &p)?;
     let link = state
@@ -259,6 +266,7 @@ pub async fn add_link(
             &state.config.tenant_id,
             &p.realm,
             &p.identity_id,
+            authenticator_config_id,
         )
         .await?;
     Ok(reply(json!({ "link": link }), cookie))

@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 use super::credential_json::AuthenticationJson;
 use super::error::ApiError;
 use super::state::ControlState;
-use super::{pages, web};
+use super::{pages, ui, web};
 use crate::idm::identities::USERNAME_MAX;
 use crate::idm::{views, IdmError};
 
@@ -36,12 +36,10 @@ pub async fn page(State(state): Shared, parts: Parts) -> Response {
         .await
     {
         Ok(r) => r.display_name,
-        Err(_) => realm_id,
+        Err(_) => String::new(),
     };
-    pages::html(
-        StatusCode::OK,
-        pages::render(pages::LOGIN_HTML, &[("realm", &realm)]),
-    )
+    let look = ui::Look::of(&state.config, &realm_id, &realm);
+    pages::markup(StatusCode::OK, ui::hosted::login(&look))
 }
 
 #[derive(Deserialize)]

@@ -15,7 +15,7 @@ use crate::session::cookie;
 /// A JSON request body as `T` (an empty body reads as `{}`), errors naming their field
 /// (see [`super::body::parse`]). `Content-Type: application/json` is required: a
 /// cross-site form cannot send it, and a cross-site `fetch` with it needs a CORS preflight
-/// passgate never grants.
+/// passgate grants only to the trusted origins of embedded authenticator configurations.
 pub fn json_body<T: serde::de::DeserializeOwned>(
     headers: &http::HeaderMap,
     body: &[u8],

@@ -196,18 +196,17 @@ pub fn identity_headers(
     Ok(())
 }
 
-/// Where a browser that must sign in is sent: the sign-in page, carrying the URL it asked
-/// for in `rd`. `origin` (`scheme://host`) makes the location absolute (forward-auth: the
-/// answer goes through another proxy); the proxy answers on the same host and leaves it
-/// relative. The one place the redirect target is computed: it takes the route so that a
-/// route of its own sign-in page is answered here too.
-pub fn login_location(_route: &Route, original_url: &str, origin: Option<&str>) -> String {
-    let rd: String = url::form_urlencoded::byte_serialize(original_url.as_bytes()).collect();
-    format!(
-        "{}{}/login?rd={rd}",
-        origin.unwrap_or(""),
-        classify::CONTROL_PREFIX
-    )
+/// Where a browser that must sign in is sent: the route's sign-in page
+/// ([`Route::login_location`]: its `login_url`, else `/.passgate/login`), carrying the URL
+/// it asked for in `rd`. `origin` (`scheme://host`) makes the location absolute
+/// (forward-auth: the answer goes through another proxy); the proxy answers on the same
+/// host and leaves it relative. Both planes take the target from here.
+pub fn login_location(route: &Route, original_url: &str, origin: Option<&str>) -> String {
+    let path = route.login_location(original_url);
+    match origin {
+        Some(o) => format!("{o}{path}"),
+        None => path,
+    }
 }
 
 #[cfg(test)]

@@ -94,14 +94,24 @@ pub async fn hand_off(
 
 async fn too_large(session: &mut Session, limit: usize) -> Result<u16> {
     let msg = format!("The request body is larger than {limit} bytes.");
-    respond::write(
-        session,
-        413,
-        "application/json",
-        &[("Connection", "close")],
-        respond::json_error_body(ErrorCode::PayloadTooLarge, &msg),
-    )
-    .await?;
+    // SCIM clients read SCIM's error schema (RFC 7644 §3.12).
+    let (content_type, body) = if session.req_header().uri.path().contains("/scim/v2") {
+        let scim = serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+            "status": "413",
+            "detail": msg,
+        });
+        (
+            "application/scim+json",
+            bytes::Bytes::from(scim.to_string()),
+        )
+    } else {
+        (
+            "application/json",
+            respond::json_error_body(ErrorCode::PayloadTooLarge, &msg),
+        )
+    };
+    respond::write(session, 413, content_type, &[("Connection", "close")], body).await?;
     session.set_keepalive(None);
     Ok(413)
 }

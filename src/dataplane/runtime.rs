@@ -40,8 +40,8 @@ impl Runtime {
         });
         Runtime {
             router: Router::new(routes.collect::<Vec<_>>()),
-            control_metrics: m.for_route("passgate"),
-            unrouted_metrics: m.for_route("none"),
+            control_metrics: m.for_pseudo_route("passgate"),
+            unrouted_metrics: m.for_pseudo_route("none"),
             verifier: TokenVerifier::new(&token::issuer(&config.public_url)),
             config,
         }

@@ -16,7 +16,8 @@ use super::credentials::{new_credential, RegistrationFacts};
 use super::types::{CeremonyKind, EnrollmentStatus, IdentityStatus, JobState, Resource};
 use super::views;
 use super::webauthn::{
-    check_authenticator, relying_party, require_resident_key, user_handle, BegunCeremony,
+    check_authenticator, check_origin, relying_party, require_resident_key, user_handle,
+    BegunCeremony,
 };
 use super::{ids, Actor, Directory, IdmError};
 use crate::config::Config;
@@ -192,6 +193,11 @@ impl Directory {
             .get_realm(&job.tenant_id, &job.realm_id)
             .await?;
         let rp = relying_party(config, &realm)?;
+        check_origin(
+            config,
+            &realm,
+            &registration.credential.response.client_data_json,
+        )?;
         let passkey = rp
             .finish_passkey_registration(&registration.credential, &state)
             .map_err(|e| {

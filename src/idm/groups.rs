@@ -127,6 +127,18 @@ impl Directory {
         id: &str,
         patch: GroupPatch,
     ) -> Result<GroupRecord, IdmError> {
+        self.rewrite_group(at, id, patch, None).await
+    }
+
+    /// [`GroupPatch`] and, with `members`, exactly those members (SCIM's PUT and PATCH):
+    /// one transaction, so either all of it applies or none (an unknown member: nothing).
+    pub async fn rewrite_group(
+        &self,
+        at: &Context<'_>,
+        id: &str,
+        patch: GroupPatch,
+        members: Option<Vec<String>>,
+    ) -> Result<GroupRecord, IdmError> {
         match &patch.display_name {
             Patch::Set(n) => fields::name("display_name", n, NAME_MAX)?,
             Patch::Clear => return Err(IdmError::invalid("display_name", "cannot be null")),
@@ -134,6 +146,14 @@ impl Directory {
         }
         if let Patch::Set(d) = &patch.description {
             fields::text("description", d, DESCRIPTION_MAX)?;
+        }
+        let members = members.map(|mut m| {
+            m.sort();
+            m.dedup();
+            m
+        });
+        if let Some(m) = members.as_ref().filter(|m| !m.is_empty()) {
+            fields::id_list("members", m, BATCH_MAX, ID_MAX)?;
         }
         let before = self.group(at, id).await?;
         if let Some(v) = patch.expected_version.filter(|v| *v != before.version) {
@@ -150,16 +170,28 @@ impl Directory {
         }
         group.version = before.version + 1;
         group.update_us = self.now_us();
+        let mut targets = vec![id.to_string()];
+        if let Some(m) = &members {
+            targets.extend(m.iter().cloned());
+        }
         let audit = self.audit(
-            at.change("group.update", vec![id.to_string()])
+            at.change("group.update", targets)
                 .before(&views::group(&before))
                 .after(&views::group(&group)),
         )?;
-        match self
-            .store()
-            .update_group(&group, before.version, &audit)
-            .await
-        {
+        let written = match &members {
+            None => {
+                self.store()
+                    .update_group(&group, before.version, &audit)
+                    .await
+            }
+            Some(m) => {
+                self.store()
+                    .rewrite_group(&group, before.version, Some(m), &audit)
+                    .await
+            }
+        };
+        match written {
             Ok(()) => Ok(group),
             Err(StoreError::Stale { current }) => match patch.expected_version {
                 Some(v) => Err(stale(id, v, current)),

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod authenticator_configs;
 pub mod bind_ceremony;
 pub mod binding;
+pub mod bootstrap;
 pub mod clock;
 pub mod credentials;
 pub mod error;
@@ -19,9 +20,11 @@ pub mod filter;
 pub mod groups;
 pub mod identities;
 pub mod ids;
+pub mod origins;
 pub mod paging;
 pub mod realms;
 pub mod scopes;
+pub mod search;
 pub mod self_service;
 pub mod sessions;
 pub mod signin_ceremony;
@@ -68,7 +71,9 @@ impl Directory {
     /// feed, written in the same transaction as the change, reaches the other instances).
     pub(crate) fn sessions_ended(&self, identity_id: &str) {
         if let Some(c) = self.cache.get() {
-            c.revoke_identity(identity_id);
+            // At the directory's time, the clock sessions are signed in by.
+            let at = u64::try_from(self.now_us() / 1_000_000).unwrap_or(0);
+            c.revoke_identity_at(identity_id, at);
         }
     }
 
@@ -96,6 +101,8 @@ pub enum Actor {
     Identity(String),
     /// Someone asking for a recovery link at `/.passgate/recover`.
     Recovery,
+    /// An administrator (`identity:<id>` of the admin group) acting in the admin console.
+    Console(String),
 }
 
 impl Actor {
@@ -108,6 +115,7 @@ impl Actor {
             Actor::SignIn => "sign_in".into(),
             Actor::Identity(id) => format!("identity:{id}"),
             Actor::Recovery => "recovery".into(),
+            Actor::Console(id) => format!("console:identity:{id}"),
         }
     }
 }

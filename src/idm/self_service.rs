@@ -56,17 +56,20 @@ impl Directory {
     }
 
     /// A one-time binding link for the signed-in identity itself (to add a passkey on this
-    /// or another device).
+    /// or another device), made with the authenticator configuration `config_id` (default:
+    /// the hosted web one).
     pub async fn own_binding_link(
         &self,
         config: &Config,
         tenant: &str,
         realm: &str,
         identity: &str,
+        config_id: Option<String>,
     ) -> Result<String, IdmError> {
         let actor = Actor::Identity(identity.to_string());
         let at = Context::new(tenant, realm, &actor);
-        let job = NewBindingJob::new(DeliveryMethod::Return);
+        let mut job = NewBindingJob::new(DeliveryMethod::Return);
+        job.authenticator_config_id = config_id;
         let created = self
             .create_binding_job(&at, config, None, identity, job)
             .await?;

@@ -15,7 +15,7 @@ use super::credentials::SignInCredential;
 use super::identities::USERNAME_MAX;
 use super::types::{CeremonyKind, CredentialState, Resource};
 use super::views;
-use super::webauthn::{identity_from_user_handle, relying_party, BegunCeremony};
+use super::webauthn::{check_origin, identity_from_user_handle, relying_party, BegunCeremony};
 use super::{Actor, Context, Directory, IdmError};
 use crate::config::Config;
 use crate::store::{CredentialRecord, IdentityRecord, PageRequest, StoreError};
@@ -189,6 +189,7 @@ impl Directory {
             .realm_record(&record.tenant_id, &record.realm_id)
             .await?;
         let rp = relying_party(config, &realm)?;
+        check_origin(config, &realm, &response.response.client_data_json)?;
         let presented = data_encoding::BASE64URL_NOPAD.encode(response.get_credential_id());
         let SignInCredential {
             record: cred,

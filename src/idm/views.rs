@@ -277,6 +277,8 @@ pub fn session(s: &SessionRecord) -> SessionView<'_> {
 pub struct AuthenticatorConfigBody<'a> {
     #[serde(rename = "type")]
     pub kind: &'static str,
+    pub invoke_url: &'a str,
+    pub invocation_type: &'static str,
     pub trusted_origins: &'a [String],
     pub authentication_methods: Vec<AuthenticationMethod>,
 }
@@ -306,7 +308,9 @@ pub fn authenticator_config(
         tenant_id: &c.tenant_id,
         display_name: &c.display_name,
         config: AuthenticatorConfigBody {
-            kind: c.kind.type_name(),
+            kind: c.kind.as_str(),
+            invoke_url: &c.invoke_url,
+            invocation_type: c.invocation_type.as_str(),
             trusted_origins: &c.trusted_origins,
             // Passkeys made by the browser's WebAuthn: Beyond Identity's `webauthn_passkey`.
             authentication_methods: vec![AuthenticationMethod {

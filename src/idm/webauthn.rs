@@ -2,13 +2,9 @@
 //! `webauthn_rs::Webauthn` per realm, and ceremony state kept in the store.
 //!
 //! **Relying party.** [`relying_party`] builds the realm's `Webauthn`: RP id and name from
-//! the realm; allowed origins are `public_url`'s origin plus, for every route with an
-//! exact host equal to the RP id or under it, that host with `public_url`'s scheme and
-//! port. The reasoning: `public_url` says how users reach passgate (scheme and port as the
-//! browser sees them, which may differ from the listener behind a load balancer), and every
-//! fronted host is reached through the same front door. When a wildcard route (`*.x`,
-//! `*`) fronts hosts under the RP id, subdomains of the allowed origins are accepted too
-//! (`allow_subdomains`), still with the same scheme and port. `allow_any_port` stays off.
+//! the realm, allowed origins as [`super::origins`] explains (passgate's own, subdomains of
+//! them under a wildcard route, and the trusted origins of the realm's embedded
+//! authenticator configurations, exactly).
 //!
 //! **Ceremonies.** [`Directory::put_ceremony`] stores serialised webauthn-rs state under a
 //! random 256-bit id with an expiry; [`Directory::take_ceremony`] reads and deletes it in
@@ -29,7 +25,9 @@ use webauthn_rs_proto::{
 
 use super::types::{CeremonyKind, Resource};
 use super::{ids, Directory, IdmError};
-use crate::config::{Config, HostPattern};
+
+pub use super::origins::{check_origin, passgate_origins};
+use crate::config::Config;
 use crate::store::{CeremonyRecord, RealmRecord, StoreError};
 
 /// A begun ceremony: its single-use id and the options for `navigator.credentials`
@@ -43,47 +41,19 @@ pub struct BegunCeremony<O> {
 /// How long a ceremony may take from begin to finish.
 pub const CEREMONY_TTL_SECS: i64 = 300;
 
-fn origin_of(scheme: &str, host: &str, port: Option<u16>) -> Result<Url, IdmError> {
-    let s = match port {
-        Some(p) => format!("{scheme}://{host}:{p}"),
-        None => format!("{scheme}://{host}"),
-    };
-    Url::parse(&s).map_err(|e| IdmError::Internal(format!("origin {s}: {e}")))
-}
-
-fn under(host: &str, rp_id: &str) -> bool {
-    host == rp_id || host.ends_with(&format!(".{rp_id}"))
-}
-
-/// The origins browsers may use for `rp_id` (see the module docs), and whether subdomains
-/// of them are allowed too.
-pub fn allowed_origins(config: &Config, rp_id: &str) -> Result<(Vec<Url>, bool), IdmError> {
-    let public = &config.public_url;
-    let scheme = public.scheme();
-    let port = public.port();
-    let mut origins = vec![origin_of(scheme, &config.auth_host, port)?];
-    let mut subdomains = false;
-    for route in &config.routes {
-        match &route.host {
-            HostPattern::Exact(h) if under(h, rp_id) => {
-                let o = origin_of(scheme, h, port)?;
-                if !origins.contains(&o) {
-                    origins.push(o);
-                }
-            }
-            HostPattern::Wildcard(suffix) if under(suffix.trim_start_matches('.'), rp_id) => {
-                subdomains = true;
-            }
-            HostPattern::Any => subdomains = true,
-            _ => {}
-        }
-    }
-    Ok((origins, subdomains))
-}
-
 /// The realm's relying party.
 pub fn relying_party(config: &Config, realm: &RealmRecord) -> Result<Webauthn, IdmError> {
-    let (origins, subdomains) = allowed_origins(config, &realm.rp_id)?;
+    let (mut origins, subdomains) = passgate_origins(config, &realm.rp_id)?;
+    for o in config
+        .realm(&realm.id)
+        .into_iter()
+        .flat_map(|r| r.trusted_origins())
+    {
+        let o = Url::parse(o).map_err(|e| IdmError::Internal(format!("origin {o}: {e}")))?;
+        if !origins.contains(&o) {
+            origins.push(o);
+        }
+    }
     let internal = |e: webauthn_rs::prelude::WebauthnError| {
         IdmError::Internal(format!("relying party for realm {}: {e}", realm.id))
     };
@@ -298,49 +268,5 @@ mod tests {
         let u = user_handle(id).unwrap();
         assert_eq!(identity_from_user_handle(u.as_bytes()).unwrap(), id);
         assert!(identity_from_user_handle(b"short").is_none());
-    }
-}
-
-#[cfg(test)]
-mod origin_tests {
-    use std::path::Path;
-
-    use super::*;
-
-    fn config(public_url: &str, routes: &str) -> Config {
-        let src = format!(
-            "public_url = \"{public_url}\"\n[[listeners]]\naddress = \"127.0.0.1:18443\"\n\
-             [[realms]]\nid = \"default\"\nrp_id = \"example.com\"\n{routes}"
-        );
-        crate::config::from_str(&src, Path::new(".")).unwrap()
-    }
-
-    #[test]
-    fn origins_are_public_url_and_exact_hosts_under_the_rp_id() {
-        let routes = "[[routes]]\nhost = \"app.example.com\"\nupstream = \"http://127.0.0.1:9\"\n\
-                      [[routes]]\nhost = \"other.test\"\nupstream = \"http://127.0.0.1:9\"\n";
-        let c = config("https://auth.example.com:8443", routes);
-        let (origins, subdomains) = allowed_origins(&c, "example.com").unwrap();
-        let got: Vec<&str> = origins.iter().map(Url::as_str).collect();
-        assert_eq!(
-            got,
-            [
-                "https://auth.example.com:8443/",
-                "https://app.example.com:8443/"
-            ]
-        );
-        assert!(!subdomains, "no wildcard route");
-    }
-
-    #[test]
-    fn wildcard_routes_under_the_rp_id_allow_subdomains() {
-        let routes = "[[routes]]\nhost = \"*.example.com\"\nupstream = \"http://127.0.0.1:9\"\n";
-        let c = config("https://auth.example.com", routes);
-        let (origins, subdomains) = allowed_origins(&c, "example.com").unwrap();
-        assert_eq!(origins.len(), 1);
-        assert!(subdomains);
-        let elsewhere = "[[routes]]\nhost = \"*.other.test\"\nupstream = \"http://127.0.0.1:9\"\n";
-        let c = config("https://auth.example.com", elsewhere);
-        assert!(!allowed_origins(&c, "example.com").unwrap().1);
     }
 }

@@ -28,15 +28,18 @@ use crate::clock::{Clock, SystemClock};
 /// A revocation is remembered for the duration stored with it.
 struct ForItsOwnTime;
 
-impl Expiry<Box<str>, Duration> for ForItsOwnTime {
-    fn expire_after_create(
-        &self,
-        _key: &Box<str>,
-        keep: &Duration,
-        _now: Instant,
-    ) -> Option<Duration> {
-        Some(*keep)
+impl Expiry<Box<str>, Revoked> for ForItsOwnTime {
+    fn expire_after_create(&self, _key: &Box<str>, r: &Revoked, _now: Instant) -> Option<Duration> {
+        Some(r.keep)
     }
+}
+
+/// A remembered revocation: how long to keep it, and for an identity the second it was
+/// made (sessions signed in later, after a reactivation, are not affected).
+#[derive(Debug, Clone, Copy)]
+struct Revoked {
+    keep: Duration,
+    at: u64,
 }
 
 /// Margin over the longest token lifetime for which a revocation is remembered.
@@ -85,7 +88,7 @@ pub struct PrincipalCache {
     /// Seconds since the epoch after which the next insert drops expired entries.
     next_prune: AtomicU64,
     /// Revoked session ids and identity ids, kept while a token could still carry them.
-    revoked: Cache<Box<str>, Duration>,
+    revoked: Cache<Box<str>, Revoked>,
     /// How long a new revocation is remembered, in seconds: the longest token lifetime this
     /// process has been configured with (a reload may lengthen it; shortening it leaves
     /// tokens of the old length alive), plus a margin.
@@ -188,22 +191,36 @@ impl PrincipalCache {
         Self::write(self.shard(key)).remove(&key);
     }
 
+    /// A session revoked by id, or signed in no later than its identity's last revocation
+    /// (suspension, deletion); a sign-in after a reactivation is not revoked.
     pub fn is_revoked(&self, p: &Principal) -> bool {
-        self.revoked.contains_key(&*p.session_id) || self.revoked.contains_key(&*p.identity_id)
+        self.revoked.contains_key(&*p.session_id)
+            || self
+                .revoked
+                .get(&*p.identity_id)
+                .is_some_and(|r| p.auth_time <= r.at)
     }
 
     /// Signs out one session everywhere this cache is consulted.
     pub fn revoke_session(&self, sid: &str) {
-        self.revoked
-            .insert(sid.into(), self.remembers_revocations_for());
+        let keep = self.remembers_revocations_for();
+        self.revoked.insert(sid.into(), Revoked { keep, at: 0 });
         self.retain(|p| *p.session_id != *sid);
     }
 
     /// Every session of an identity (suspended or deleted).
     pub fn revoke_identity(&self, identity_id: &str) {
+        self.revoke_identity_at(identity_id, self.clock.now_secs());
+    }
+
+    /// Every session of an identity signed in at or before `at` (seconds since the epoch;
+    /// the revocation feed passes the time the revocation was made).
+    pub fn revoke_identity_at(&self, identity_id: &str, at: u64) {
+        let keep = self.remembers_revocations_for();
+        let at = self.revoked.get(identity_id).map_or(at, |r| r.at.max(at));
         self.revoked
-            .insert(identity_id.into(), self.remembers_revocations_for());
-        self.retain(|p| *p.identity_id != *identity_id);
+            .insert(identity_id.into(), Revoked { keep, at });
+        self.retain(|p| *p.identity_id != *identity_id || p.auth_time > at);
     }
 
     /// Number of cached tokens (expired ones not yet dropped included).
@@ -300,6 +317,27 @@ mod tests {
         c.revoke_identity("i1");
         assert!(c.get("tok-b").is_none());
         assert!(c.get("tok-c").is_some());
+    }
+
+    #[test]
+    fn a_sign_in_after_an_identity_revocation_is_not_revoked() {
+        let c = PrincipalCache::new(100, Duration::from_secs(300));
+        let old = principal("s1", "i1");
+        let now = old.auth_time;
+        c.insert("tok-old", old);
+        // Suspended ten seconds ago (the feed's time), reactivated, signed in again now.
+        c.revoke_identity_at("i1", now - 10);
+        let mut earlier = (*principal("s0", "i1")).clone();
+        earlier.auth_time = now - 20;
+        assert!(c.is_revoked(&earlier));
+        assert!(!c.is_revoked(&principal("s2", "i1")));
+        c.insert("tok-new", principal("s2", "i1"));
+        assert!(c.get("tok-new").is_some());
+        // A later revocation moves the time on; an older one from the feed does not undo it.
+        c.revoke_identity_at("i1", now);
+        c.revoke_identity_at("i1", now - 30);
+        assert!(c.get("tok-new").is_none());
+        assert!(c.is_revoked(&principal("s3", "i1")));
     }
 
     #[test]

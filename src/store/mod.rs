@@ -8,6 +8,7 @@
 pub mod error;
 mod postgres;
 pub mod records;
+pub mod search;
 pub mod session_records;
 mod sql;
 mod sqlite;

@@ -1,6 +1,7 @@
 // The embedded-app example (examples/embedded-app) behind passgate, in Chromium with the
-// virtual authenticator: its own enrolment page (opened with the token of an admin RETURN
-// link, PASSGATE_APP_BIND_LINK), a cancelled ceremony and a used link as typed errors, its
+// virtual authenticator: its own enrolment page (opened from a RETURN link made with the
+// example's embedded authenticator configuration, PASSGATE_APP_BIND_LINK), the route's
+// login_url sending signed-out browsers to the app's sign-in page, a cancelled ceremony and a used link as typed errors, its
 // passkey page (add one on a second device, rename, remove, the last one kept), sign-in by
 // button, autofill (conditional UI), the button over pending autofill, username first,
 // sign-out, and the SDK's base64url fallback (the browser's JSON helpers deleted) sending
@@ -220,7 +221,7 @@ await run('embedded', async (browser) => {
   // Removing a passkey ends the sessions it began: the first device is signed out.
   checkEqual(await sessionUser(owner.page), null, 'the first device is signed out');
   const bounced = await owner.page.goto(`${base}/`);
-  check(bounced.url().startsWith(`${base}/.passgate/login?rd=`), 'and sent to sign in', bounced.url());
+  check(bounced.url().startsWith(`${base}/signin?rd=`), 'and sent to sign in', bounced.url());
   // The last passkey stays.
   await second.page.locator('#list li').first().getByRole('button', { name: /^Remove / }).click();
   checkEqual(await shownCode(second.page, 'last passkey'), 'Conflict', 'the only passkey cannot be removed');
@@ -284,7 +285,7 @@ await run('embedded', async (browser) => {
   const cookies = await fallback.context.cookies(base);
   check(!cookies.some((c) => c.name === 'passgate_session' && c.value), 'the cookie is cleared', cookies);
   const out = await fallback.page.goto(`${base}/`);
-  check(out.url().startsWith(`${base}/.passgate/login?rd=`), 'signed out: sent to sign in', out.url());
+  check(out.url().startsWith(`${base}/signin?rd=`), 'signed out: sent to sign in', out.url());
 
   // Typed errors of sign-in: cancelled (user verification refused), aborted by the caller,
   // signed out, and a passgate that cannot be reached.

@@ -82,6 +82,18 @@ fn named_files(config: &toml::Value) -> Vec<Named> {
     {
         add(r.get("tls_ca_file").and_then(s), "ca", None);
     }
+    for r in config
+        .get("realms")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let logo = r
+            .get("logo")
+            .and_then(s)
+            .filter(|l| !l.starts_with("data:"));
+        add(logo, "logo", None);
+    }
     add(
         config
             .get("store")
@@ -250,6 +262,36 @@ fn store_url_file_is_read_beside_the_config() {
     .unwrap();
     let (ok, _, err) = check(&cfg);
     assert!(!ok && err.contains("not both"), "{err}");
+}
+
+#[test]
+fn realm_branding_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("passgate.toml");
+    let base =
+        "public_url = \"http://localhost:8080\"\n[[listeners]]\naddress = \"127.0.0.1:8080\"\n\
+         [[realms]]\nid = \"default\"\n";
+    for (realm, problem) in [
+        ("logo = \"missing.png\"\n", "realms[0].logo"),
+        ("logo = \"notes.txt\"\n", "must end in .png"),
+        ("logo = \"data:text/html;base64,PGI+\"\n", "not a logo type"),
+        ("logo = \"data:image/png;base64,###\"\n", "not valid base64"),
+        ("accent_color = \"red\"\n", "realms[0].accent_color"),
+        ("accent_color = \"#12345\"\n", "#rgb or #rrggbb"),
+        ("admin_group = \"\"\n", "realms[0].admin_group"),
+    ] {
+        std::fs::write(&cfg, format!("{base}{realm}")).unwrap();
+        let (ok, _, err) = check(&cfg);
+        assert!(!ok && err.contains(problem), "{realm}: {err}");
+    }
+    std::fs::write(dir.path().join("logo.png"), b"\x89PNG\r\n").unwrap();
+    std::fs::write(
+        &cfg,
+        format!("{base}logo = \"logo.png\"\naccent_color = \"#0A0\"\nadmin_group = \"ops\"\n"),
+    )
+    .unwrap();
+    let (ok, out, err) = check(&cfg);
+    assert!(ok, "{out}{err}");
 }
 
 #[test]

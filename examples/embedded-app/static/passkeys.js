@@ -63,10 +63,10 @@ async function run(action) {
 
 document.getElementById('add').addEventListener('click', () =>
   run(async () => {
-    // passgate's link leads to its hosted page; this app sends people to its own.
-    const token = new URL(await createBindPasskeyUrl()).searchParams.get('token');
-    const link = new URL(`/passkeys/bind?token=${encodeURIComponent(token)}`, location.href);
-    document.getElementById('link').textContent = link.href;
+    // Made with the app's embedded authenticator configuration (passgate.toml): the link
+    // leads to this app's own enrolment page.
+    const link = await createBindPasskeyUrl({ authenticatorConfigId: 'embedded-app' });
+    document.getElementById('link').textContent = link;
     return 'Open the link on the other device; it works once.';
   }),
 );

@@ -5,6 +5,7 @@
 //! (`[[routes]]` and their upstreams; access rules in `validate_access`), `[email]` in
 //! `email`.
 
+mod login_url;
 mod realms;
 mod routes;
 mod server;
@@ -73,13 +74,23 @@ pub fn validate_with(
     let metrics = server::metrics(&file, &listeners, problems);
     let store = server::store_settings(&file, base_dir, problems);
 
-    let realms = realms::realms(&file.realms, &auth_host, problems);
+    let realms = realms::realms(&file.realms, &auth_host, base_dir, problems);
     let session = session::session_settings(&file, &auth_host, problems);
     let routes = routes::routes(&file.routes, &realms, base_dir, options, problems);
     let email = file
         .email
         .as_ref()
         .and_then(|e| super::email::email_settings(e, base_dir, problems));
+    if file.email.is_none() {
+        for (i, r) in realms.iter().enumerate() {
+            if r.scim_on_create == ScimOnCreate::EmailBindingLink {
+                problems.push(Problem::new(
+                    format!("realms[{i}].scim.on_create"),
+                    "\"email_binding_link\" mails binding links: it needs an [email] section",
+                ));
+            }
+        }
+    }
 
     if problems.len() > start {
         return None;
@@ -99,14 +110,14 @@ pub fn validate_with(
     })
 }
 
-fn is_identifier(s: &str) -> bool {
+pub(crate) fn is_identifier(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
-fn identifier_rule(s: &str) -> String {
+pub(crate) fn identifier_rule(s: &str) -> String {
     format!("\"{s}\" must be 1 to 64 characters of a-z, 0-9, - and _")
 }
 

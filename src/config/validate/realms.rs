@@ -1,6 +1,8 @@
 //! `[[realms]]`: ids, relying party ids (the auth host or a parent of it), binding
-//! settings; the `default` realm when none is declared.
+//! settings, console group and branding (`branding`); the `default` realm when none is
+//! declared.
 
+use super::super::branding::DEFAULT_ADMIN_GROUP as ADMIN_GROUP;
 use super::super::file::RealmFile;
 use super::super::model::*;
 use super::super::problem::Problem;
@@ -9,6 +11,7 @@ use super::{identifier_rule, is_identifier, is_localhost, DEFAULT_REALM};
 pub(super) fn realms(
     items: &[(usize, RealmFile)],
     auth_host: &str,
+    base_dir: &std::path::Path,
     problems: &mut Vec<Problem>,
 ) -> Vec<Realm> {
     let mut out: Vec<Realm> = Vec::new();
@@ -45,6 +48,37 @@ pub(super) fn realms(
             ));
         }
         let binding = super::super::email::realm_binding(r, &path, problems);
+        let scim_on_create = match r.scim.as_ref().and_then(|s| s.on_create.as_deref()) {
+            None => ScimOnCreate::Nothing,
+            Some("email_binding_link") => ScimOnCreate::EmailBindingLink,
+            Some(other) => {
+                problems.push(Problem::new(
+                    format!("{path}.scim.on_create"),
+                    format!("unknown value \"{other}\" (the one value is \"email_binding_link\")"),
+                ));
+                ScimOnCreate::Nothing
+            }
+        };
+        let authenticator_configs = super::super::authenticator::authenticator_configs(
+            &r.authenticator_configs,
+            &path,
+            &rp_id,
+            problems,
+        );
+        let branding = super::super::branding::branding(
+            r.logo.as_deref(),
+            r.accent_color.as_deref(),
+            base_dir,
+            &path,
+            problems,
+        );
+        let admin_group = r.admin_group.clone().unwrap_or_else(|| ADMIN_GROUP.into());
+        if admin_group.trim().is_empty() || admin_group.len() > 256 {
+            problems.push(Problem::new(
+                format!("{path}.admin_group"),
+                "must be a group name of 1 to 256 characters",
+            ));
+        }
         out.push(Realm {
             id: r.id.clone(),
             display_name: r.display_name.clone().unwrap_or_else(|| r.id.clone()),
@@ -55,6 +89,10 @@ pub(super) fn realms(
             allowed_redirects: binding.allowed_redirects,
             attestation_required: binding.attestation_required,
             allowed_aaguids: binding.allowed_aaguids,
+            scim_on_create,
+            authenticator_configs,
+            admin_group,
+            branding,
         });
     }
     if out.is_empty() && items.is_empty() {
@@ -68,6 +106,10 @@ pub(super) fn realms(
             allowed_redirects: Vec::new(),
             attestation_required: false,
             allowed_aaguids: Vec::new(),
+            scim_on_create: ScimOnCreate::Nothing,
+            authenticator_configs: Vec::new(),
+            admin_group: ADMIN_GROUP.into(),
+            branding: Default::default(),
         });
     }
     out

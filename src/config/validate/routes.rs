@@ -22,7 +22,7 @@ pub(super) fn routes(
     options: crate::config::LoadOptions,
     problems: &mut Vec<Problem>,
 ) -> Vec<Arc<Route>> {
-    let mut out: Vec<Arc<Route>> = Vec::new();
+    let mut out: Vec<(usize, Arc<Route>)> = Vec::new();
     let mut seen: HashMap<(HostPattern, String), usize> = HashMap::new();
     let mut ids: HashSet<String> = HashSet::new();
     for (i, r) in items {
@@ -166,6 +166,12 @@ pub(super) fn routes(
         }
 
         let (access, identity) = super::super::validate_access::access(r, &path, policy, problems);
+        let login_url = r.login_url.as_ref().and_then(|raw| {
+            super::login_url::syntax(raw)
+                .map_err(|m| problems.push(Problem::new(format!("{path}.login_url"), m)))
+                .ok()
+                .map(|_| raw.clone())
+        });
 
         let id =
             r.id.clone()
@@ -184,32 +190,37 @@ pub(super) fn routes(
         }
 
         if problems.len() == before {
-            out.push(Arc::new(Route {
-                id,
-                host,
-                path_prefix,
-                upstreams,
-                policy,
-                realm,
-                host_header,
-                connect_timeout,
-                read_timeout,
-                write_timeout,
-                tls: UpstreamTls {
-                    ca_certs,
-                    server_name: r.tls_server_name.clone(),
-                    verify: r.tls_verify.unwrap_or(true),
-                },
-                max_fails,
-                fail_timeout,
-                access,
-                identity,
-                forward_session_cookie: r.forward_session_cookie.unwrap_or(false),
-                assertion: r.assertion.unwrap_or(false),
-            }));
+            out.push((
+                *i,
+                Arc::new(Route {
+                    id,
+                    host,
+                    path_prefix,
+                    upstreams,
+                    policy,
+                    realm,
+                    host_header,
+                    connect_timeout,
+                    read_timeout,
+                    write_timeout,
+                    tls: UpstreamTls {
+                        ca_certs,
+                        server_name: r.tls_server_name.clone(),
+                        verify: r.tls_verify.unwrap_or(true),
+                    },
+                    max_fails,
+                    fail_timeout,
+                    access,
+                    identity,
+                    forward_session_cookie: r.forward_session_cookie.unwrap_or(false),
+                    assertion: r.assertion.unwrap_or(false),
+                    login_url,
+                }),
+            ));
         }
     }
-    out
+    super::login_url::reachable(&out, problems);
+    out.into_iter().map(|(_, r)| r).collect()
 }
 
 fn parse_host_pattern(raw: &str) -> Result<HostPattern, String> {

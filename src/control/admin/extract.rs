@@ -58,7 +58,7 @@ impl Admin {
 }
 
 /// The request's host (from the URI or `Host`), lower-cased, without the port.
-fn request_host(parts: &Parts) -> Option<String> {
+pub(crate) fn request_host(parts: &Parts) -> Option<String> {
     let raw = match parts.uri.host() {
         Some(h) => h.to_string(),
         None => parts
@@ -78,7 +78,7 @@ fn request_host(parts: &Parts) -> Option<String> {
     Some(host.to_ascii_lowercase())
 }
 
-fn bearer(parts: &Parts) -> Option<&str> {
+pub(crate) fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts
         .headers
         .get(http::header::AUTHORIZATION)?

@@ -6,7 +6,7 @@ mod binding_jobs;
 mod bodies;
 mod credentials;
 mod events;
-mod extract;
+pub(crate) mod extract;
 mod groups;
 mod identities;
 mod realms;

@@ -81,7 +81,10 @@ impl Directory {
             let outcome = match outcome {
                 Ok(NewJob { record, token }) => {
                     if template.method == DeliveryMethod::Return {
-                        links.insert(identity_id.clone(), binding_link(config, at.realm, &token));
+                        links.insert(
+                            identity_id.clone(),
+                            binding_link(config, at.realm, &template.config_id, &token),
+                        );
                     }
                     let id = record.id.clone();
                     jobs.push(record);

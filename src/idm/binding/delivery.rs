@@ -29,7 +29,7 @@ impl Directory {
         token: String,
         actor: &Actor,
     ) -> Result<BindingJobRecord, IdmError> {
-        let link = binding_link(config, &job.realm_id, &token);
+        let link = binding_link(config, &job.realm_id, &job.authenticator_config_id, &token);
         let expire_time = rfc3339(job.expire_us);
         let outcome = match (mailer, &identity.traits.primary_email_address) {
             (Some(m), Some(to)) => m

@@ -65,7 +65,12 @@ impl Directory {
             .await?;
         if record.delivery_method == DeliveryMethod::Return {
             return Ok(CreatedJob {
-                link: Some(binding_link(config, at.realm, &token)),
+                link: Some(binding_link(
+                    config,
+                    at.realm,
+                    &record.authenticator_config_id,
+                    &token,
+                )),
                 job: record,
             });
         }

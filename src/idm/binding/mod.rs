@@ -12,6 +12,8 @@ pub mod views;
 
 use super::types::{DeliveryMethod, IdentityStatus, JobState, Resource};
 use super::{ids, Actor, Context, Directory, IdmError, ResourceRef};
+
+pub use super::authenticator_configs::binding_link;
 use crate::config::{Config, HostPattern, DEFAULT_BINDING_LINK_TTL};
 use crate::mail::Mailer;
 use crate::store::{BindingJobRecord, IdentityRecord};
@@ -51,28 +53,13 @@ pub fn with_state(job: &BindingJobRecord, state: JobState, now: i64) -> BindingJ
     after
 }
 
-/// The realm's binding settings: link base (no trailing slash), link lifetime in µs, and
-/// the realm's allowed redirects.
-fn realm_settings<'c>(config: &'c Config, realm: &str) -> (String, i64, &'c [url::Url]) {
+/// The realm's binding settings: link lifetime in µs and the realm's allowed redirects.
+fn realm_settings<'c>(config: &'c Config, realm: &str) -> (i64, &'c [url::Url]) {
     let r = config.realm(realm);
-    let base = r
-        .and_then(|r| r.link_base.as_ref())
-        .unwrap_or(&config.public_url)
-        .as_str()
-        .trim_end_matches('/')
-        .to_string();
     let ttl = r.map_or(DEFAULT_BINDING_LINK_TTL, |r| r.binding_link_ttl);
     (
-        base,
         i64::try_from(ttl.as_micros()).unwrap_or(i64::MAX),
         r.map_or(&[][..], |r| r.allowed_redirects.as_slice()),
-    )
-}
-
-pub fn binding_link(config: &Config, realm: &str, token: &str) -> String {
-    format!(
-        "{}/.passgate/bind?token={token}",
-        realm_settings(config, realm).0
     )
 }
 
@@ -102,7 +89,7 @@ pub fn check_redirect(config: &Config, realm: &str, uri: &str) -> Result<String,
     }
     let host = url.host_str().unwrap_or_default();
     let allowed = realm_settings(config, realm)
-        .2
+        .1
         .iter()
         .any(|a| a.origin() == url.origin() && url.path().starts_with(a.path()));
     if !allowed && !is_fronted_host(config, host) {
@@ -193,7 +180,7 @@ impl Directory {
         }
         let now = self.now_us();
         let token = ids::new_secret()?;
-        let ttl = realm_settings(config, &identity.realm_id).1;
+        let ttl = realm_settings(config, &identity.realm_id).0;
         Ok(NewJob {
             record: BindingJobRecord {
                 id: ids::new_id()?,

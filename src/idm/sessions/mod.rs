@@ -289,7 +289,10 @@ impl SessionService {
             .revoke_sessions(target, now, audit)
             .await?;
         match target {
-            RevokeTarget::Identity(id) => self.cache.revoke_identity(id),
+            RevokeTarget::Identity(id) => {
+                let at = u64::try_from(now / 1_000_000).unwrap_or(0);
+                self.cache.revoke_identity_at(id, at);
+            }
             _ => {
                 for sid in &ended {
                     self.cache.revoke_session(sid);

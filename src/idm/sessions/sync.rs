@@ -53,7 +53,10 @@ impl SessionService {
         let feed = store.revocations_since(last_seq, since).await?;
         for r in &feed {
             match r.kind {
-                RevocationKind::Identity => self.cache.revoke_identity(&r.target_id),
+                RevocationKind::Identity => {
+                    let at = u64::try_from(r.create_us / 1_000_000).unwrap_or(0);
+                    self.cache.revoke_identity_at(&r.target_id, at);
+                }
                 RevocationKind::Session => {
                     self.cache.revoke_session(&r.target_id);
                     self.reissued.invalidate(&r.target_id).await;

@@ -12,6 +12,7 @@ mod keys;
 mod query;
 mod realms;
 mod rows;
+mod search;
 mod sessions;
 mod tokens;
 

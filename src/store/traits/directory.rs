@@ -128,6 +128,15 @@ pub trait GroupStore: Send + Sync {
         expected: i64,
         audit: &AuditRecord,
     ) -> Result<(), StoreError>;
+    /// Writes `group`'s fields (carrying its new version) and, with `members`, makes exactly
+    /// those its members: one transaction, only if its version is still `expected`.
+    async fn rewrite_group(
+        &self,
+        group: &GroupRecord,
+        expected: i64,
+        members: Option<&[String]>,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
     /// Deletes the group and its memberships (with `expected`, only at that version).
     async fn delete_group(
         &self,

@@ -6,11 +6,13 @@
 
 mod directory;
 mod passkeys;
+mod search;
 
 use async_trait::async_trait;
 
 pub use directory::{AuditStore, GroupStore, IdentityStore, MemberChange, RealmStore, TokenStore};
 pub use passkeys::{BindingStore, CeremonyStore, CredentialStore, KeyStore, SessionStore};
+pub use search::SearchStore;
 
 use super::StoreError;
 
@@ -36,6 +38,7 @@ pub trait Store:
     + AuditStore
     + SessionStore
     + KeyStore
+    + SearchStore
 {
 }
 
@@ -51,5 +54,6 @@ impl<T> Store for T where
         + AuditStore
         + SessionStore
         + KeyStore
+        + SearchStore
 {
 }

@@ -69,6 +69,7 @@ export async function app(): Promise<string[]> {
   const gone: void = await deletePasskey('id');
   void gone;
   out.push(await createBindPasskeyUrl());
+  out.push(await createBindPasskeyUrl({ authenticatorConfigId: 'embedded-app' }));
   await signOut();
 
   const other: Embedded = await Embedded.initialize({ baseUrl: 'https://auth.example.com' });
@@ -98,4 +99,6 @@ export async function mistakes(): Promise<void> {
   (await getSession()).identity;
   // @ts-expect-error: the config has no such key
   await Embedded.initialize({ origin: 'https://auth.example.com' });
+  // @ts-expect-error: the configuration id is a string option, not an argument
+  await createBindPasskeyUrl('embedded-app');
 }

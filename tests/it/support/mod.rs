@@ -28,6 +28,7 @@ pub mod browser;
 pub mod cbor;
 pub mod cluster;
 pub mod conn;
+pub mod console;
 pub mod db;
 /// The embedded-app example's web app, run in process (the example's own file).
 #[path = "../../../examples/embedded-app/app.rs"]

@@ -47,7 +47,7 @@ const DEFAULT_ROUTES: &str = "[[routes]]\nhost = \"*\"\npath_prefix = \"/public\
 
 impl SessionEnv {
     /// Like [`SessionEnv::start`] with `routes` (TOML; `{u}` stands for the echo upstream's
-    /// URL).
+    /// URL, `{port}` in `session` and `routes` for the gateway's port).
     pub async fn start_routes(backend: Backend, session: &str, routes: &str) -> Option<SessionEnv> {
         Self::start_full(backend, session, routes, false).await
     }
@@ -72,10 +72,14 @@ impl SessionEnv {
             api.clock = Some(TestClock::in_dir(api.db.dir.path()));
         }
         let upstream = upstream::start("app").await;
+        let port = api.port.to_string();
         let config = format!(
-            "{}\n{session}\n{}",
+            "{}\n{}\n{}",
             api.config,
-            routes.replace("{u}", &upstream.url())
+            session.replace("{port}", &port),
+            routes
+                .replace("{u}", &upstream.url())
+                .replace("{port}", &port)
         );
         std::fs::write(api.db.dir.path().join("passgate.toml"), &config).unwrap();
         api.config = config.clone();
