@@ -1,8 +1,9 @@
 //! Data-plane decision benches: route lookup among 1,000 routes, and the whole
-//! `request_filter` decision (`classify`) for a public route, a protected route without a
-//! session, and a protected route with a valid session cookie (cached, and a cache miss
-//! that verifies the token); and the identity headers for a signed-in user with and without
-//! a (cached) `X-Passgate-Jwt-Assertion`.
+//! `request_filter` decision (the gate's `decide`, polled once: with a valid or missing
+//! session it never waits) for a public route, a protected route without a session, and a
+//! protected route with a valid session cookie (cached, and a cache miss that verifies the
+//! token); and the identity headers for a signed-in user with and without a (cached)
+//! `X-Passgate-Jwt-Assertion`. The gate reads the system clock itself (as in production).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -11,16 +12,18 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwap;
 
+use async_trait::async_trait;
 use criterion::{criterion_group, criterion_main, Criterion};
+use futures_util::FutureExt;
 use pingora::http::RequestHeader;
 
-use passgate::config::IdentityHeaders;
+use passgate::clock::SystemClock;
 use passgate::config::{canonical_path, RequestPath};
-use passgate::dataplane::authn::SessionCheck;
-use passgate::dataplane::classify::{self, Action};
+use passgate::dataplane::authn::{Refreshed, SessionCheck, SessionRefresher};
+use passgate::dataplane::classify::Action;
+use passgate::dataplane::gate::{self, Ask, Gate};
 use passgate::dataplane::headers;
 use passgate::dataplane::Runtime;
-use passgate::session::assertion;
 use passgate::session::cache::PrincipalCache;
 use passgate::session::claims::SessionClaims;
 use passgate::session::keys::{KeyMaterial, KeyRing};
@@ -31,6 +34,21 @@ fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs()
+}
+
+/// No token is ever expired here.
+struct NoRefresh;
+
+#[async_trait]
+impl SessionRefresher for NoRefresh {
+    async fn refresh(&self, _expired_token: &str, _secure: bool) -> Option<Refreshed> {
+        None
+    }
+}
+
+fn gate(check: SessionCheck) -> Gate {
+    let runtime = Arc::new(ArcSwap::from_pointee(runtime()));
+    Gate::new(runtime, check, Arc::new(NoRefresh), Arc::new(SystemClock))
 }
 
 /// A key ring, an empty cache, and a valid session cookie for the bench's issuer.
@@ -95,18 +113,21 @@ fn runtime() -> Runtime {
     Runtime::new(Arc::new(config))
 }
 
-/// `classify` as `request_filter` runs it: the canonical path first (borrowed here: the
-/// bench paths are canonical), then the decision.
-fn classify(
-    rt: &Runtime,
-    check: &SessionCheck,
-    req: &RequestHeader,
-    tls: bool,
-    now: u64,
-) -> Action {
+/// The decision as `request_filter` takes it: the canonical path first (borrowed here: the
+/// bench paths are canonical), then the gate (polled once: it never waits here).
+fn classify(gate: &Gate, rt: &Runtime, req: &RequestHeader, tls: bool) -> Action {
     let raw = req.uri.path();
     let canonical = canonical_path(raw).unwrap();
-    classify::classify(rt, check, req, RequestPath::new(raw, &canonical), tls, now)
+    let ask = Ask {
+        req,
+        path: RequestPath::new(raw, &canonical),
+        tls,
+        cookie_secure: None,
+    };
+    gate.decide(rt, &ask)
+        .now_or_never()
+        .expect("no refresh: decided at once")
+        .action
 }
 
 fn request(host: &str, path: &str, accept: &str) -> RequestHeader {
@@ -144,10 +165,13 @@ fn bench_routing(c: &mut Criterion) {
     g.finish();
 
     let (check, token, cookie) = sessions();
-    let empty = SessionCheck {
-        cache: Arc::new(PrincipalCache::new(10, Duration::from_secs(60))),
+    let empty_cache = Arc::new(PrincipalCache::new(10, Duration::from_secs(60)));
+    let empty = gate(SessionCheck {
+        cache: empty_cache.clone(),
         keys: check.keys.clone(),
-    };
+    });
+    let keys = check.keys.clone();
+    let check = gate(check);
     let at = now();
     let public = request("app150.example.com:443", "/index.html?x=1", "text/html");
     let optional = request("app151.example.com:443", "/index.html?x=1", "text/html");
@@ -157,7 +181,7 @@ fn bench_routing(c: &mut Criterion) {
     let mut g = c.benchmark_group("request_filter_decision");
     g.bench_function("public_route", |b| {
         b.iter(|| {
-            let a = classify(black_box(&rt), &check, black_box(&public), false, at);
+            let a = classify(&check, black_box(&rt), black_box(&public), false);
             assert!(matches!(a, Action::Proxy { .. }));
             a
         })
@@ -165,7 +189,7 @@ fn bench_routing(c: &mut Criterion) {
     // An anonymous request on an `optional` route: the cookie is looked for, none found.
     g.bench_function("optional_route_no_session", |b| {
         b.iter(|| {
-            let a = classify(black_box(&rt), &check, black_box(&optional), false, at);
+            let a = classify(&check, black_box(&rt), black_box(&optional), false);
             assert!(matches!(
                 a,
                 Action::Proxy {
@@ -178,14 +202,14 @@ fn bench_routing(c: &mut Criterion) {
     });
     g.bench_function("protected_route_no_session", |b| {
         b.iter(|| {
-            let a = classify(black_box(&rt), &check, black_box(&protected), false, at);
+            let a = classify(&check, black_box(&rt), black_box(&protected), false);
             assert!(matches!(a, Action::Challenge { .. }));
             a
         })
     });
     g.bench_function("protected_route_valid_cookie_cached", |b| {
         b.iter(|| {
-            let a = classify(black_box(&rt), &check, black_box(&signed_in), false, at);
+            let a = classify(&check, black_box(&rt), black_box(&signed_in), false);
             assert!(matches!(
                 a,
                 Action::Proxy {
@@ -198,7 +222,7 @@ fn bench_routing(c: &mut Criterion) {
     });
     g.bench_function("protected_route_valid_cookie_uncached", |b| {
         b.iter(|| {
-            let a = classify(black_box(&rt), &empty, black_box(&signed_in), false, at);
+            let a = classify(&empty, black_box(&rt), black_box(&signed_in), false);
             assert!(matches!(
                 a,
                 Action::Proxy {
@@ -206,7 +230,7 @@ fn bench_routing(c: &mut Criterion) {
                     ..
                 }
             ));
-            empty.cache.remove(&token);
+            empty_cache.remove(&token);
             a
         })
     });
@@ -215,32 +239,38 @@ fn bench_routing(c: &mut Criterion) {
     // The whole per-request identity work for a signed-in user: decision, header strip,
     // identity headers and removing the session cookie, with and without
     // `assertion = true` (a cache hit: signed once).
-    let ids = IdentityHeaders::default();
-    let ring = check.keys.load_full();
+    let ring = keys.load_full();
+    let signer = gate::Signer {
+        ring: &ring,
+        issuer: "https://auth.example.com",
+    };
+    let route = |with_assertion: bool| {
+        let mut r = (*rt
+            .router
+            .find("app150.example.com", "/api/v1/items/42")
+            .unwrap()
+            .route)
+            .clone();
+        r.assertion = with_assertion;
+        r
+    };
+    let (plain, asserted) = (route(false), route(true));
     let upstream_headers = |with_assertion: bool| {
-        let a = classify(&rt, &check, black_box(&signed_in), false, at);
+        let a = classify(&check, &rt, black_box(&signed_in), false);
         let Action::Proxy {
             principal: Some(p), ..
         } = a
         else {
             panic!("not allowed")
         };
+        let r = if with_assertion { &asserted } else { &plain };
         let mut up = signed_in.clone();
-        headers::strip_reserved(&mut up, &ids.strip);
+        headers::strip_reserved(&mut up, &r.identity.strip);
         headers::strip_cookie(&mut up, "passgate_session").unwrap();
-        headers::set_identity(&mut up, &ids, &p).unwrap();
-        if with_assertion {
-            let v = assertion::for_principal(
-                &ring,
-                "https://auth.example.com",
-                "app150.example.com",
-                &p,
-                at,
-            )
-            .unwrap();
-            up.insert_header(bytes::Bytes::from_static(b"X-Passgate-Jwt-Assertion"), v)
-                .unwrap();
-        }
+        gate::identity_headers(r, &p, &signer, "app150.example.com", at, |_, wire, v| {
+            up.insert_header(wire.clone(), v)
+        })
+        .unwrap();
         up
     };
     let mut g = c.benchmark_group("authenticated_upstream_headers");

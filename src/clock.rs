@@ -1,10 +1,13 @@
 //! Time as a parameter, for the whole crate: the [`Clock`] every plane asks for "now" (the
 //! data plane, forward-auth, the principal cache and the domain), the system clock, and a
 //! settable clock for tests, so expiry is tested by moving the clock instead of sleeping.
+//! A spawned server gets its time moved by a file ([`OffsetFileClock`]) only when the
+//! environment names one ([`TEST_CLOCK_ENV`]); production never sets it.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
-
-use time::OffsetDateTime;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 pub trait Clock: Send + Sync {
     /// Microseconds since the Unix epoch, UTC.
@@ -22,7 +25,18 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     #[inline]
     fn now_us(&self) -> i64 {
-        (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000) as i64
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
+            Err(before) => -i64::try_from(before.duration().as_micros()).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// One `clock_gettime` and a division: read on every request by the gate.
+    #[inline]
+    fn now_secs(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
     }
 }
 
@@ -55,6 +69,55 @@ impl Clock for ManualClock {
     }
 }
 
+/// Names a file whose content (whole seconds, may be negative or empty) is added to the
+/// system clock of a `passgate serve` process. For tests of a spawned server only: set by
+/// the integration tests' harness, never by a deployment (the server logs a warning when
+/// it is set).
+pub const TEST_CLOCK_ENV: &str = "PASSGATE_TEST_CLOCK_FILE";
+
+/// The system clock shifted by the number of seconds written in a file, re-read on every
+/// call (so a test moves a running server's time by rewriting it). See [`TEST_CLOCK_ENV`].
+#[derive(Debug)]
+pub struct OffsetFileClock {
+    path: PathBuf,
+}
+
+impl OffsetFileClock {
+    pub fn new(path: PathBuf) -> Self {
+        OffsetFileClock { path }
+    }
+
+    fn offset_secs(&self) -> i64 {
+        std::fs::read_to_string(&self.path)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Clock for OffsetFileClock {
+    fn now_us(&self) -> i64 {
+        SystemClock
+            .now_us()
+            .saturating_add(self.offset_secs().saturating_mul(1_000_000))
+    }
+}
+
+/// The clock a server runs on: the system clock, or an [`OffsetFileClock`] when
+/// [`TEST_CLOCK_ENV`] is set.
+pub fn for_server() -> Arc<dyn Clock> {
+    match std::env::var_os(TEST_CLOCK_ENV) {
+        Some(path) if !path.is_empty() => {
+            tracing::warn!(
+                file = %PathBuf::from(&path).display(),
+                "{TEST_CLOCK_ENV} is set: the clock is shifted by that file (for tests only)"
+            );
+            Arc::new(OffsetFileClock::new(path.into()))
+        }
+        _ => Arc::new(SystemClock),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +131,24 @@ mod tests {
         assert_eq!(c.now_secs(), 2);
         c.set_us(-5);
         assert_eq!(c.now_secs(), 0);
+    }
+
+    #[test]
+    fn the_offset_file_moves_the_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("offset");
+        let c = OffsetFileClock::new(path.clone());
+        let before = SystemClock.now_secs();
+        assert!(
+            c.now_secs() >= before && c.now_secs() < before + 60,
+            "no file: no offset"
+        );
+        std::fs::write(&path, "3600\n").unwrap();
+        assert!(c.now_secs() >= before + 3600 && c.now_secs() < before + 3660);
+        std::fs::write(&path, "-60").unwrap();
+        assert!(c.now_secs() < before);
+        std::fs::write(&path, "junk").unwrap();
+        assert!(c.now_secs() >= before, "unreadable: no offset");
     }
 
     #[test]

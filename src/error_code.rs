@@ -152,22 +152,46 @@ impl Detail {
     }
 }
 
+/// The signed-in user a `403` from the gate names, beside `code`, `message` and `details`.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Who<'a> {
+    pub username: &'a str,
+    pub realm_id: &'a str,
+}
+
 #[derive(Serialize)]
 struct Body<'a> {
     code: &'static str,
     message: &'a str,
     details: &'a [Detail],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity: Option<Who<'a>>,
 }
 
 /// The JSON error body every passgate API answers with.
 pub fn json_body(code: ErrorCode, message: &str, details: &[Detail]) -> Bytes {
-    let body = Body {
+    write(&Body {
         code: code.as_str(),
         message,
         details,
-    };
+        identity: None,
+    })
+}
+
+/// [`json_body`] naming the signed-in user (`"identity": {"username", "realm_id"}`), for
+/// the gate's `403`.
+pub fn json_body_naming(code: ErrorCode, message: &str, who: Who<'_>) -> Bytes {
+    write(&Body {
+        code: code.as_str(),
+        message,
+        details: &[],
+        identity: Some(who),
+    })
+}
+
+fn write(body: &Body<'_>) -> Bytes {
     // Serialising plain strings into a Vec cannot fail.
-    Bytes::from(serde_json::to_vec(&body).unwrap_or_default())
+    Bytes::from(serde_json::to_vec(body).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -212,6 +236,21 @@ mod tests {
             serde_json::from_slice(&json_body(ErrorCode::Unauthenticated, "x", &[])).unwrap();
         assert_eq!(empty["code"], "unauthorized");
         assert_eq!(empty["details"], serde_json::json!([]));
+        assert!(empty.get("identity").is_none());
+        let named: serde_json::Value = serde_json::from_slice(&json_body_naming(
+            ErrorCode::Forbidden,
+            "no",
+            Who {
+                username: "alice",
+                realm_id: "default",
+            },
+        ))
+        .unwrap();
+        assert_eq!(
+            named,
+            serde_json::json!({"code": "forbidden", "message": "no", "details": [],
+                               "identity": {"username": "alice", "realm_id": "default"}})
+        );
         assert_eq!(ErrorCode::UpstreamTimeout.status(), 504);
         assert_eq!(ErrorCode::PreconditionFailed.status(), 412);
     }

@@ -5,8 +5,8 @@
 pub mod admin;
 pub mod bind;
 pub mod body;
-pub mod cors;
 pub mod console;
+pub mod cors;
 pub mod credential_json;
 pub mod cross_site;
 pub mod error;

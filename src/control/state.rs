@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::dataplane::forward::ForwardGate;
+use crate::dataplane::Gate;
 use crate::idm::{Directory, SessionService};
 use crate::mail::Mailer;
 
@@ -22,7 +22,7 @@ pub struct ControlState {
     /// Rate limits of the ceremony and recovery endpoints.
     pub limits: Arc<RateLimits>,
     /// The data plane's decision for `/.passgate/verify` (set by the server).
-    pub gate: Option<Arc<ForwardGate>>,
+    pub gate: Option<Arc<Gate>>,
 }
 
 impl ControlState {

@@ -1,5 +1,6 @@
 //! `GET /.passgate/verify`: the forward-auth answer. The original request comes from the
-//! proxy's headers (see `dataplane::forward`); the decision is the data plane's own.
+//! proxy's headers (see `dataplane::forward`); the decision, the token re-issue and the
+//! identity headers are the data plane's own gate's ([`crate::dataplane::Gate`]).
 //! `200` with the identity headers, `401` (or, with `?rd=1` on a browser navigation, `302`
 //! to the sign-in page on the original host), `403`; `404` when no route covers the host;
 //! `400` when the original request cannot be made out or the proxy's headers and a
@@ -16,8 +17,9 @@ use http::{header, HeaderValue, StatusCode};
 use super::error::ApiError;
 use super::state::ControlState;
 use crate::config::{canonical_path, RequestPath};
-use crate::dataplane::classify::{self, Action};
-use crate::dataplane::forward::{original, ForwardGate, Original};
+use crate::dataplane::classify::Action;
+use crate::dataplane::forward::{self, original};
+use crate::dataplane::gate::{self, Ask};
 use crate::dataplane::request::BadRequest;
 use crate::dataplane::{request, respond};
 
@@ -50,50 +52,33 @@ pub async fn verify(State(state): State<Arc<ControlState>>, parts: Parts) -> Res
         Ok(o) => o,
         Err(e) => return ApiError::BadRequest(e.to_string()).into_response(),
     };
-    let Some(req) = ForwardGate::request(&o, &parts.headers) else {
+    let Some(req) = forward::request(&o, &parts.headers) else {
         return ApiError::BadRequest("the original request cannot be read".into()).into_response();
     };
     let canonical = match canonical_path(req.uri.path()) {
         Ok(c) => c,
         Err(e) => return ApiError::BadRequest(BadRequest::from(e).to_string()).into_response(),
     };
-    let path = RequestPath::new(req.uri.path(), &canonical);
-    let now = state.now_secs();
-    let (runtime, mut action) = gate.classify(&req, path, o.https, now);
-    let mut set_cookie = None;
-    if let Action::Refresh { route } = action {
-        let token = crate::dataplane::authn::session_token(&req, &runtime);
-        let refreshed = match token {
-            Some(t) => state.sessions.refresh(t).await.ok(),
-            None => None,
-        };
-        let principal = refreshed.map(|issued| {
-            set_cookie = Some(
-                state
-                    .sessions
-                    .set_cookie(&issued, o.https || super::web::secure(&parts)),
-            );
-            issued.principal.clone()
-        });
-        let principal = principal.filter(|p| *p.realm == *route.route.realm);
-        action = classify::decide(&runtime, &route, principal, &req, path, o.https, now);
-    }
-    let mut resp = match action {
+    let runtime = gate.runtime();
+    let ask = Ask {
+        req: &req,
+        path: RequestPath::new(req.uri.path(), &canonical),
+        tls: o.https,
+        cookie_secure: Some(o.https || super::web::secure(&parts)),
+    };
+    let decided = gate.decide(&runtime, &ask).await;
+    let mut resp = match decided.action {
         Action::Proxy { route, principal } => {
             let mut resp = answer(200, "text/plain", Bytes::new());
             if let Some(p) = principal {
                 let host = request::host(&req);
-                match gate.identity(&runtime, &route.route, &p, &host, now) {
-                    Ok(hs) => {
-                        for (n, v) in hs {
-                            resp.headers_mut().insert(n, v);
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "forward-auth: assertion signing failed");
-                        return ApiError::Internal("assertion signing failed".into())
-                            .into_response();
-                    }
+                let out = resp.headers_mut();
+                let set = gate.identity_headers(&runtime, &route.route, &p, &host, |n, _, v| {
+                    out.insert(n.clone(), v);
+                    Ok(())
+                });
+                if set.is_err() {
+                    return ApiError::Internal("assertion signing failed".into()).into_response();
                 }
             }
             resp
@@ -103,36 +88,33 @@ pub async fn verify(State(state): State<Arc<ControlState>>, parts: Parts) -> Res
             redirect,
             step_up,
         } => match redirect.filter(|_| wants_redirect(&parts)) {
-            Some(url) => login_redirect(&o, &route.route.login_location(&url)),
-            None => {
-                let (code, msg) = respond::challenge_code(step_up);
-                answer(401, "application/json", respond::json_error_body(code, msg))
+            Some(url) => {
+                let scheme = if o.https { "https" } else { "http" };
+                let origin = format!("{scheme}://{}", o.host);
+                let location = gate::login_location(&route.route, &url, Some(&origin));
+                let mut resp = answer(302, "text/plain", Bytes::new());
+                if let Ok(v) = HeaderValue::from_str(&location) {
+                    resp.headers_mut().insert(header::LOCATION, v);
+                }
+                resp
             }
+            None => answer(401, "application/json", respond::challenge_body(step_up)),
         },
         Action::Deny { principal, .. } => {
             let (s, ctype, body) = respond::forbidden_body(request::accepts_html(&req), &principal);
             answer(s, ctype, body)
         }
-        Action::NoRoute | Action::Control | Action::Refresh { .. } => {
+        Action::NoRoute | Action::Control => {
             ApiError::NotFound("passgate has no route for this host and path".into())
                 .into_response()
         }
         Action::Refuse(e) => ApiError::BadRequest(e.to_string()).into_response(),
     };
-    if let Some(v) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+    if let Some(v) = decided
+        .set_cookie
+        .and_then(|c| HeaderValue::from_str(&c).ok())
+    {
         resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    resp
-}
-
-/// `302` to the sign-in page (`location`, a path from
-/// [`crate::config::Route::login_location`]) on the original host.
-fn login_redirect(o: &Original, location: &str) -> Response {
-    let scheme = if o.https { "https" } else { "http" };
-    let location = format!("{scheme}://{}{location}", o.host);
-    let mut resp = answer(302, "text/plain", Bytes::new());
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        resp.headers_mut().insert(header::LOCATION, v);
     }
     resp
 }

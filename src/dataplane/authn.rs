@@ -1,8 +1,10 @@
 //! Authentication step of the data plane: from the request's session cookie to a verified
 //! [`Principal`]. Cookie → cache of verified principals (keyed by the exact token) → on a
 //! miss, verify the token (pinned EdDSA, known `kid`, issuer, time) and cache it. No store
-//! and no network here: a token past its `exp` is reported as [`Authn::Expired`], and
-//! `request_filter` asks the control plane's [`SessionRefresher`] to re-issue it.
+//! and no network here: a token past its `exp` is reported as [`Authn::Expired`], and the
+//! gate ([`super::gate::Gate`]) asks the control plane's [`SessionRefresher`] to re-issue
+//! it. Whether the session's realm is the route's is the policy's question
+//! ([`super::authz::decide`]), asked once, not here.
 
 use std::sync::Arc;
 
@@ -40,10 +42,10 @@ pub trait SessionRefresher: Send + Sync {
 }
 
 /// The outcome of the synchronous check.
-pub enum Authn {
+pub enum Authn<'a> {
     Verified(Arc<Principal>),
-    /// Genuine but past `exp`: re-issue it (see [`SessionRefresher`]).
-    Expired,
+    /// Genuine but past `exp`: re-issue this token (see [`SessionRefresher`]).
+    Expired(&'a str),
     /// No cookie, or one that does not verify (never an error: the request is challenged).
     Missing,
 }
@@ -54,20 +56,19 @@ pub fn session_token<'a>(req: &'a RequestHeader, runtime: &Runtime) -> Option<&'
     cookie::find(&req.headers, &runtime.config.session.cookie_name)
 }
 
-/// Checks the request's session for a route of `realm` at `now` (seconds since the epoch).
-pub fn authenticate(
-    req: &RequestHeader,
+/// Checks the request's session at `now` (seconds since the epoch), whatever its realm.
+pub fn authenticate<'a>(
+    req: &'a RequestHeader,
     runtime: &Runtime,
     check: &SessionCheck,
-    realm: &str,
     now: u64,
-) -> Authn {
+) -> Authn<'a> {
     let Some(token) = session_token(req, runtime) else {
         return Authn::Missing;
     };
     if let Some(p) = check.cache.get(token) {
         if p.expires_at > now {
-            return in_realm(p, realm);
+            return Authn::Verified(p);
         }
     }
     match runtime.verifier.verify(&check.keys.load(), token, now) {
@@ -77,22 +78,12 @@ pub fn authenticate(
                 return Authn::Missing;
             }
             check.cache.insert(token, p.clone());
-            in_realm(p, realm)
+            Authn::Verified(p)
         }
-        Err(TokenError::Expired) => Authn::Expired,
+        Err(TokenError::Expired) => Authn::Expired(token),
         Err(e) => {
             tracing::debug!(error = %e, "session cookie rejected");
             Authn::Missing
         }
-    }
-}
-
-/// A session of another realm does not count here (the user signs in to this one).
-#[inline]
-pub fn in_realm(p: Arc<Principal>, realm: &str) -> Authn {
-    if *p.realm == *realm {
-        Authn::Verified(p)
-    } else {
-        Authn::Missing
     }
 }

@@ -32,7 +32,7 @@ pub enum Rule {
     /// `public_paths[i]`.
     PublicPath(usize),
     NoSession,
-    /// The session belongs to another realm.
+    /// The session belongs to another realm: it does not count here (sign in to this one).
     Realm,
     /// `max_auth_age` of the route or of `rules[i]`.
     MaxAuthAge(Option<usize>),
@@ -81,10 +81,13 @@ pub fn decide(
             false => verdict(Decision::Challenge, Rule::NoSession),
         };
     };
+    // The one realm check: a session of another realm does not count here (the user signs
+    // in to this realm; an optional route lets them through unnamed), on a fresh token as on
+    // one just re-issued.
     if *p.realm != *route.realm {
         return match optional {
             true => verdict(Decision::AllowAnonymous, Rule::Realm),
-            false => verdict(Decision::Deny, Rule::Realm),
+            false => verdict(Decision::Challenge, Rule::Realm),
         };
     }
     if optional {
@@ -185,7 +188,7 @@ mod tests {
         let r = route(Policy::Authenticated);
         assert_eq!(d(&r, None), Decision::Challenge);
         assert_eq!(d(&r, Some(&principal("default"))), Decision::Allow);
-        assert_eq!(d(&r, Some(&principal("other"))), Decision::Deny);
+        assert_eq!(d(&r, Some(&principal("other"))), Decision::Challenge);
     }
 
     #[test]
@@ -247,6 +250,6 @@ mod tests {
             (Decision::StepUp, Rule::MaxAuthAge(Some(0)))
         );
         let v = decide(r, Some(&principal("other")), &Method::GET, "/x".into(), 0);
-        assert_eq!((v.decision, v.rule), (Decision::Deny, Rule::Realm));
+        assert_eq!((v.decision, v.rule), (Decision::Challenge, Rule::Realm));
     }
 }

@@ -1,6 +1,8 @@
-//! The request decision, free of I/O: which route, and whether to hand off to the control
-//! plane, proxy, challenge (sign in) or deny. `request_filter` carries the decision out;
-//! keeping it pure makes it cheap to reason about and to benchmark.
+//! The pure halves of the request decision, free of I/O: which route (or an answer
+//! without one: refuse, control plane, no route), and the route's policy applied to who is
+//! asking (proxy, challenge, deny). [`super::gate::Gate::decide`] runs them around the one
+//! async step (re-issuing an expired session token); keeping them pure makes them cheap
+//! to reason about and to benchmark.
 
 use std::sync::Arc;
 
@@ -9,13 +11,13 @@ use pingora::http::RequestHeader;
 use crate::config::{Policy, RequestPath};
 use crate::session::Principal;
 
-use super::authn::{self, Authn, SessionCheck};
 use super::authz::{self, Decision};
 use super::request::{self, BadRequest};
 use super::runtime::{RouteRuntime, Runtime};
 
 pub const CONTROL_PREFIX: &str = "/.passgate";
 
+/// What to do with a request: the gate's answer to both planes.
 pub enum Action {
     /// Refused with 400 before any route is looked at: a path with dot segments (`..`,
     /// `.`, also percent-encoded or behind `;params`) or NUL, so that no prefix rule can be
@@ -24,18 +26,16 @@ pub enum Action {
     /// `/.passgate/*`: answered by the control plane on every host.
     Control,
     NoRoute,
+    /// Allowed: `principal` is the signed-in user whose identity headers go upstream
+    /// (`None`: nobody is named, e.g. a public route).
     Proxy {
         route: Arc<RouteRuntime>,
         principal: Option<Arc<Principal>>,
     },
-    /// The session token is genuine but expired: re-issue it (an async step the caller
-    /// takes), then [`decide`] with the principal it yields.
-    Refresh {
-        route: Arc<RouteRuntime>,
-    },
     /// Sign-in needed: `redirect` holds the original URL for browser navigations (302 to
-    /// the sign-in page); `None` means answer 401. `step_up`: the user is signed in, but
-    /// longer ago than the route's `max_auth_age` allows.
+    /// the sign-in page, see [`super::gate::login_location`]); `None` means answer 401.
+    /// `step_up`: the user is signed in, but longer ago than the route's `max_auth_age`
+    /// allows.
     Challenge {
         route: Arc<RouteRuntime>,
         redirect: Option<String>,
@@ -52,44 +52,34 @@ pub fn is_control_path(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// The decision for `req` at `now` (seconds since the Unix epoch). `path` is the request's
-/// path with its canonical form ([`crate::config::canonical_path`], which refuses dot
-/// segments): routes, public paths and rules are matched on the canonical form.
-pub fn classify(
-    runtime: &Runtime,
-    check: &SessionCheck,
+/// The first half: the route for `req`, or the answer when there is none. `path` is the
+/// request's path with its canonical form ([`crate::config::canonical_path`], which
+/// refuses dot segments): routes, public paths and rules are matched on the canonical form.
+#[inline]
+pub fn route<'r>(
+    runtime: &'r Runtime,
     req: &RequestHeader,
     path: RequestPath<'_>,
-    tls: bool,
-    now: u64,
-) -> Action {
+) -> Result<&'r Arc<RouteRuntime>, Action> {
     if is_control_path(path.raw) || is_control_path(path.canonical) {
-        return Action::Control;
+        return Err(Action::Control);
     }
-    let host = match request::route_host(req) {
-        Ok(h) => h,
-        Err(e) => return Action::Refuse(e),
-    };
-    let Some(route) = runtime.router.find(&host, path.canonical) else {
-        return Action::NoRoute;
-    };
-    let principal = match authz::public_rule(&route.route, path) {
-        Some(_) => None,
-        None => match authn::authenticate(req, runtime, check, &route.route.realm, now) {
-            Authn::Verified(p) => Some(p),
-            Authn::Expired => {
-                return Action::Refresh {
-                    route: route.clone(),
-                }
-            }
-            Authn::Missing => None,
-        },
-    };
-    decide(runtime, route, principal, req, path, tls, now)
+    let host = request::route_host(req).map_err(Action::Refuse)?;
+    runtime
+        .router
+        .find(&host, path.canonical)
+        .ok_or(Action::NoRoute)
 }
 
-/// The route's policy applied to `principal` (the second half of [`classify`]).
-pub fn decide(
+/// Whether the route's policy looks at the session for `path` (a public route or public
+/// path does not: its session cookie is not even read).
+#[inline]
+pub fn reads_session(route: &RouteRuntime, path: RequestPath<'_>) -> bool {
+    authz::public_rule(&route.route, path).is_none()
+}
+
+/// The second half: the route's policy applied to `principal` at `now` (seconds).
+pub fn policy(
     runtime: &Runtime,
     route: &Arc<RouteRuntime>,
     principal: Option<Arc<Principal>>,
@@ -103,7 +93,7 @@ pub fn decide(
     if route.route.policy != Policy::Public && !matches!(verdict.rule, authz::Rule::PublicPath(_)) {
         route
             .metrics
-            .by_session(verdict.decision != Decision::AllowAnonymous && principal.is_some());
+            .by_session(principal.is_some() && verdict.rule != authz::Rule::Realm);
     }
     let challenge = |step_up: bool| Action::Challenge {
         route: route.clone(),

@@ -1,91 +1,27 @@
 //! Forward-auth for proxies that stay in front (nginx `auth_request`, Caddy `forward_auth`,
 //! Traefik `ForwardAuth`): the original request is rebuilt from the headers the proxy
-//! sends (read by [`original`]) and put through the very same [`classify`] as a proxied
-//! request, and the identity headers are computed as for the upstream.
+//! sends (read by [`original`]) and put through the very same gate as a proxied request
+//! ([`super::gate::Gate`]), identity headers included.
 //! `/.passgate/verify` (control plane) answers with the result; nothing here touches the
 //! store.
 
-use std::sync::Arc;
-
-use arc_swap::ArcSwap;
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::HeaderMap;
 use pingora::http::RequestHeader;
-
-use crate::config::{HostPattern, RequestPath, Route};
-use crate::session::assertion::{self, AssertionError};
-use crate::session::Principal;
-
-use super::authn::SessionCheck;
-use super::classify::{classify, Action};
-use super::headers;
-use super::runtime::Runtime;
 
 pub use super::original::{original, ForwardError, Original};
 
-/// What the data plane shares with `/.passgate/verify`: the live runtime (routes), the
-/// session check (assertions are kept on the cached principals).
-pub struct ForwardGate {
-    pub runtime: Arc<ArcSwap<Runtime>>,
-    pub check: SessionCheck,
-}
-
-impl ForwardGate {
-    pub fn new(runtime: Arc<ArcSwap<Runtime>>, check: SessionCheck) -> Self {
-        ForwardGate { runtime, check }
-    }
-
-    /// The original request as the data plane would see it (`Host`, `Cookie`, `Accept`).
-    pub fn request(o: &Original, h: &HeaderMap) -> Option<RequestHeader> {
-        let mut req = RequestHeader::build(o.method.clone(), o.uri.as_bytes(), None).ok()?;
-        req.insert_header(http::header::HOST, o.host.as_str())
-            .ok()?;
-        for name in [http::header::COOKIE, http::header::ACCEPT] {
-            for v in h.get_all(&name) {
-                req.append_header(name.clone(), v.clone()).ok()?;
-            }
+/// The original request as the data plane would see it (`Host`, `Cookie`, `Accept`), for
+/// [`super::gate::Gate::decide`].
+pub fn request(o: &Original, h: &HeaderMap) -> Option<RequestHeader> {
+    let mut req = RequestHeader::build(o.method.clone(), o.uri.as_bytes(), None).ok()?;
+    req.insert_header(http::header::HOST, o.host.as_str())
+        .ok()?;
+    for name in [http::header::COOKIE, http::header::ACCEPT] {
+        for v in h.get_all(&name) {
+            req.append_header(name.clone(), v.clone()).ok()?;
         }
-        Some(req)
     }
-
-    /// The same decision a proxied request gets (`path`: see [`classify`]).
-    pub fn classify(
-        &self,
-        req: &RequestHeader,
-        path: RequestPath<'_>,
-        https: bool,
-        now: u64,
-    ) -> (Arc<Runtime>, Action) {
-        let runtime = self.runtime.load_full();
-        let action = classify(&runtime, &self.check, req, path, https, now);
-        (runtime, action)
-    }
-
-    /// The identity headers (and the assertion, when the route asks) for `p`.
-    pub fn identity(
-        &self,
-        runtime: &Runtime,
-        route: &Route,
-        p: &Arc<Principal>,
-        req_host: &str,
-        now: u64,
-    ) -> Result<Vec<(HeaderName, HeaderValue)>, AssertionError> {
-        let mut out: Vec<(HeaderName, HeaderValue)> = route
-            .identity
-            .set
-            .iter()
-            .filter_map(|(n, c)| headers::claim_value(p, *c).map(|v| (n.clone(), v)))
-            .collect();
-        if route.assertion {
-            let aud = match &route.host {
-                HostPattern::Exact(h) => h.as_str(),
-                _ => req_host,
-            };
-            let ring = self.check.keys.load();
-            let v = assertion::for_principal(&ring, runtime.verifier.issuer(), aud, p, now)?;
-            out.push((HeaderName::from_static(assertion::HEADER), v));
-        }
-        Ok(out)
-    }
+    Some(req)
 }
 
 #[cfg(test)]
@@ -109,7 +45,7 @@ mod tests {
                 ("x-forwarded-uri", uri),
             ]))
             .unwrap();
-            let req = ForwardGate::request(&o, &HeaderMap::new()).unwrap();
+            let req = super::request(&o, &HeaderMap::new()).unwrap();
             assert_eq!(request::path_and_query(&req), uri);
             assert_eq!(request::raw_host(&req), "app.test");
         }

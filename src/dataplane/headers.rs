@@ -9,7 +9,7 @@ use pingora::Result;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 
-use crate::config::{Claim, HostHeader, IdentityHeaders, Upstream};
+use crate::config::{Claim, HostHeader, Upstream};
 use crate::session::{cookie, Principal};
 
 /// Every header whose name starts with this is passgate's to set, never the client's.
@@ -60,16 +60,6 @@ pub fn claim_value(p: &Principal, claim: Claim) -> Option<HeaderValue> {
         Claim::Realm => v.realm(),
         Claim::Groups => v.groups(),
     }
-}
-
-/// Adds the route's identity headers for `p` (after [`strip_reserved`]).
-pub fn set_identity(req: &mut RequestHeader, ids: &IdentityHeaders, p: &Principal) -> Result<()> {
-    for ((_, claim), wire) in ids.set.iter().zip(&ids.wire) {
-        if let Some(v) = claim_value(p, *claim) {
-            req.insert_header(wire.clone(), v)?;
-        }
-    }
-    Ok(())
 }
 
 /// Removes the session cookie from the `Cookie` headers going upstream (the app never sees
@@ -275,7 +265,7 @@ mod tests {
     }
 
     #[test]
-    fn identity_headers_and_the_session_cookie() {
+    fn the_session_cookie_is_removed_and_other_cookies_kept() {
         let mut req = RequestHeader::build("GET", b"/", None).unwrap();
         req.append_header("Cookie", "a=1; passgate_session=tok; b=2")
             .unwrap();
@@ -319,26 +309,6 @@ mod tests {
         assert_eq!(
             latin.headers.get("cookie").unwrap().as_bytes(),
             b"zz=\xc3\xa9; b=2"
-        );
-
-        let p = Principal {
-            identity_id: "id1".into(),
-            realm: "default".into(),
-            username: "alice".into(),
-            email: Some("alice@example.com".into()),
-            groups: vec!["staff".into(), "ops".into()].into(),
-            session_id: "s1".into(),
-            auth_time: 0,
-            expires_at: 0,
-            memo: Default::default(),
-        };
-        set_identity(&mut req, &IdentityHeaders::default(), &p).unwrap();
-        assert_eq!(req.headers.get("x-passgate-user").unwrap(), "alice");
-        assert_eq!(req.headers.get("x-passgate-groups").unwrap(), "staff,ops");
-        assert_eq!(req.headers.get("x-passgate-identity").unwrap(), "id1");
-        assert_eq!(
-            req.headers.get("x-passgate-email").unwrap(),
-            "alice@example.com"
         );
     }
 

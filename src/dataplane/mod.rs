@@ -1,6 +1,7 @@
-//! The data plane: Pingora's `ProxyHttp` for every request. It matches the route, hands
-//! `/.passgate/*` to the control plane through [`handoff::ControlHandler`], applies the
-//! route's policy, cleans and adds headers, and proxies. It depends on `config` and
+//! The data plane: Pingora's `ProxyHttp` for every request. The one gate ([`gate::Gate`],
+//! also behind `/.passgate/verify`) matches the route, checks the session (re-issuing an
+//! expired token) and applies the route's policy; the proxy hands `/.passgate/*` to the
+//! control plane through [`handoff::ControlHandler`], cleans and adds headers, and proxies. It depends on `config` and
 //! `session` only: never on the control plane, the domain logic or the store.
 
 pub mod authn;
@@ -10,6 +11,7 @@ pub mod ctx;
 pub mod draining;
 pub mod forward;
 pub mod framing;
+pub mod gate;
 pub mod handoff;
 pub mod headers;
 pub mod local_fault;
@@ -21,6 +23,7 @@ pub mod router;
 pub mod runtime;
 pub mod upstream;
 
+pub use gate::Gate;
 pub use handoff::{ClientInfo, ControlHandler};
 pub use proxy::Gateway;
 pub use runtime::Runtime;

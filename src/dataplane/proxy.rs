@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use pingora::http::RequestHeader;
 use pingora::prelude::*;
@@ -11,106 +10,25 @@ use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use pingora::upstreams::peer::HttpPeer;
 use pingora::{ErrorSource, ErrorType};
 
-use super::authn::{self, Authn, SessionCheck, SessionRefresher};
-use super::classify::{self, classify, Action};
+use super::classify::Action;
 use super::ctx::{Outcome, RequestCtx};
+use super::gate::{self, Ask, Gate};
 use super::handoff::{self, ClientInfo, ControlHandler};
-use super::runtime::Runtime;
 use super::{draining, framing, headers, local_fault, request, respond};
-use crate::config::{canonical_path, HostPattern};
+use crate::config::canonical_path;
 use crate::error_code::ErrorCode;
-use crate::session::assertion;
-use crate::session::cookie;
 
 pub struct Gateway {
-    runtime: Arc<ArcSwap<Runtime>>,
+    gate: Arc<Gate>,
     control: Arc<dyn ControlHandler>,
-    sessions: SessionCheck,
-    refresher: Arc<dyn SessionRefresher>,
 }
 
 impl Gateway {
-    pub fn new(
-        runtime: Arc<ArcSwap<Runtime>>,
-        control: Arc<dyn ControlHandler>,
-        sessions: SessionCheck,
-        refresher: Arc<dyn SessionRefresher>,
-    ) -> Self {
-        Gateway {
-            runtime,
-            control,
-            sessions,
-            refresher,
-        }
+    /// The proxy over `gate` (shared with `/.passgate/verify`), handing `/.passgate/*` to
+    /// `control`.
+    pub fn new(gate: Arc<Gate>, control: Arc<dyn ControlHandler>) -> Self {
+        Gateway { gate, control }
     }
-
-    /// Adds `X-Passgate-Jwt-Assertion` for `p` (`aud`: the route's host, or the request's
-    /// for a wildcard route). A signing failure fails the request rather than forwarding
-    /// it without the assertion the app expects.
-    fn add_assertion(
-        &self,
-        upstream: &mut RequestHeader,
-        ctx: &RequestCtx,
-        route: &crate::config::Route,
-        p: &Arc<crate::session::Principal>,
-        req_host: &str,
-    ) -> Result<()> {
-        let aud = match &route.host {
-            HostPattern::Exact(h) => h.as_str(),
-            _ => req_host,
-        };
-        let ring = self.sessions.keys.load();
-        let issuer = ctx.runtime.verifier.issuer();
-        match assertion::for_principal(&ring, issuer, aud, p, now_secs()) {
-            Ok(v) => {
-                upstream.insert_header(assertion_header(), v)?;
-                Ok(())
-            }
-            Err(e) => {
-                tracing::error!(route = %route.id, error = %e, "could not sign the assertion");
-                Err(Error::explain(
-                    ErrorType::InternalError,
-                    "assertion signing failed",
-                ))
-            }
-        }
-    }
-
-    /// Re-issues the request's expired session token, then decides as `classify` would.
-    async fn after_refresh(
-        &self,
-        session: &Session,
-        ctx: &mut RequestCtx,
-        route: Arc<super::runtime::RouteRuntime>,
-    ) -> Action {
-        let runtime = ctx.runtime.clone();
-        let req = session.req_header();
-        let secure = cookie::needs_secure(ctx.tls, &request::host(req));
-        let refreshed = match authn::session_token(req, &runtime) {
-            Some(token) => self.refresher.refresh(token, secure).await,
-            None => None,
-        };
-        let principal = refreshed.and_then(|r| {
-            ctx.set_cookie = Some(r.set_cookie);
-            match authn::in_realm(r.principal, &route.route.realm) {
-                Authn::Verified(p) => Some(p),
-                _ => None,
-            }
-        });
-        let path = ctx.path(req);
-        classify::decide(&runtime, &route, principal, req, path, ctx.tls, now_secs())
-    }
-}
-
-/// The assertion header's name as Pingora's case-preserving map takes it, without copying.
-fn assertion_header() -> bytes::Bytes {
-    bytes::Bytes::from_static(b"X-Passgate-Jwt-Assertion")
-}
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn is_tls(session: &Session) -> bool {
@@ -122,7 +40,7 @@ impl ProxyHttp for Gateway {
     type CTX = RequestCtx;
 
     fn new_ctx(&self) -> RequestCtx {
-        RequestCtx::new(self.runtime.load_full())
+        RequestCtx::new(self.gate.runtime())
     }
 
     /// No downstream modules: Pingora's default adds a response-compression module (off),
@@ -137,35 +55,28 @@ impl ProxyHttp for Gateway {
         }
         ctx.tls = is_tls(session);
         let req = session.req_header();
-        let first = match canonical_path(req.uri.path()) {
-            Err(e) => Action::Refuse(e.into()),
+        let decided = match canonical_path(req.uri.path()) {
+            Err(e) => Action::Refuse(e.into()).into(),
             Ok(canonical) => {
                 // Computed once: kept for the rest of the request (borrowed from the
                 // request itself when the path is already canonical).
                 ctx.keep_canonical_path(canonical);
-                let path = ctx.path(req);
-                classify(&ctx.runtime, &self.sessions, req, path, ctx.tls, now_secs())
+                let ask = Ask {
+                    req,
+                    path: ctx.path(req),
+                    tls: ctx.tls,
+                    cookie_secure: None,
+                };
+                self.gate.decide(&ctx.runtime, &ask).await
             }
         };
-        let action = match first {
-            Action::Refresh { route } => self.after_refresh(session, ctx, route).await,
-            other => other,
+        // A token re-issued on the way reaches the browser with any answer.
+        let set_cookie = decided.set_cookie;
+        let extra: &[(&str, &str)] = match &set_cookie {
+            Some(c) => &[("Set-Cookie", c.as_str())],
+            None => &[],
         };
-        match action {
-            Action::Refresh { .. } => {
-                // `after_refresh` never answers Refresh; challenge to be safe.
-                ctx.outcome = Outcome::Challenged;
-                ctx.status = Some(401);
-                respond::write(
-                    session,
-                    401,
-                    "application/json",
-                    &[],
-                    respond::json_error_body(ErrorCode::Unauthenticated, "Sign-in required."),
-                )
-                .await?;
-                Ok(true)
-            }
+        match decided.action {
             Action::Refuse(e) => {
                 ctx.outcome = Outcome::Refused;
                 ctx.status = Some(400);
@@ -200,6 +111,7 @@ impl ProxyHttp for Gateway {
             Action::Proxy { route, principal } => {
                 ctx.route = Some(route);
                 ctx.principal = principal;
+                ctx.set_cookie = set_cookie;
                 Ok(false)
             }
             Action::Challenge {
@@ -207,34 +119,27 @@ impl ProxyHttp for Gateway {
                 redirect,
                 step_up,
             } => {
-                let login = redirect.map(|url| route.route.login_location(&url));
-                ctx.route = Some(route);
                 ctx.outcome = Outcome::Challenged;
-                match login {
-                    Some(location) => {
+                match redirect {
+                    Some(url) => {
                         ctx.status = Some(302);
-                        respond::redirect_to_login(session, &location).await?;
+                        let location = gate::login_location(&route.route, &url, None);
+                        respond::redirect_to_login(session, &location, extra).await?;
                     }
                     None => {
                         ctx.status = Some(401);
-                        let (code, msg) = respond::challenge_code(step_up);
-                        respond::write(
-                            session,
-                            401,
-                            "application/json",
-                            &[],
-                            respond::json_error_body(code, msg),
-                        )
-                        .await?;
+                        let body = respond::challenge_body(step_up);
+                        respond::write(session, 401, "application/json", extra, body).await?;
                     }
                 }
+                ctx.route = Some(route);
                 Ok(true)
             }
             Action::Deny { route, principal } => {
                 ctx.route = Some(route);
                 ctx.outcome = Outcome::Denied;
                 ctx.status = Some(403);
-                respond::forbidden(session, &principal).await?;
+                respond::forbidden(session, &principal, extra).await?;
                 ctx.principal = Some(principal);
                 Ok(true)
             }
@@ -286,11 +191,11 @@ impl ProxyHttp for Gateway {
             headers::strip_cookie(upstream, &ctx.runtime.config.session.cookie_name)?;
         }
         if let Some(p) = ctx.principal.as_ref() {
-            headers::set_identity(upstream, &r.identity, p)?;
-            if r.assertion {
-                let host = request::host(session.req_header());
-                self.add_assertion(upstream, ctx, r, p, &host)?;
-            }
+            let host = request::host(session.req_header());
+            self.gate
+                .identity_headers(&ctx.runtime, r, p, &host, |_, wire, v| {
+                    upstream.insert_header(wire.clone(), v)
+                })?;
         }
         let req = session.req_header();
         // The Host as the client sent it (with any port), for X-Forwarded-Host and Host.

@@ -1,5 +1,7 @@
 //! Responses the data plane writes itself: sign-in redirects, 401/403/404/413/502/504, as a
-//! small HTML page for browsers and `{"code","message","details"}` JSON otherwise.
+//! small HTML page for browsers and `{"code","message","details"}` JSON otherwise. Every
+//! JSON body is written by [`crate::error_code`] (the one writer both planes share); the
+//! codes are [`ErrorCode`]s.
 
 use bytes::Bytes;
 use pingora::http::ResponseHeader;
@@ -7,7 +9,7 @@ use pingora::proxy::Session;
 use pingora::Result;
 
 use super::request;
-use crate::error_code::ErrorCode;
+use crate::error_code::{self, ErrorCode, Who};
 
 /// Writes a complete response.
 pub async fn write(
@@ -37,7 +39,7 @@ pub async fn write(
 
 /// A JSON error in the shape every passgate API uses (the one writer both planes share).
 pub fn json_error_body(code: ErrorCode, message: &str) -> Bytes {
-    crate::error_code::json_body(code, message, &[])
+    error_code::json_body(code, message, &[])
 }
 
 /// An error: HTML page for a browser, JSON for anything else.
@@ -82,7 +84,7 @@ pub async fn error_with(
 }
 
 /// The 401 code and message: `reauthentication_required` when the sign-in is too old for
-/// the route (`max_auth_age`), else `unauthenticated`.
+/// the route (`max_auth_age`), else `unauthorized`.
 pub fn challenge_code(step_up: bool) -> (ErrorCode, &'static str) {
     if step_up {
         (
@@ -94,20 +96,33 @@ pub fn challenge_code(step_up: bool) -> (ErrorCode, &'static str) {
     }
 }
 
+/// The 401 JSON body of a challenge (shared with `/.passgate/verify`).
+pub fn challenge_body(step_up: bool) -> Bytes {
+    let (code, msg) = challenge_code(step_up);
+    json_error_body(code, msg)
+}
+
 /// `403` for a signed-in user the route does not allow: a page saying who they are, with
 /// sign-out and switch-account links, for browsers; JSON otherwise.
-pub async fn forbidden(session: &mut Session, p: &crate::session::Principal) -> Result<()> {
+pub async fn forbidden(
+    session: &mut Session,
+    p: &crate::session::Principal,
+    extra: &[(&str, &str)],
+) -> Result<()> {
     let (status, ctype, body) = forbidden_body(request::accepts_html(session.req_header()), p);
-    write(session, status, ctype, &[], body).await
+    write(session, status, ctype, extra, body).await
 }
 
 /// Status, content type and body of the 403 answer (shared with `/.passgate/verify`).
 pub fn forbidden_body(html: bool, p: &crate::session::Principal) -> (u16, &'static str, Bytes) {
     const MSG: &str = "You are signed in but not allowed to open this page.";
     if !html {
-        let body = serde_json::json!({"code": ErrorCode::Forbidden.as_str(), "message": MSG, "details": [],
-            "identity": {"username": &*p.username, "realm_id": &*p.realm}});
-        return (403, "application/json", Bytes::from(body.to_string()));
+        let who = Who {
+            username: &p.username,
+            realm_id: &p.realm,
+        };
+        let body = error_code::json_body_naming(ErrorCode::Forbidden, MSG, who);
+        return (ErrorCode::Forbidden.status(), "application/json", body);
     }
     let who = match p.email.as_deref() {
         Some(e) => format!("{} ({})", escape(&p.username), escape(e)),
@@ -125,14 +140,21 @@ h1{{font-size:1.4rem}}p{{line-height:1.5}}small{{color:#59636e}}</style></head>\
     (403, "text/html; charset=utf-8", Bytes::from(body))
 }
 
-/// `302` to `location`, the sign-in page on the same host carrying the original URL
-/// ([`crate::config::Route::login_location`]).
-pub async fn redirect_to_login(session: &mut Session, location: &str) -> Result<()> {
+/// `302` to `location` (the sign-in page: [`super::gate::login_location`]), with `extra`
+/// headers.
+pub async fn redirect_to_login(
+    session: &mut Session,
+    location: &str,
+    extra: &[(&str, &str)],
+) -> Result<()> {
+    let mut headers = Vec::with_capacity(1 + extra.len());
+    headers.push(("Location", location));
+    headers.extend_from_slice(extra);
     write(
         session,
         302,
         "text/html; charset=utf-8",
-        &[("Location", location)],
+        &headers,
         page("Sign in required", "Redirecting to sign-in…"),
     )
     .await

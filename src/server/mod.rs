@@ -19,11 +19,11 @@ use pingora::server::configuration::ServerConf;
 use pingora::server::{RunArgs, Server};
 use pingora::services::background::background_service;
 
+use crate::clock::{self, Clock};
 use crate::config::Config;
 use crate::control::{ControlPlane, ControlState};
 use crate::dataplane::authn::SessionCheck;
-use crate::dataplane::forward::ForwardGate;
-use crate::dataplane::{Gateway, Runtime};
+use crate::dataplane::{Gate, Gateway, Runtime};
 use crate::idm::{Directory, SessionService, SystemClock};
 use crate::session::cache::PrincipalCache;
 use crate::store::{self, StoreOptions};
@@ -61,6 +61,14 @@ pub struct Assembled {
 pub fn open_directory(
     config: &Config,
 ) -> Result<(tokio::runtime::Runtime, Arc<Directory>), StartError> {
+    open_directory_on(config, Arc::new(SystemClock))
+}
+
+/// [`open_directory`] with the domain on `clock`.
+pub fn open_directory_on(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+) -> Result<(tokio::runtime::Runtime, Arc<Directory>), StartError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("passgate-store")
@@ -69,7 +77,7 @@ pub fn open_directory(
         .map_err(StartError::Runtime)?;
     let directory = runtime.block_on(async {
         let store = store::open(&StoreOptions::from(&config.store)).await?;
-        let directory = Arc::new(Directory::new(store, Arc::new(SystemClock)));
+        let directory = Arc::new(Directory::new(store, clock));
         directory.sync_config_realms(config).await?;
         Ok::<_, StartError>(directory)
     })?;
@@ -102,7 +110,9 @@ fn whole_seconds(d: std::time::Duration) -> u64 {
 pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assembled, StartError> {
     reload::ignore_sighup_until_ready();
     let config = Arc::new(config);
-    let (store_runtime, directory) = open_directory(&config)?;
+    // The one clock of the process: the domain, the principal cache and the gate share it.
+    let clock = clock::for_server();
+    let (store_runtime, directory) = open_directory_on(&config, clock.clone())?;
     tracing::info!(
         backend = directory.store().backend(),
         "store open and migrated"
@@ -118,9 +128,10 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
     };
     let mut server = Server::new_with_opt_and_conf(None, conf);
 
-    let cache = Arc::new(PrincipalCache::new(
+    let cache = Arc::new(PrincipalCache::with_clock(
         CACHE_CAPACITY,
         config.session.token_ttl,
+        clock.clone(),
     ));
     let sessions = Arc::new(
         store_runtime
@@ -132,23 +143,21 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
             .map_err(StartError::Sessions)?,
     );
     let runtime = Arc::new(ArcSwap::from_pointee(Runtime::new(config.clone())));
-    let gate = Arc::new(ForwardGate::new(
+    // One gate for the proxy and `/.passgate/verify`.
+    let gate = Arc::new(Gate::new(
         runtime.clone(),
         SessionCheck {
-            cache: cache.clone(),
+            cache,
             keys: sessions.keys(),
         },
+        Arc::new(refresher::Refresher(sessions.clone())),
+        clock,
     ));
     let mut control_state = ControlState::new(config.clone(), directory.clone(), sessions.clone());
     control_state.gate = Some(gate.clone());
     let mailer = control_state.mailer.clone();
     let control = Arc::new(ControlPlane::new(control_state));
-    let check = SessionCheck {
-        cache,
-        keys: sessions.keys(),
-    };
-    let refresher = Arc::new(refresher::Refresher(sessions.clone()));
-    let gateway = Gateway::new(runtime.clone(), control.clone(), check, refresher);
+    let gateway = Gateway::new(gate.clone(), control.clone());
 
     // Pingora's proxy behind the request-head deadline (server.header_timeout).
     let proxy = pingora::proxy::http_proxy(&server.configuration, gateway);

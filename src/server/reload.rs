@@ -25,7 +25,7 @@ pub struct Reloader {
     pub runtime: Arc<ArcSwap<Runtime>>,
     pub control: Arc<ControlPlane>,
     /// Handed to each new control state, for `/.passgate/verify`.
-    pub gate: Arc<crate::dataplane::forward::ForwardGate>,
+    pub gate: Arc<crate::dataplane::Gate>,
     /// Kept across reloads: the store is opened once per process.
     pub directory: Arc<Directory>,
     pub sessions: Arc<SessionService>,

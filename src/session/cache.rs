@@ -9,17 +9,21 @@
 //! per try and entry), and only verified tokens are inserted. The table is a plain sharded
 //! hash map (a read lock and one probe per hit): expired entries are dropped at most every
 //! [`PRUNE_EVERY`] when new tokens come in, and revocations walk the table (rare).
+//!
+//! "Now" is the injected [`Clock`]'s (the gateway's one clock); only how long a revocation
+//! is remembered runs on moka's own monotonic time.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 use moka::Expiry;
 
 use super::principal::Principal;
+use crate::clock::{Clock, SystemClock};
 
 /// A revocation is remembered for the duration stored with it.
 struct ForItsOwnTime;
@@ -89,16 +93,17 @@ pub struct PrincipalCache {
     /// process has been configured with (a reload may lengthen it; shortening it leaves
     /// tokens of the old length alive), plus a margin.
     remember_secs: AtomicU64,
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    clock: Arc<dyn Clock>,
 }
 
 impl PrincipalCache {
+    /// A cache on the system clock.
     pub fn new(capacity: u64, max_token_lifetime: Duration) -> Self {
+        Self::with_clock(capacity, max_token_lifetime, Arc::new(SystemClock))
+    }
+
+    /// A cache whose entries expire by `clock` (the server's one clock; tests move it).
+    pub fn with_clock(capacity: u64, max_token_lifetime: Duration, clock: Arc<dyn Clock>) -> Self {
         let per_shard = usize::try_from(capacity.div_ceil(SHARDS as u64)).unwrap_or(usize::MAX);
         let cache = PrincipalCache {
             hash: (ahash::RandomState::new(), ahash::RandomState::new()),
@@ -112,6 +117,7 @@ impl PrincipalCache {
                 .expire_after(ForItsOwnTime)
                 .build(),
             remember_secs: AtomicU64::new(0),
+            clock,
         };
         cache.token_lifetime_is(max_token_lifetime);
         cache
@@ -160,7 +166,7 @@ impl PrincipalCache {
     }
 
     pub fn insert(&self, token: &str, principal: Arc<Principal>) {
-        let now = now_secs();
+        let now = self.clock.now_secs();
         if principal.expires_at <= now || self.is_revoked(&principal) {
             return;
         }
@@ -204,7 +210,7 @@ impl PrincipalCache {
 
     /// Every session of an identity (suspended or deleted).
     pub fn revoke_identity(&self, identity_id: &str) {
-        self.revoke_identity_at(identity_id, now_secs());
+        self.revoke_identity_at(identity_id, self.clock.now_secs());
     }
 
     /// Every session of an identity signed in at or before `at` (seconds since the epoch;
@@ -228,7 +234,7 @@ impl PrincipalCache {
 
     /// Drops expired entries and applies pending revocation bookkeeping (tests, benches).
     pub fn sync(&self) {
-        self.prune(now_secs());
+        self.prune(self.clock.now_secs());
         self.revoked.run_pending_tasks();
     }
 
@@ -267,11 +273,12 @@ impl PrincipalCache {
 mod tests {
     use super::*;
 
+    fn now_secs() -> u64 {
+        SystemClock.now_secs()
+    }
+
     fn principal(sid: &str, id: &str) -> Arc<Principal> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
+        let now = now_secs();
         Arc::new(Principal {
             identity_id: Arc::from(id),
             realm: Arc::from("default"),
@@ -349,13 +356,17 @@ mod tests {
             .count();
         assert_eq!(kept, c.len());
 
-        let c = PrincipalCache::new(100, Duration::from_secs(300));
+        let clock = Arc::new(crate::clock::ManualClock::starting_now());
+        let c = PrincipalCache::with_clock(100, Duration::from_secs(300), clock.clone());
         let mut p = (*principal("s1", "i1")).clone();
-        p.expires_at = now_secs() + 1;
+        p.expires_at = clock.now_secs() + 1;
         c.insert("short", Arc::new(p));
         c.insert("long", principal("s2", "i1"));
         assert_eq!(c.len(), 2);
-        c.prune(now_secs() + 2);
+        c.sync();
+        assert_eq!(c.len(), 2, "nothing expired yet by the cache's clock");
+        clock.advance_secs(2);
+        c.sync();
         assert!(c.get("short").is_none(), "expired entries are dropped");
         assert!(c.get("long").is_some());
     }

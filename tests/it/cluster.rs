@@ -60,8 +60,9 @@ async fn ceremonies_and_sessions_cross_instances() {
 
     // Re-issue: once the token has expired, the instance it reaches re-issues it, and the
     // new token counts on the others without another re-issue.
+    // Past its expiry by the instances' shared test clock (no sleeping).
     let wait = exp_of(&token) + 1 - now().min(exp_of(&token) + 1);
-    tokio::time::sleep(Duration::from_secs(wait) + Duration::from_millis(200)).await;
+    c.clock.advance_secs(wait as i64 + 1);
     let r = c.get_lb("/app", &token).await;
     assert_eq!(user_of(&r), Ok("alice".into()), "{}", r.text);
     let reissued = r.token().expect("an expired token is re-issued");
@@ -211,7 +212,7 @@ async fn key_rotation_is_published_everywhere_before_it_signs() {
 
     // Once expired, the old token is re-issued under the new key.
     let wait = exp_of(&old) + 1 - now().min(exp_of(&old) + 1);
-    tokio::time::sleep(Duration::from_secs(wait) + Duration::from_millis(200)).await;
+    c.clock.advance_secs(wait as i64 + 1);
     let r = c.get_lb("/app", &old).await;
     assert_eq!(user_of(&r), Ok("alice".into()), "{}", r.text);
     assert_eq!(kid_of(&r.token().expect("re-issued")), new_kid);

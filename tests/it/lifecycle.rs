@@ -96,7 +96,8 @@ async fn sigterm_finishes_in_flight_requests_then_exits_0() {
     let mut gw = Gateway::start(port, &config).await;
     let url = gw.url("/slow?ms=800");
     let in_flight = spawn_get(url);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // In flight once the upstream has it.
+    up.wait_for_slow(1).await;
     gw.signal(Signal::SIGTERM);
     assert_eq!(in_flight.await.unwrap(), (200, "slow done".to_string()));
     let status = gw.wait_exit(10).await;

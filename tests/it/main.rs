@@ -34,6 +34,7 @@ mod faults_process;
 mod faults_upstreams;
 mod forward_auth;
 mod forward_auth_headers;
+mod gate_parity;
 mod identity_headers;
 mod lifecycle;
 mod metrics;

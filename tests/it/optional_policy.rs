@@ -49,7 +49,7 @@ async fn scrape(port: u16) -> String {
 async fn optional_routes_let_everyone_through_and_name_only_signed_in_users() {
     let metrics_port = free_port();
     let extra = format!("{SHORT_TOKENS}\n[metrics]\naddress = \"127.0.0.1:{metrics_port}\"\n");
-    let env = SessionEnv::start_routes(Backend::Sqlite, &extra, ROUTES)
+    let env = SessionEnv::start_on_clock(Backend::Sqlite, &extra, ROUTES)
         .await
         .unwrap();
     let (_, token) = env.sign_in("alice").await;
@@ -91,7 +91,7 @@ async fn optional_routes_let_everyone_through_and_name_only_signed_in_users() {
     assert_eq!(r.status, 302, "{}", r.body);
 
     // An expired token is re-issued on an optional route as on an authenticated one.
-    tokio::time::sleep(Duration::from_millis(3100)).await;
+    env.clock().advance_secs(3);
     let r = send(nav("/page", Some(&token))).await;
     let set = r.header("set-cookie").to_string();
     let echo = r.echo();

@@ -1,8 +1,6 @@
 //! SIGHUP reload: a valid file swaps the routing table without dropping an in-flight
 //! request; an invalid one is refused with `check`'s messages and the old config serves on.
 
-use std::time::Duration;
-
 use nix::sys::signal::Signal;
 
 use crate::support::gateway::{base_config, check, problem_lines, Gateway};
@@ -37,7 +35,7 @@ async fn sighup_swaps_routes_and_refuses_a_broken_file() {
     // A slow request in flight on the old config...
     let slow_url = format!("http://127.0.0.1:{port}/slow?ms=1500");
     let in_flight = spawn_get(slow_url);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    old.wait_for_slow(1).await;
 
     // ...while the new file drops both of its routes and adds /new.
     gw.write_config(&config(port, &[("/new", &new.url())]));

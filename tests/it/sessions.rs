@@ -202,12 +202,13 @@ async fn every_bad_token_is_unauthenticated_never_an_error() {
 
 #[tokio::test]
 async fn expired_tokens_are_reissued_transparently() {
-    let env = SessionEnv::start(Backend::Sqlite, SHORT_TOKENS)
+    let env = SessionEnv::start_default_on_clock(Backend::Sqlite, SHORT_TOKENS)
         .await
         .unwrap();
     let (_, token) = env.sign_in("alice").await;
     env.get(&token).await.echo();
-    tokio::time::sleep(Duration::from_millis(3100)).await;
+    // Past the 2 s token lifetime by the gateway's clock (no sleeping).
+    env.clock().advance_secs(3);
     let r = env.get(&token).await;
     let echo = r.echo();
     assert_eq!(echoed_one(&echo, "x-passgate-user"), "alice");

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::db::{Backend, TestDb};
 use super::free_port;
-use super::gateway::{Gateway, BIN};
+use super::gateway::{Gateway, TestClock, BIN};
 
 /// Body limit the admin tests configure (to test 413 cheaply).
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -20,6 +20,8 @@ pub struct AdminApi {
     pub config: String,
     /// An `admin`-scoped bearer token.
     pub token: String,
+    /// The gateway's test clock, when a test moves time (used on every restart).
+    pub clock: Option<TestClock>,
     client: reqwest::Client,
 }
 
@@ -70,6 +72,7 @@ max_connections = 4
             port,
             config,
             token: String::new(),
+            clock: None,
             client: super::client(),
         };
         api.token = api.new_token("tests", &["admin"], &[]);
@@ -107,7 +110,7 @@ max_connections = 4
     pub async fn restart(&mut self) {
         self.gw.signal(nix::sys::signal::Signal::SIGINT);
         let _ = self.gw.child.wait();
-        self.gw = Gateway::start(self.port, &self.config).await;
+        self.gw = Gateway::start_on_clock(self.port, &self.config, self.clock.as_ref()).await;
     }
 
     pub fn url(&self, path: &str) -> String {

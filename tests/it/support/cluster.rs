@@ -16,7 +16,7 @@ use super::admin::realm_path;
 use super::authenticator::Authenticator;
 use super::binding::token_of;
 use super::db::TestDb;
-use super::gateway::{Gateway, BIN};
+use super::gateway::{Gateway, TestClock, BIN};
 use super::upstream::{self, Upstream};
 use super::{client, free_port};
 
@@ -51,6 +51,9 @@ pub struct Cluster {
     /// An `admin` API token (made with the CLI on the first node's config).
     pub token: String,
     pub db: TestDb,
+    /// The nodes' shared test clock: expiry is reached by moving it.
+    pub clock: TestClock,
+    _clock_dir: tempfile::TempDir,
 }
 
 /// An answer through the balancer (or from one node).
@@ -141,10 +144,12 @@ impl Cluster {
         let lb_port = free_port();
         let names: Vec<(String, u16)> = (1..=3).map(|i| (format!("pg{i}"), free_port())).collect();
         let mut nodes = Vec::new();
+        let clock_dir = tempfile::tempdir().expect("tempdir");
+        let clock = TestClock::in_dir(clock_dir.path());
         // The first node migrates the schema and makes the first signing key alone.
         for (name, port) in &names {
             let config = node_config(lb_port, *port, &db.url, &upstream.url(), extra);
-            let gw = Gateway::start(*port, &config).await;
+            let gw = Gateway::start_on_clock(*port, &config, Some(&clock)).await;
             nodes.push(Node {
                 name: name.clone(),
                 port: *port,
@@ -158,6 +163,8 @@ impl Cluster {
             upstream,
             token: String::new(),
             db,
+            clock,
+            _clock_dir: clock_dir,
         };
         let out = cluster.cli(
             0,

@@ -59,11 +59,31 @@ impl Gateway {
         config: &str,
         args: &[&str],
     ) -> Gateway {
+        Self::start_full(dir, port, config, args, None).await
+    }
+
+    /// Like [`Gateway::start`] on the test clock `clock` (see [`TestClock`]).
+    pub async fn start_on_clock(port: u16, config: &str, clock: Option<&TestClock>) -> Gateway {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Self::start_full(dir, port, config, &[], clock).await
+    }
+
+    async fn start_full(
+        dir: tempfile::TempDir,
+        port: u16,
+        config: &str,
+        args: &[&str],
+        clock: Option<&TestClock>,
+    ) -> Gateway {
         let config_path = dir.path().join("passgate.toml");
         std::fs::write(&config_path, config).expect("write config");
         let log_path = dir.path().join("passgate.log");
         let log = std::fs::File::create(&log_path).expect("log file");
-        let child = Command::new(BIN)
+        let mut cmd = Command::new(BIN);
+        if let Some(c) = clock {
+            cmd.env(passgate::clock::TEST_CLOCK_ENV, &c.path);
+        }
+        let child = cmd
             .arg("serve")
             .arg("--config")
             .arg(&config_path)
@@ -141,6 +161,20 @@ impl Gateway {
         }
     }
 
+    /// Waits until at least `n` log lines contain `needle` (or panics after `secs`).
+    pub async fn wait_for_lines(&self, needle: &str, n: usize, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while self.log().lines().filter(|l| l.contains(needle)).count() < n {
+            if Instant::now() > deadline {
+                panic!(
+                    "fewer than {n} log lines contained {needle:?}:\n{}",
+                    self.log()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Waits until one log line contains every needle: the access line of a request is
     /// written after its debug lines, so waiting for a path alone can return too early.
     pub async fn wait_for_line(&self, needles: &[&str], secs: u64) {
@@ -182,6 +216,34 @@ impl Gateway {
 
     pub fn dir(&self) -> &Path {
         self.dir.path()
+    }
+}
+
+/// A spawned server's clock, moved by the test: the server adds the seconds written in
+/// this file to its system clock (`PASSGATE_TEST_CLOCK_FILE`, read on every clock call), so
+/// an expiry is reached by moving the clock instead of sleeping.
+pub struct TestClock {
+    pub path: PathBuf,
+}
+
+impl TestClock {
+    /// A clock file in `dir`, at offset 0.
+    pub fn in_dir(dir: &Path) -> TestClock {
+        let path = dir.join("clock-offset-secs");
+        std::fs::write(&path, "0").expect("write the clock file");
+        TestClock { path }
+    }
+
+    /// Moves the server's clock forward by `secs`.
+    pub fn advance_secs(&self, secs: i64) {
+        let now: i64 = std::fs::read_to_string(&self.path)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
+        // Written whole under another name, then renamed: a read never sees half a number.
+        let tmp = self.path.with_extension("tmp");
+        std::fs::write(&tmp, (now + secs).to_string()).expect("write the clock file");
+        std::fs::rename(&tmp, &self.path).expect("move the clock file");
     }
 }
 

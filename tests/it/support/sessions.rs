@@ -15,7 +15,7 @@ use passgate::store::{self, StoreOptions};
 
 use super::admin::{realm_path, AdminApi};
 use super::db::Backend;
-use super::gateway::{Gateway, BIN};
+use super::gateway::{Gateway, TestClock, BIN};
 use super::http::{send, Reply};
 use super::upstream::{self, Upstream};
 use super::{client, free_port};
@@ -33,14 +33,44 @@ pub const SHORT_TOKENS: &str = "[session]\ntoken_ttl = \"2s\"\nidle_timeout = \"
 impl SessionEnv {
     /// `session`: extra TOML appended to the config (e.g. [`SHORT_TOKENS`]).
     pub async fn start(backend: Backend, session: &str) -> Option<SessionEnv> {
-        let routes = "[[routes]]\nhost = \"*\"\npath_prefix = \"/public\"\nupstream = \"{u}\"\npolicy = \"public\"\n\n[[routes]]\nhost = \"*\"\nupstream = \"{u}\"\npolicy = \"authenticated\"\n";
-        SessionEnv::start_routes(backend, session, routes).await
+        SessionEnv::start_routes(backend, session, DEFAULT_ROUTES).await
     }
 
+    /// Like [`SessionEnv::start`] on a test clock.
+    pub async fn start_default_on_clock(backend: Backend, session: &str) -> Option<SessionEnv> {
+        SessionEnv::start_on_clock(backend, session, DEFAULT_ROUTES).await
+    }
+}
+
+/// A public `/public` route and an authenticated catch-all, both to the echo upstream.
+const DEFAULT_ROUTES: &str = "[[routes]]\nhost = \"*\"\npath_prefix = \"/public\"\nupstream = \"{u}\"\npolicy = \"public\"\n\n[[routes]]\nhost = \"*\"\nupstream = \"{u}\"\npolicy = \"authenticated\"\n";
+
+impl SessionEnv {
     /// Like [`SessionEnv::start`] with `routes` (TOML; `{u}` stands for the echo upstream's
     /// URL, `{port}` in `session` and `routes` for the gateway's port).
     pub async fn start_routes(backend: Backend, session: &str, routes: &str) -> Option<SessionEnv> {
+        Self::start_full(backend, session, routes, false).await
+    }
+
+    /// Like [`SessionEnv::start_routes`], the gateway on a test clock ([`SessionEnv::clock`]).
+    pub async fn start_on_clock(
+        backend: Backend,
+        session: &str,
+        routes: &str,
+    ) -> Option<SessionEnv> {
+        Self::start_full(backend, session, routes, true).await
+    }
+
+    async fn start_full(
+        backend: Backend,
+        session: &str,
+        routes: &str,
+        on_clock: bool,
+    ) -> Option<SessionEnv> {
         let mut api = AdminApi::start(backend).await?;
+        if on_clock {
+            api.clock = Some(TestClock::in_dir(api.db.dir.path()));
+        }
         let upstream = upstream::start("app").await;
         let port = api.port.to_string();
         let config = format!(
@@ -59,6 +89,14 @@ impl SessionEnv {
             upstream,
             config_text: config,
         })
+    }
+
+    /// The gateway's test clock (started with [`SessionEnv::start_on_clock`]).
+    pub fn clock(&self) -> &TestClock {
+        self.api
+            .clock
+            .as_ref()
+            .expect("started with SessionEnv::start_on_clock")
     }
 
     pub fn gw(&self) -> &Gateway {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,9 +20,25 @@ use serde_json::{json, Value};
 pub struct Upstream {
     pub addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
+    /// `/slow` requests received so far (counted on arrival, before the sleep).
+    slow_received: Arc<AtomicUsize>,
 }
 
 impl Upstream {
+    /// Waits until `n` `/slow` requests have reached this upstream (a request is then
+    /// in flight), or panics after 10 s: the signal that replaces sleeping "long enough".
+    pub async fn wait_for_slow(&self, n: usize) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while self.slow_received.load(Ordering::SeqCst) < n {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "only {} of {n} /slow requests arrived",
+                self.slow_received.load(Ordering::SeqCst)
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -40,9 +57,14 @@ impl Drop for Upstream {
 #[derive(Clone)]
 struct AppState {
     name: Arc<str>,
+    slow_received: Arc<AtomicUsize>,
 }
 
 pub fn app(name: &str) -> Router {
+    counting_app(name, Arc::default())
+}
+
+fn counting_app(name: &str, slow_received: Arc<AtomicUsize>) -> Router {
     Router::new()
         .route("/slow", get(slow))
         .route("/upload", post(upload))
@@ -52,6 +74,7 @@ pub fn app(name: &str) -> Router {
         .fallback(echo)
         .with_state(AppState {
             name: Arc::from(name),
+            slow_received,
         })
 }
 
@@ -106,7 +129,8 @@ struct SlowQuery {
     ms: u64,
 }
 
-async fn slow(Query(q): Query<SlowQuery>) -> &'static str {
+async fn slow(State(st): State<AppState>, Query(q): Query<SlowQuery>) -> &'static str {
+    st.slow_received.fetch_add(1, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(q.ms)).await;
     "slow done"
 }
@@ -174,11 +198,16 @@ pub async fn start(name: &str) -> Upstream {
         .await
         .expect("bind upstream");
     let addr = listener.local_addr().expect("addr");
-    let router = app(name);
+    let slow_received = Arc::new(AtomicUsize::new(0));
+    let router = counting_app(name, slow_received.clone());
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
-    Upstream { addr, task }
+    Upstream {
+        addr,
+        task,
+        slow_received,
+    }
 }
 
 /// HTTPS upstream on an ephemeral port with the given certificate chain and key (PEM).
@@ -206,7 +235,8 @@ pub async fn start_tls(name: &str, cert_pem: &str, key_pem: &str) -> Upstream {
         .await
         .expect("bind upstream");
     let addr = listener.local_addr().expect("addr");
-    let router = app(name);
+    let slow_received = Arc::new(AtomicUsize::new(0));
+    let router = counting_app(name, slow_received.clone());
     let task = tokio::spawn(async move {
         loop {
             let Ok((tcp, _)) = listener.accept().await else {
@@ -225,5 +255,9 @@ pub async fn start_tls(name: &str, cert_pem: &str, key_pem: &str) -> Upstream {
             });
         }
     });
-    Upstream { addr, task }
+    Upstream {
+        addr,
+        task,
+        slow_received,
+    }
 }

@@ -1,0 +1,291 @@
+//! The one request gate, shared by the proxy (`request_filter`) and forward-auth
+//! (`/.passgate/verify`): route → session (an expired token re-issued inside, through the
+//! one [`SessionRefresher`]) → policy → [`Action`]; then, for an allowed signed-in user, the
+//! identity header set and assertion, built by [`identity_headers`] alone; and for a
+//! browser that must sign in, the redirect target, built by [`login_location`] alone.
+//! "Now" is the injected [`Clock`]'s. No store here: re-issuing goes through the trait the
+//! control plane implements.
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue};
+use pingora::http::RequestHeader;
+use pingora::{Error, ErrorType};
+
+use crate::clock::Clock;
+use crate::config::{HostPattern, RequestPath, Route};
+use crate::session::assertion;
+use crate::session::keys::KeyRing;
+use crate::session::{cookie, Principal};
+
+use super::authn::{self, Authn, SessionCheck, SessionRefresher};
+use super::classify::{self, Action};
+use super::headers;
+use super::request;
+use super::runtime::Runtime;
+
+/// The request as the gate reads it.
+#[derive(Clone, Copy)]
+pub struct Ask<'a> {
+    /// The request (for forward-auth: rebuilt from the proxy's headers).
+    pub req: &'a RequestHeader,
+    /// Its path as sent and in canonical form.
+    pub path: RequestPath<'a>,
+    /// Whether the client reached the site over https (the proxy's own TLS, or the original
+    /// request's scheme for forward-auth).
+    pub tls: bool,
+    /// Whether a re-issued session cookie must carry `Secure`; `None`: as the request's own
+    /// scheme and host say ([`cookie::needs_secure`]).
+    pub cookie_secure: Option<bool>,
+}
+
+impl Ask<'_> {
+    fn cookie_secure(&self) -> bool {
+        self.cookie_secure
+            .unwrap_or_else(|| cookie::needs_secure(self.tls, &request::host(self.req)))
+    }
+}
+
+/// The gate's answer.
+pub struct Decided {
+    pub action: Action,
+    /// `Set-Cookie` for a token re-issued on the way: sent with whatever the answer is, so
+    /// the browser holds the new token.
+    pub set_cookie: Option<String>,
+}
+
+impl From<Action> for Decided {
+    fn from(action: Action) -> Self {
+        Decided {
+            action,
+            set_cookie: None,
+        }
+    }
+}
+
+/// Built once by the server and kept across reloads (the runtime inside is swapped).
+pub struct Gate {
+    runtime: Arc<ArcSwap<Runtime>>,
+    check: SessionCheck,
+    refresher: Arc<dyn SessionRefresher>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Gate {
+    pub fn new(
+        runtime: Arc<ArcSwap<Runtime>>,
+        check: SessionCheck,
+        refresher: Arc<dyn SessionRefresher>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Gate {
+            runtime,
+            check,
+            refresher,
+            clock,
+        }
+    }
+
+    /// The live runtime (routes of the current config).
+    pub fn runtime(&self) -> Arc<Runtime> {
+        self.runtime.load_full()
+    }
+
+    /// Now, in seconds since the Unix epoch, by the gate's clock.
+    #[inline]
+    pub fn now(&self) -> u64 {
+        self.clock.now_secs()
+    }
+
+    /// The decision for `ask` under `runtime` (the config the request is served under).
+    pub async fn decide(&self, runtime: &Runtime, ask: &Ask<'_>) -> Decided {
+        let now = self.now();
+        let route = match classify::route(runtime, ask.req, ask.path) {
+            Ok(r) => r,
+            Err(answer) => return answer.into(),
+        };
+        let mut set_cookie = None;
+        let principal = if !classify::reads_session(route, ask.path) {
+            None
+        } else {
+            match authn::authenticate(ask.req, runtime, &self.check, now) {
+                Authn::Verified(p) => Some(p),
+                Authn::Missing => None,
+                Authn::Expired(token) => {
+                    let secure = ask.cookie_secure();
+                    self.refresher.refresh(token, secure).await.map(|r| {
+                        set_cookie = Some(r.set_cookie);
+                        r.principal
+                    })
+                }
+            }
+        };
+        let action = classify::policy(runtime, route, principal, ask.req, ask.path, ask.tls, now);
+        Decided { action, set_cookie }
+    }
+
+    /// The identity headers for `p` on `route` (see [`identity_headers`]), signed with the
+    /// live key and the runtime's issuer at the gate's now.
+    pub fn identity_headers(
+        &self,
+        runtime: &Runtime,
+        route: &Route,
+        p: &Principal,
+        req_host: &str,
+        put: impl FnMut(&HeaderName, &Bytes, HeaderValue) -> pingora::Result<()>,
+    ) -> pingora::Result<()> {
+        let ring = self.check.keys.load();
+        let signer = Signer {
+            ring: &ring,
+            issuer: runtime.verifier.issuer(),
+        };
+        identity_headers(route, p, &signer, req_host, self.now(), put)
+    }
+}
+
+/// What signs assertions: the current key ring and the gateway's issuer.
+pub struct Signer<'a> {
+    pub ring: &'a KeyRing,
+    pub issuer: &'a str,
+}
+
+/// The assertion header's name as Pingora's case-preserving map takes it.
+const ASSERTION_WIRE: &[u8] = b"X-Passgate-Jwt-Assertion";
+
+/// The identity header set for `p` on `route`, the one both planes send: the route's
+/// headers in order (claims `p` lacks, or whose value is unsafe, are left out), then
+/// `X-Passgate-Jwt-Assertion` when the route asks for it (`aud`: the route's host, or
+/// `req_host` for a wildcard route). Each header goes to `put` as (name, the name's bytes
+/// as configured, value). A signing failure fails the request rather than forwarding it
+/// without the assertion the app expects.
+pub fn identity_headers(
+    route: &Route,
+    p: &Principal,
+    signer: &Signer<'_>,
+    req_host: &str,
+    now: u64,
+    mut put: impl FnMut(&HeaderName, &Bytes, HeaderValue) -> pingora::Result<()>,
+) -> pingora::Result<()> {
+    let ids = &route.identity;
+    for ((name, claim), wire) in ids.set.iter().zip(&ids.wire) {
+        if let Some(v) = headers::claim_value(p, *claim) {
+            put(name, wire, v)?;
+        }
+    }
+    if route.assertion {
+        let aud = match &route.host {
+            HostPattern::Exact(h) => h.as_str(),
+            _ => req_host,
+        };
+        match assertion::for_principal(signer.ring, signer.issuer, aud, p, now) {
+            Ok(v) => {
+                const NAME: HeaderName = HeaderName::from_static(assertion::HEADER);
+                put(&NAME, &Bytes::from_static(ASSERTION_WIRE), v)?;
+            }
+            Err(e) => {
+                tracing::error!(route = %route.id, error = %e, "could not sign the assertion");
+                return Err(Error::explain(
+                    ErrorType::InternalError,
+                    "assertion signing failed",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where a browser that must sign in is sent: the route's sign-in page
+/// ([`Route::login_location`]: its `login_url`, else `/.passgate/login`), carrying the URL
+/// it asked for in `rd`. `origin` (`scheme://host`) makes the location absolute
+/// (forward-auth: the answer goes through another proxy); the proxy answers on the same
+/// host and leaves it relative. Both planes take the target from here.
+pub fn login_location(route: &Route, original_url: &str, origin: Option<&str>) -> String {
+    let path = route.login_location(original_url);
+    match origin {
+        Some(o) => format!("{o}{path}"),
+        None => path,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::keys::KeyMaterial;
+
+    fn route(extra: &str) -> Route {
+        let cfg = crate::config::from_str(
+            &format!("public_url = \"http://localhost:8080\"\n[[listeners]]\naddress = \"127.0.0.1:1\"\n[[routes]]\nhost = \"*\"\nupstream = \"http://127.0.0.1:2\"\n{extra}"),
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        (*cfg.routes[0]).clone()
+    }
+
+    fn alice(email: Option<&str>) -> Principal {
+        Principal {
+            identity_id: "id1".into(),
+            realm: "default".into(),
+            username: "alice".into(),
+            email: email.map(Into::into),
+            groups: vec!["staff".into(), "ops".into()].into(),
+            session_id: "s1".into(),
+            auth_time: 0,
+            expires_at: u64::MAX,
+            memo: Default::default(),
+        }
+    }
+
+    fn collect(route: &Route, p: &Principal) -> pingora::Result<Vec<(String, String)>> {
+        let ring = KeyRing::new(&[KeyMaterial::generate(1).unwrap()]);
+        let signer = Signer {
+            ring: &ring,
+            issuer: "https://auth.test",
+        };
+        let mut out = Vec::new();
+        identity_headers(route, p, &signer, "app.test", 100, |n, wire, v| {
+            assert_eq!(
+                n.as_str(),
+                String::from_utf8_lossy(wire).to_ascii_lowercase()
+            );
+            out.push((n.to_string(), v.to_str().unwrap().to_string()));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn the_identity_header_set_in_order_with_the_assertion_last() {
+        let names = |v: &[(String, String)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        let plain = collect(&route(""), &alice(Some("alice@example.com"))).unwrap();
+        let want: Vec<(String, String)> = [
+            ("x-passgate-user", "alice"),
+            ("x-passgate-email", "alice@example.com"),
+            ("x-passgate-groups", "staff,ops"),
+            ("x-passgate-identity", "id1"),
+        ]
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(plain, want);
+        let no_email = collect(&route(""), &alice(None)).unwrap();
+        assert!(!names(&no_email).contains(&"x-passgate-email".to_string()));
+        let asserted = collect(&route("assertion = true\n"), &alice(None)).unwrap();
+        assert_eq!(names(&asserted).last().unwrap(), assertion::HEADER);
+        assert_eq!(&asserted[..asserted.len() - 1], &no_email[..]);
+    }
+
+    #[test]
+    fn the_login_location_carries_the_original_url() {
+        let r = &route("");
+        assert_eq!(
+            login_location(r, "http://a.test/x?y=1&z", None),
+            "/.passgate/login?rd=http%3A%2F%2Fa.test%2Fx%3Fy%3D1%26z"
+        );
+        assert_eq!(
+            login_location(r, "https://a.test/", Some("https://a.test")),
+            "https://a.test/.passgate/login?rd=https%3A%2F%2Fa.test%2F"
+        );
+    }
+}
