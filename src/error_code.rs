@@ -105,14 +105,14 @@ impl std::fmt::Display for ErrorCode {
 }
 
 /// One invalid field: its dotted path into the request body and what is wrong with it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldViolation {
     pub field: String,
     pub description: String,
 }
 
 /// One group of ids a batch operation failed on.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct BatchError {
     #[serde(rename = "Description")]
     pub description: String,
@@ -123,7 +123,7 @@ pub struct BatchError {
 }
 
 /// One entry of `details`, tagged by `type` as Beyond Identity does.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(tag = "type")]
 pub enum Detail {
     FieldViolations {
@@ -152,8 +152,11 @@ impl Detail {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The error body (in the OpenAPI document as `Error`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody<'a> {
+    /// The status's name in lower snake case (`bad_request`, `not_found`, …).
     code: &'static str,
     message: &'a str,
     details: &'a [Detail],
@@ -161,7 +164,7 @@ struct Body<'a> {
 
 /// The JSON error body every passgate API answers with.
 pub fn json_body(code: ErrorCode, message: &str, details: &[Detail]) -> Bytes {
-    let body = Body {
+    let body = ErrorBody {
         code: code.as_str(),
         message,
         details,

@@ -10,6 +10,7 @@ pub mod cross_site;
 pub mod error;
 pub mod health;
 pub mod limits;
+pub mod openapi;
 pub mod pages;
 pub mod router;
 pub mod sdk;

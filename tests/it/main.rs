@@ -32,6 +32,7 @@ mod forward_auth_headers;
 mod identity_headers;
 mod lifecycle;
 mod metrics;
+mod openapi;
 mod passkeys_browser;
 mod policy_rules;
 mod proxy_headers;
