@@ -35,6 +35,7 @@ mod metrics;
 mod openapi;
 mod passkeys_browser;
 mod policy_rules;
+mod properties;
 mod proxy_headers;
 mod proxy_paths;
 mod proxy_policy;
