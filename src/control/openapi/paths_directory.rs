@@ -118,12 +118,16 @@ fn delete_group() {}
 
 #[utoipa::path(post,
     path = "/.passgate/v1/tenants/{tenant}/realms/{realm}/groups/{group}:addMembers",
-    tag = "groups", params(RealmPath, ("group" = String, Path)), request_body = IdentityIds,
+    tag = "groups", request_body = IdentityIds,
+    params(RealmPath, ("group" = String, Path),
+        ("If-Match" = Option<String>, Header, description = "An ETag")),
     responses((status = 200, body = GroupView), AdminErrors))]
 fn add_members() {}
 
 #[utoipa::path(post,
     path = "/.passgate/v1/tenants/{tenant}/realms/{realm}/groups/{group}:deleteMembers",
-    tag = "groups", params(RealmPath, ("group" = String, Path)), request_body = IdentityIds,
+    tag = "groups", request_body = IdentityIds,
+    params(RealmPath, ("group" = String, Path),
+        ("If-Match" = Option<String>, Header, description = "An ETag")),
     responses((status = 200, body = GroupView), AdminErrors))]
 fn delete_members() {}
