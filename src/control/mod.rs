@@ -18,6 +18,7 @@ pub mod self_service;
 pub mod session_api;
 pub mod signin;
 pub mod state;
+mod strict_json;
 pub mod verify;
 pub mod web;
 

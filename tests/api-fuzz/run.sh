@@ -98,7 +98,7 @@ status=0
 "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run docs/openapi.json \
     --url "http://localhost:$port" \
     --header "Authorization: Bearer $token" \
-    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --checks ${CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance} \
     --phases examples,coverage,fuzzing \
     --max-time "$max_time" \
     --workers 2 \

@@ -4,6 +4,7 @@
 mod support;
 
 mod admin_api;
+mod api_fuzz_findings;
 mod assertion;
 mod authenticator_selftest;
 mod bi_contract;

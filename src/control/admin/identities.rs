@@ -113,6 +113,15 @@ pub async fn delete(admin: Admin, Segments((t, r, seg)): ItemPath, if_match: IfM
     empty()
 }
 
+/// A POST on an item path that names no custom method (`…/{id}` rather than
+/// `…/{id}:revoke`): `405`; an unknown custom method: `404`.
+pub(super) fn not_an_action(segment: &str) -> ApiError {
+    match split_action(segment) {
+        (_, None) => ApiError::MethodNotAllowed,
+        _ => no_such_method(),
+    }
+}
+
 pub(super) fn no_such_method() -> ApiError {
     ApiError::NotFound("no such passgate endpoint".into())
 }
