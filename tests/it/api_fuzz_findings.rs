@@ -63,8 +63,8 @@ async fn arrays_are_not_objects() {
     assert_eq!(s, 200, "{v}");
 }
 
-/// `?page_size=<junk>&page_size=` used the last value, and `page_size` beyond the
-/// documented int64 was clamped: both are 400 now, naming the parameter.
+/// `?page_size=<junk>&page_size=` used the last value, `page_size` beyond the documented
+/// int64 was clamped and an empty one meant 20: all are 400 now, naming the parameter.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_parameters_are_given_once_and_in_range() {
     let api = AdminApi::start(Backend::Sqlite).await.unwrap();
@@ -73,6 +73,7 @@ async fn list_parameters_are_given_once_and_in_range() {
         "?page_size=5&page_size=5",
         "?page_size=9223372036854775808",
         "?page_size=-1",
+        "?page_size=",
     ] {
         let r = api
             .get(&format!("{}{query}", realm_path("/identities")))
@@ -135,4 +136,34 @@ async fn posts_without_a_custom_method_are_405() {
         )
         .await;
     assert_invalid(&r, "identity_ids");
+}
+
+/// A PATCH whose traits are malformed answered 412 when `If-Match` did not match, so the
+/// body was never looked at: the body is checked first (400).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_patch_is_400_before_its_precondition() {
+    let api = AdminApi::start(Backend::Sqlite).await.unwrap();
+    let id = api.create_identity("peggy").await;
+    let path = realm_path(&format!("/identities/{id}"));
+    let body = json!({"identity": {"traits": {"x": {}}}});
+    let resp = reqwest::Client::new()
+        .patch(api.url(&path))
+        .bearer_auth(&api.token)
+        .header("if-match", "\"999\"")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let r = AdminApi::read(resp).await;
+    assert_invalid(&r, "identity.traits.x");
+    // A well-formed body with a stale version is still 412.
+    let resp = reqwest::Client::new()
+        .patch(api.url(&path))
+        .bearer_auth(&api.token)
+        .header("if-match", "\"999\"")
+        .json(&json!({"identity": {"display_name": "P"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 412);
 }
