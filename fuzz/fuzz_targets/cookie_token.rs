@@ -4,6 +4,7 @@
 use libfuzzer_sys::arbitrary::{self, Arbitrary, Unstructured};
 use passgate_fuzz::properties::{token_in_cookie_verifies_only_as_issued, TokenInput};
 
+#[derive(Debug)]
 struct Input(TokenInput);
 
 impl<'a> Arbitrary<'a> for Input {

@@ -39,6 +39,7 @@ fn path_like() -> impl Strategy<Value = String> {
             Just("\\".to_string()),
             Just("?q=1".to_string()),
             Just("#f".to_string()),
+            Just("ѣ".to_string()),
             "[a-z0-9~_-]{1,3}",
         ],
         0..12,
