@@ -3,7 +3,8 @@
 # stable toolchain without sanitizers (`cargo fuzz --sanitizer none`), then prints each
 # target's executions, coverage and findings. The corpus kept in the repo
 # (fuzz/corpus/<target>) seeds each run and only takes in inputs that add coverage
-# (libFuzzer's -merge=1), so it stays small. Crashes land in fuzz/artifacts/<target>/;
+# (libFuzzer's -merge=1), at most KEEP (200) of them, the shortest, so it stays small; the
+# full working corpus stays in target/fuzz/corpus. Crashes land in fuzz/artifacts/<target>/;
 # the script exits 1 when there is any.
 #
 #   fuzz/run.sh                      every target, 180 s each
@@ -49,6 +50,9 @@ for t in "${targets[@]}"; do
     # Keep what adds coverage.
     bin=$target_dir/x86_64-unknown-linux-gnu/release/$t
     "$bin" -merge=1 "$kept" "$work" > "$target_dir/$t.merge.log" 2>&1 || true
+    # Small in the repo: at most KEEP (default 200) inputs per target, the shortest.
+    find "$kept" -type f -printf '%s %p\n' | sort -n | tail -n +"$((${KEEP:-200} + 1))" \
+        | cut -d' ' -f2- | xargs -r rm --
     size=$(find "$kept" -type f | wc -l)
     line="$t: ${execs:-?} executions in $secs s, cov ${cov:-?}, ft ${ft:-?}, corpus $size, crashes $crashes (exit $status)"
     echo "$line"
