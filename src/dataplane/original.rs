@@ -66,7 +66,10 @@ fn header<'a>(h: &'a HeaderMap, name: &'static str) -> Result<Option<&'a str>, F
     // raw UTF-8 in the path (nginx passes `$request_uri` as the client sent it) was read as
     // missing, and the request decided as `/` (found by the `forward_auth` fuzz target).
     let text = std::str::from_utf8(v.as_bytes()).map_err(|_| ForwardError::NotText(name))?;
-    Ok(Some(text.trim()).filter(|v| !v.is_empty()))
+    // Only HTTP's whitespace (space, tab) is trimmed: `str::trim` also took a trailing
+    // U+00A0 off the path, so `/~\u{a0}` was decided as `/~` (fuzz target `forward_auth`).
+    let text = text.trim_matches(|c| c == ' ' || c == '\t');
+    Ok(Some(text).filter(|v| !v.is_empty()))
 }
 
 /// `X-Original-URL` taken apart without normalising anything (a URL parser would resolve
@@ -185,6 +188,12 @@ mod tests {
             HeaderValue::from_bytes(b"http://app.test/admin/\xff").unwrap(),
         );
         assert_eq!(original(&h), Err(ForwardError::NotText("x-original-url")));
+        // Unicode spaces are part of the path, not trimmed like HTTP whitespace.
+        h.insert(
+            "x-original-url",
+            HeaderValue::from_bytes("http://app.test/~\u{a0}".as_bytes()).unwrap(),
+        );
+        assert_eq!(original(&h).unwrap().uri, "/~\u{a0}");
         let mut h = HeaderMap::new();
         h.insert(
             "x-forwarded-uri",
