@@ -53,6 +53,9 @@ pub fn host_is_normalised_once(raw: &str) {
     if name.ends_with("..") || name.bytes().all(|b| b == b'.') {
         return;
     }
+    if !name.starts_with('[') && name.contains(':') {
+        return;
+    }
     let once = normalize_host(raw);
     assert!(
         !once.bytes().any(|b| b.is_ascii_uppercase()),
