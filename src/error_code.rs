@@ -105,14 +105,14 @@ impl std::fmt::Display for ErrorCode {
 }
 
 /// One invalid field: its dotted path into the request body and what is wrong with it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldViolation {
     pub field: String,
     pub description: String,
 }
 
 /// One group of ids a batch operation failed on.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct BatchError {
     #[serde(rename = "Description")]
     pub description: String,
@@ -123,7 +123,7 @@ pub struct BatchError {
 }
 
 /// One entry of `details`, tagged by `type` as Beyond Identity does.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(tag = "type")]
 pub enum Detail {
     FieldViolations {
@@ -153,14 +153,17 @@ impl Detail {
 }
 
 /// The signed-in user a `403` from the gate names, beside `code`, `message` and `details`.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Who<'a> {
     pub username: &'a str,
     pub realm_id: &'a str,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The error body (in the OpenAPI document as `Error`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody<'a> {
+    /// The status's name in lower snake case (`bad_request`, `not_found`, …).
     code: &'static str,
     message: &'a str,
     details: &'a [Detail],
@@ -170,7 +173,7 @@ struct Body<'a> {
 
 /// The JSON error body every passgate API answers with.
 pub fn json_body(code: ErrorCode, message: &str, details: &[Detail]) -> Bytes {
-    write(&Body {
+    write(&ErrorBody {
         code: code.as_str(),
         message,
         details,
@@ -181,7 +184,7 @@ pub fn json_body(code: ErrorCode, message: &str, details: &[Detail]) -> Bytes {
 /// [`json_body`] naming the signed-in user (`"identity": {"username", "realm_id"}`), for
 /// the gate's `403`.
 pub fn json_body_naming(code: ErrorCode, message: &str, who: Who<'_>) -> Bytes {
-    write(&Body {
+    write(&ErrorBody {
         code: code.as_str(),
         message,
         details: &[],
@@ -189,7 +192,7 @@ pub fn json_body_naming(code: ErrorCode, message: &str, who: Who<'_>) -> Bytes {
     })
 }
 
-fn write(body: &Body<'_>) -> Bytes {
+fn write(body: &ErrorBody<'_>) -> Bytes {
     // Serialising plain strings into a Vec cannot fail.
     Bytes::from(serde_json::to_vec(body).unwrap_or_default())
 }

@@ -89,6 +89,9 @@ enum Command {
         #[command(subcommand)]
         command: admin_cli::IdentitiesCommand,
     },
+    /// Print the OpenAPI 3.1 document of the JSON APIs (as served at
+    /// /.passgate/v1/openapi.json and committed as docs/openapi.json).
+    Openapi,
     /// Rotate and list the session signing keys (straight in the store of a config).
     Keys {
         #[command(subcommand)]
@@ -111,6 +114,10 @@ fn main() -> ExitCode {
         Command::Token { command } => admin_cli::token(command),
         Command::Identities { command } => admin_cli::identities(command),
         Command::Keys { command } => admin_cli::keys(command),
+        Command::Openapi => {
+            print!("{}", passgate::control::openapi::json());
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

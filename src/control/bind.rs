@@ -70,9 +70,10 @@ fn link_error_page(e: IdmError) -> Response {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BeginBody {
+#[schema(as = BindBegin)]
+pub(crate) struct BeginBody {
     token: String,
 }
 
@@ -90,10 +91,13 @@ pub async fn begin(
     Ok(Json(json!({"ceremony": begun.ceremony, "publicKey": begun.public_key})).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct FinishBody {
+#[schema(as = BindFinish)]
+pub(crate) struct FinishBody {
     ceremony: String,
+    /// The `PublicKeyCredential` in its JSON form.
+    #[schema(value_type = Object)]
     credential: Box<RawValue>,
 }
 

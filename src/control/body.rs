@@ -74,7 +74,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         return Err(ApiError::invalid("body", "must be a JSON object"));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
+    // Objects only where the type has a struct (see `strict_json`).
+    match serde_path_to_error::deserialize::<_, T>(super::strict_json::Strict(de)) {
         Ok(v) => Ok(v),
         Err(e) => {
             let path = path_of(e.path());

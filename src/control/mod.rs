@@ -12,6 +12,7 @@ pub mod cross_site;
 pub mod error;
 pub mod health;
 pub mod limits;
+pub mod openapi;
 pub mod pages;
 pub mod router;
 pub mod scim;
@@ -21,6 +22,7 @@ pub mod session_api;
 pub mod signin;
 pub mod state;
 pub mod ui;
+mod strict_json;
 pub mod verify;
 pub mod web;
 

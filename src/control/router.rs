@@ -16,6 +16,7 @@ pub fn build(state: Arc<ControlState>) -> Router {
     let api = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/v1/openapi.json", get(super::openapi::serve))
         .route("/jwks.json", get(session_api::jwks))
         .route("/verify", get(verify::verify))
         .route(

@@ -98,9 +98,10 @@ pub async fn recover_form(State(state): Shared, parts: Parts, body: Bytes) -> Re
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RecoverBody {
+#[schema(as = RecoverRequest)]
+pub(crate) struct RecoverBody {
     email: String,
 }
 
@@ -192,9 +193,10 @@ pub async fn list(State(state): Shared, parts: Parts) -> Result<Response, ApiErr
     Ok(reply(json!({ "passkeys": list }), cookie))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RenameBody {
+#[schema(as = RenameRequest)]
+pub(crate) struct RenameBody {
     name: String,
 }
 

@@ -42,9 +42,10 @@ pub async fn page(State(state): Shared, parts: Parts) -> Response {
     pages::markup(StatusCode::OK, ui::hosted::login(&look))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BeginBody {
+#[schema(as = SignInBegin)]
+pub(crate) struct BeginBody {
     #[serde(default)]
     username: Option<String>,
 }
@@ -77,10 +78,13 @@ pub async fn begin(State(state): Shared, parts: Parts, body: Bytes) -> Result<Re
     Ok(no_store(Json(out).into_response()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct FinishBody {
+#[schema(as = SignInFinish)]
+pub(crate) struct FinishBody {
     ceremony: String,
+    /// The `PublicKeyCredential` in its JSON form.
+    #[schema(value_type = Object)]
     credential: Box<RawValue>,
     #[serde(default)]
     rd: Option<String>,

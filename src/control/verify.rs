@@ -16,11 +16,10 @@ use http::{header, HeaderValue, StatusCode};
 
 use super::error::ApiError;
 use super::state::ControlState;
-use crate::config::{canonical_path, RequestPath};
+use crate::config::RequestPath;
 use crate::dataplane::classify::Action;
-use crate::dataplane::forward::{self, original};
+use crate::dataplane::forward::{rebuild, Rebuilt};
 use crate::dataplane::gate::{self, Ask};
-use crate::dataplane::request::BadRequest;
 use crate::dataplane::{request, respond};
 
 fn answer(status: u16, ctype: &str, body: Bytes) -> Response {
@@ -48,16 +47,13 @@ pub async fn verify(State(state): State<Arc<ControlState>>, parts: Parts) -> Res
     let Some(gate) = state.gate.clone() else {
         return ApiError::NotFound("forward-auth is not available".into()).into_response();
     };
-    let o = match original(&parts.headers) {
-        Ok(o) => o,
+    let Rebuilt {
+        original: o,
+        request: req,
+        canonical,
+    } = match rebuild(&parts.headers) {
+        Ok(r) => r,
         Err(e) => return ApiError::BadRequest(e.to_string()).into_response(),
-    };
-    let Some(req) = forward::request(&o, &parts.headers) else {
-        return ApiError::BadRequest("the original request cannot be read".into()).into_response();
-    };
-    let canonical = match canonical_path(req.uri.path()) {
-        Ok(c) => c,
-        Err(e) => return ApiError::BadRequest(BadRequest::from(e).to_string()).into_response(),
     };
     let runtime = gate.runtime();
     let ask = Ask {

@@ -10,6 +10,41 @@ use pingora::http::RequestHeader;
 
 pub use super::original::{original, ForwardError, Original};
 
+/// Why the original request of a forward-auth call is refused before any route is looked
+/// at (`/.passgate/verify` answers `400` with the message).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RebuildError {
+    #[error(transparent)]
+    Forward(#[from] ForwardError),
+    #[error("the original request cannot be read")]
+    Unreadable,
+    #[error(transparent)]
+    Path(#[from] super::request::BadRequest),
+}
+
+/// The original request rebuilt as the data plane would see it, with its canonical path.
+pub struct Rebuilt {
+    pub original: Original,
+    pub request: RequestHeader,
+    pub canonical: String,
+}
+
+/// Reads the original request from the proxy's headers ([`original`]), rebuilds it
+/// ([`request`]) and canonicalises its path, refusing what the data plane refuses (a dot
+/// segment or NUL byte in either spelling).
+pub fn rebuild(h: &HeaderMap) -> Result<Rebuilt, RebuildError> {
+    let original = original(h)?;
+    let request = request(&original, h).ok_or(RebuildError::Unreadable)?;
+    let canonical = crate::config::canonical_path(request.uri.path())
+        .map_err(super::request::BadRequest::from)?
+        .into_owned();
+    Ok(Rebuilt {
+        original,
+        request,
+        canonical,
+    })
+}
+
 /// The original request as the data plane would see it (`Host`, `Cookie`, `Accept`), for
 /// [`super::gate::Gate::decide`].
 pub fn request(o: &Original, h: &HeaderMap) -> Option<RequestHeader> {

@@ -34,6 +34,8 @@ pub enum ForwardError {
     BadUrl,
     #[error("X-Forwarded-Uri must start with /")]
     BadUri,
+    #[error("{0} is not UTF-8 text")]
+    NotText(&'static str),
     #[error("the original method is not an HTTP method")]
     BadMethod,
     #[error("the original path has . or .. segments")]
@@ -60,7 +62,14 @@ fn header<'a>(h: &'a HeaderMap, name: &'static str) -> Result<Option<&'a str>, F
             false => Ok(None),
         };
     };
-    Ok(v.to_str().ok().map(str::trim).filter(|v| !v.is_empty()))
+    // A value that is not text is refused, never taken as absent: `X-Original-URL` with
+    // raw UTF-8 in the path (nginx passes `$request_uri` as the client sent it) was read as
+    // missing, and the request decided as `/` (found by the `forward_auth` fuzz target).
+    let text = std::str::from_utf8(v.as_bytes()).map_err(|_| ForwardError::NotText(name))?;
+    // Only HTTP's whitespace (space, tab) is trimmed: `str::trim` also took a trailing
+    // U+00A0 off the path, so `/~\u{a0}` was decided as `/~` (fuzz target `forward_auth`).
+    let text = text.trim_matches(|c| c == ' ' || c == '\t');
+    Ok(Some(text).filter(|v| !v.is_empty()))
 }
 
 /// `X-Original-URL` taken apart without normalising anything (a URL parser would resolve
@@ -149,6 +158,8 @@ pub fn original(h: &HeaderMap) -> Result<Original, ForwardError> {
 
 #[cfg(test)]
 mod tests {
+    use http::HeaderValue;
+
     use super::*;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
@@ -157,6 +168,39 @@ mod tests {
             h.append(*n, v.parse().unwrap());
         }
         h
+    }
+
+    /// Regression (fuzz target `forward_auth`): a non-ASCII X-Original-URL was taken as
+    /// absent, and the request decided as `/`.
+    #[test]
+    fn non_ascii_originals_are_kept_or_refused_never_dropped() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-original-url",
+            HeaderValue::from_bytes("http://app.test/admin/ѣ".as_bytes()).unwrap(),
+        );
+        h.insert("host", HeaderValue::from_static("auth.test"));
+        let o = original(&h).unwrap();
+        assert_eq!(o.host, "app.test");
+        assert_eq!(o.uri, "/admin/ѣ");
+        h.insert(
+            "x-original-url",
+            HeaderValue::from_bytes(b"http://app.test/admin/\xff").unwrap(),
+        );
+        assert_eq!(original(&h), Err(ForwardError::NotText("x-original-url")));
+        // Unicode spaces are part of the path, not trimmed like HTTP whitespace.
+        h.insert(
+            "x-original-url",
+            HeaderValue::from_bytes("http://app.test/~\u{a0}".as_bytes()).unwrap(),
+        );
+        assert_eq!(original(&h).unwrap().uri, "/~\u{a0}");
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-uri",
+            HeaderValue::from_bytes(b"/a\xe9").unwrap(),
+        );
+        h.insert("x-forwarded-host", HeaderValue::from_static("app.test"));
+        assert_eq!(original(&h), Err(ForwardError::NotText("x-forwarded-uri")));
     }
 
     #[test]

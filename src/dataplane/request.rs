@@ -81,7 +81,11 @@ pub fn route_host(req: &RequestHeader) -> Result<Cow<'_, str>, BadRequest> {
             _ => Err(BadRequest::MissingHost),
         };
     }
-    if name.ends_with("..") || name.bytes().all(|b| b == b'.') {
+    // A `:` left after taking off a numeric port (`a.test:x`, `a.test:.`) is not a name
+    // (fuzz target `host`: `e.com..Ep:.` normalised to `e.com..ep:`, then to `e.com..ep`).
+    let bracketed = name.starts_with('[');
+    if name.ends_with("..") || name.bytes().all(|b| b == b'.') || (!bracketed && name.contains(':'))
+    {
         return Err(BadRequest::Host);
     }
     Ok(normalize_host(raw))
@@ -161,6 +165,10 @@ mod tests {
         assert_eq!(h("...:80"), Err(BadRequest::Host));
         assert_eq!(h(""), Err(BadRequest::MissingHost));
         assert_eq!(h(":80"), Err(BadRequest::MissingHost));
+        // Regression (fuzz target `host`): a port that is not a number.
+        assert_eq!(h("e.com..Ep:."), Err(BadRequest::Host));
+        assert_eq!(h("app.test:x"), Err(BadRequest::Host));
+        assert_eq!(h("a:1:2"), Err(BadRequest::Host));
     }
 
     #[test]

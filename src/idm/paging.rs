@@ -10,14 +10,15 @@ use crate::store::{Page, PageRequest};
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 200;
 
-/// `page_size`: absent or 0 → 20; above 200 → 200; anything not a whole number → 400.
+/// `page_size`: absent or 0 → 20; above 200 → 200; anything not a whole number from 0 to
+/// 2^63 − 1 (the documented `int64`), the empty string included → 400.
 pub fn page_request(size: Option<&str>, token: Option<&str>) -> Result<PageRequest, IdmError> {
     let size = match size {
-        None | Some("") => DEFAULT_PAGE_SIZE,
-        Some(raw) => match raw.parse::<u64>() {
+        None => DEFAULT_PAGE_SIZE,
+        Some(raw) => match raw.parse::<i64>() {
             Ok(0) => DEFAULT_PAGE_SIZE,
-            Ok(n) => n.min(u64::from(MAX_PAGE_SIZE)) as u32,
-            Err(_) => {
+            Ok(n) if n > 0 => n.min(i64::from(MAX_PAGE_SIZE)) as u32,
+            _ => {
                 return Err(IdmError::invalid(
                     "page_size",
                     format!("must be a whole number between 1 and {MAX_PAGE_SIZE}"),

@@ -35,6 +35,15 @@ impl std::fmt::Debug for IssuedToken {
     }
 }
 
+/// `pgt_<id>_<secret>` taken apart: the id (32 hex digits) and the secret (the rest,
+/// possibly empty: it then matches no stored hash). `None` for anything else.
+pub fn split_bearer(bearer: &str) -> Option<(&str, &str)> {
+    bearer
+        .strip_prefix(PREFIX)
+        .and_then(|rest| rest.split_once('_'))
+        .filter(|(id, _)| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// What a new token is for.
 pub struct TokenRequest<'a> {
     pub tenant: &'a str,
@@ -139,11 +148,7 @@ impl Directory {
 
     /// Checks a bearer value; any failure is the same `Unauthenticated`.
     pub async fn authenticate(&self, bearer: &str) -> Result<ApiPrincipal, IdmError> {
-        let (id, secret) = bearer
-            .strip_prefix(PREFIX)
-            .and_then(|rest| rest.split_once('_'))
-            .filter(|(id, _)| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
-            .ok_or(IdmError::Unauthenticated)?;
+        let (id, secret) = split_bearer(bearer).ok_or(IdmError::Unauthenticated)?;
         let token = match self.store().get_token(id).await {
             Ok(t) => t,
             Err(StoreError::NotFound(_)) => return Err(IdmError::Unauthenticated),

@@ -46,6 +46,22 @@ macro_rules! string_enum {
             }
         }
 
+        /// In the OpenAPI document: a string, one of the spellings.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some($name::NAMES.iter().copied()))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
+
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
@@ -265,6 +281,8 @@ impl<T> Patch<T> {
     }
 }
 
+/// In the OpenAPI document a `Patch<T>` field is declared `Option<T>` (`#[schema(value_type
+/// = Option<T>)]`): the value or `null`, and absence is the field being optional.
 /// In a request body: a missing field stays `Absent` (with `#[serde(default)]`), `null`
 /// is `Clear`, anything else is `Set`.
 impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Patch<T> {

@@ -23,7 +23,7 @@ pub fn snapshot<T: Serialize>(view: &T) -> String {
     serde_json::to_string(view).unwrap_or_default()
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TraitsView<'a> {
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -40,7 +40,7 @@ pub struct TraitsView<'a> {
     pub extra: &'a BTreeMap<String, String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IdentityView<'a> {
     pub id: &'a str,
     pub realm_id: &'a str,
@@ -76,7 +76,7 @@ pub fn identity(i: &IdentityRecord) -> IdentityView<'_> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GroupView<'a> {
     pub id: &'a str,
     pub realm_id: &'a str,
@@ -99,7 +99,7 @@ pub fn group(g: &GroupRecord) -> GroupView<'_> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RealmView<'a> {
     pub id: &'a str,
     pub tenant_id: &'a str,
@@ -123,7 +123,7 @@ pub fn realm(r: &RealmRecord) -> RealmView<'_> {
 }
 
 /// The tenant is the deployment itself (`tenant_id` in the config).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TenantView<'a> {
     pub id: &'a str,
     pub display_name: &'a str,
@@ -136,7 +136,7 @@ pub fn tenant(id: &str) -> TenantView<'_> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CredentialView<'a> {
     pub id: &'a str,
     pub tenant_id: &'a str,
@@ -186,7 +186,7 @@ pub fn credential(c: &CredentialRecord) -> CredentialView<'_> {
 }
 
 /// What `token list` shows (never the hash).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenView<'a> {
     pub id: &'a str,
     pub tenant_id: &'a str,
@@ -211,7 +211,7 @@ pub fn token(t: &ApiTokenRecord) -> TokenView<'_> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EventView<'a> {
     pub id: &'a str,
     pub tenant_id: &'a str,
@@ -220,7 +220,9 @@ pub struct EventView<'a> {
     pub action: &'a str,
     pub target_ids: &'a [String],
     /// The resource before and after, as the snapshot was recorded.
+    #[schema(value_type = Option<Object>)]
     pub before: Option<&'a RawValue>,
+    #[schema(value_type = Option<Object>)]
     pub after: Option<&'a RawValue>,
     pub create_time: String,
 }
@@ -244,7 +246,7 @@ pub fn event(a: &AuditRecord) -> EventView<'_> {
 }
 
 /// A session as the admin API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionView<'a> {
     pub id: &'a str,
     pub identity_id: &'a str,
@@ -254,6 +256,8 @@ pub struct SessionView<'a> {
     pub expire_time: String,
     pub auth_time: String,
     pub last_seen_time: String,
+    /// How the session was authenticated (RFC 8176 values).
+    #[schema(value_type = Option<Vec<String>>)]
     pub amr: Option<&'a RawValue>,
     pub credential_id: Option<&'a str>,
 }
@@ -273,7 +277,7 @@ pub fn session(s: &SessionRecord) -> SessionView<'_> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuthenticatorConfigBody<'a> {
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -283,14 +287,14 @@ pub struct AuthenticatorConfigBody<'a> {
     pub authentication_methods: Vec<AuthenticationMethod>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuthenticationMethod {
     #[serde(rename = "type")]
     pub kind: &'static str,
 }
 
 /// Beyond Identity's `AuthenticatorConfig`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuthenticatorConfigView<'a> {
     pub id: &'a str,
     pub realm_id: &'a str,

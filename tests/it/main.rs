@@ -4,6 +4,7 @@
 mod support;
 
 mod admin_api;
+mod api_fuzz_findings;
 mod assertion;
 mod authenticator_configs;
 mod authenticator_selftest;
@@ -39,8 +40,10 @@ mod identity_headers;
 mod lifecycle;
 mod metrics;
 mod optional_policy;
+mod openapi;
 mod passkeys_browser;
 mod policy_rules;
+mod properties;
 mod proxy_headers;
 mod proxy_paths;
 mod proxy_policy;

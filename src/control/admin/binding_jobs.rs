@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::bodies::{BatchForm, BatchRequest, JobRequest};
 use super::extract::{split_action, Admin, Body, ListParams, Segments};
-use super::identities::no_such_method;
+use super::identities::{no_such_method, not_an_action};
 use super::reply::{listing, ok, Reply};
 use crate::control::error::ApiError;
 use crate::idm::binding::views::{self, BatchView};
@@ -101,7 +101,7 @@ pub async fn get(admin: Admin, Segments((t, r, id, job)): JobPath) -> Reply {
 
 pub async fn action(admin: Admin, Segments((t, r, id, job)): JobPath) -> Reply {
     let (job, Some("revoke")) = split_action(&job) else {
-        return Err(no_such_method());
+        return Err(not_an_action(&job));
     };
     let at = admin.in_realm(&t, &r, JOBS, Action::Revoke)?;
     let dir = &admin.state.directory;

@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use super::extract::{split_action, Admin, ListParams, Segments};
-use super::identities::no_such_method;
+use super::identities::{no_such_method, not_an_action};
 use super::reply::{listing, ok, Reply};
 use crate::control::error::ApiError;
 use crate::idm::tokens::{Action, Family};
@@ -78,7 +78,7 @@ pub async fn action_of_identity(
     Segments((t, r, identity, seg)): IdentityItemPath,
 ) -> Reply {
     let (id, Some("revoke")) = split_action(&seg) else {
-        return Err(no_such_method());
+        return Err(not_an_action(&seg));
     };
     let revoked = revoke(&admin, &t, &r, identity_of(&identity), id).await?;
     ok(views::credential(&revoked))
@@ -97,7 +97,7 @@ pub async fn get(admin: Admin, Segments((t, r, seg)): ItemPath) -> Reply {
 /// `POST …/credentials/{cid}:revoke` → `{"credential": …}`.
 pub async fn action(admin: Admin, Segments((t, r, seg)): ItemPath) -> Reply {
     let (id, Some("revoke")) = split_action(&seg) else {
-        return Err(no_such_method());
+        return Err(not_an_action(&seg));
     };
     let revoked = revoke(&admin, &t, &r, None, id).await?;
     ok(json!({ "credential": views::credential(&revoked) }))

@@ -118,6 +118,25 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        body::parse(&bytes).map(Body)
+    }
+}
+
+/// The request body read (`413` over the limit) but parsed only when the handler asks: for
+/// handlers that first tell which custom method a path names.
+pub struct RawBody(Bytes);
+
+impl RawBody {
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        body::parse(&self.0)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let bytes = Bytes::from_request(req, state).await.map_err(|r| {
             if r.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge
@@ -125,7 +144,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
                 ApiError::BadRequest(r.body_text())
             }
         })?;
-        body::parse(&bytes).map(Body)
+        Ok(RawBody(bytes))
     }
 }
 
@@ -178,7 +197,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
-/// `page_size`, `page_token` and `filter` from the query string.
+/// `page_size`, `page_token` and `filter` from the query string (each at most once).
 pub struct ListParams(HashMap<String, String>);
 
 impl ListParams {
@@ -202,11 +221,16 @@ impl<S: Send + Sync> FromRequestParts<S> for ListParams {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
-        Ok(ListParams(
-            url::form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect(),
-        ))
+        let mut params = HashMap::new();
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()).into_owned() {
+            // `?page_size=x&page_size=` must not quietly mean the last one (found by the
+            // API fuzzer).
+            if params.contains_key(&key) {
+                return Err(ApiError::invalid(key, "is given more than once"));
+            }
+            params.insert(key, value);
+        }
+        Ok(ListParams(params))
     }
 }
 

@@ -3,9 +3,10 @@
 //! changes honour `If-Match`.
 
 use super::bodies::{GroupPatchRequest, IdentityIds, NewGroupRequest};
-use super::extract::{split_action, Admin, Body, IfMatch, ListParams, Segments};
+use super::extract::{split_action, Admin, Body, IfMatch, ListParams, RawBody, Segments};
 use super::identities::no_such_method;
 use super::reply::{empty, listing, versioned, Reply};
+use crate::control::error::ApiError;
 use crate::idm::tokens::{Action, Family};
 use crate::idm::types::Resource;
 use crate::idm::views;
@@ -100,13 +101,15 @@ pub async fn action(
     admin: Admin,
     Segments((t, r, seg)): ItemPath,
     if_match: IfMatch,
-    Body(body): Body<IdentityIds>,
+    raw: RawBody,
 ) -> Reply {
     let (id, add) = match split_action(&seg) {
         (id, Some("addMembers")) => (id, true),
         (id, Some("deleteMembers")) => (id, false),
+        (_, None) => return Err(ApiError::MethodNotAllowed),
         _ => return Err(no_such_method()),
     };
+    let body: IdentityIds = raw.parse()?;
     let at = admin.in_realm(&t, &r, Family::Groups, Action::Update)?;
     let expected = if_match.expected(Resource::Group, id)?;
     let dir = &admin.state.directory;

@@ -3,7 +3,7 @@
 
 mod authenticator_configs;
 mod binding_jobs;
-mod bodies;
+pub(crate) mod bodies;
 mod credentials;
 mod events;
 pub(crate) mod extract;

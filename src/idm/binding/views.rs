@@ -11,7 +11,7 @@ use super::super::types::{BatchErrorKind, BatchState, DeliveryMethod, JobState};
 use super::effective_state;
 use crate::store::{BatchOutcome, BindingBatchRecord, BindingJobRecord};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobView<'a> {
     pub id: &'a str,
     pub identity_id: &'a str,
@@ -56,7 +56,7 @@ pub fn job(j: &BindingJobRecord, now_us: i64) -> JobView<'_> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobTemplate<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub post_binding_redirect_uri: Option<&'a str>,
@@ -64,25 +64,25 @@ pub struct JobTemplate<'a> {
 }
 
 /// Beyond Identity's per-identity error entry.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IdentityError<'a> {
     pub last_error: &'a str,
     pub failed_permanently: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StateCommentary<'a> {
     pub errors: BTreeMap<&'a str, IdentityError<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ResultError<'a> {
     pub code: BatchErrorKind,
     pub message: &'a str,
 }
 
 /// One identity's outcome (passgate's `results`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ResultView<'a> {
     pub identity_id: &'a str,
     /// At creation: the job's id.
@@ -98,7 +98,7 @@ pub struct ResultView<'a> {
     pub error: Option<ResultError<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BatchView<'a> {
     pub id: &'a str,
     pub realm_id: &'a str,

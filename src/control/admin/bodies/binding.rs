@@ -9,37 +9,50 @@ use crate::idm::binding::{NewBatch, NewBindingJob};
 use crate::idm::types::DeliveryMethod;
 
 /// Beyond Identity's `CredentialBindingJob` as a request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobBody {
     #[serde(default, rename = "id")]
+    #[schema(ignore)]
     _id: ReadOnly,
     #[serde(default, rename = "identity_id")]
+    #[schema(ignore)]
     _identity_id: ReadOnly,
     #[serde(default, rename = "realm_id")]
+    #[schema(ignore)]
     _realm_id: ReadOnly,
     #[serde(default, rename = "tenant_id")]
+    #[schema(ignore)]
     _tenant_id: ReadOnly,
     #[serde(default, rename = "credential_id")]
+    #[schema(ignore)]
     _credential_id: ReadOnly,
     #[serde(default, rename = "batch_id")]
+    #[schema(ignore)]
     _batch_id: ReadOnly,
     #[serde(default, rename = "state")]
+    #[schema(ignore)]
     _state: ReadOnly,
     #[serde(default, rename = "failure_reason")]
+    #[schema(ignore)]
     _failure_reason: ReadOnly,
     #[serde(default, rename = "expire_time")]
+    #[schema(ignore)]
     _expire_time: ReadOnly,
     #[serde(default, rename = "create_time")]
+    #[schema(ignore)]
     _create_time: ReadOnly,
     #[serde(default, rename = "update_time")]
+    #[schema(ignore)]
     _update_time: ReadOnly,
     delivery_method: DeliveryMethod,
     #[serde(default)]
     post_binding_redirect_uri: Option<String>,
     #[serde(default)]
     authenticator_config_id: Option<String>,
+    /// Not supported (refused): reference a configuration by `authenticator_config_id`.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     authenticator_config: Option<IgnoredAny>,
 }
 
@@ -66,7 +79,7 @@ impl JobBody {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobRequest {
     job: JobBody,
@@ -79,37 +92,47 @@ impl JobRequest {
 }
 
 /// Beyond Identity's `BatchCredentialBindingJob` as a request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct BatchBody {
     #[serde(default, rename = "id")]
+    #[schema(ignore)]
     _id: ReadOnly,
     #[serde(default, rename = "tenant_id")]
+    #[schema(ignore)]
     _tenant_id: ReadOnly,
     #[serde(default, rename = "realm_id")]
+    #[schema(ignore)]
     _realm_id: ReadOnly,
     #[serde(default, rename = "state")]
+    #[schema(ignore)]
     _state: ReadOnly,
     #[serde(default, rename = "state_commentary")]
+    #[schema(ignore)]
     _state_commentary: ReadOnly,
     #[serde(default, rename = "create_time")]
+    #[schema(ignore)]
     _create_time: ReadOnly,
     #[serde(default, rename = "update_time")]
+    #[schema(ignore)]
     _update_time: ReadOnly,
     identity_ids: Vec<String>,
     job_template: JobTemplateBody,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct JobTemplateBody {
     #[serde(default, rename = "expire_time")]
+    #[schema(ignore)]
     _expire_time: ReadOnly,
     #[serde(default)]
     post_binding_redirect_uri: Option<String>,
     #[serde(default)]
     authenticator_config_id: Option<String>,
+    /// Not supported (refused): reference a configuration by `authenticator_config_id`.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     authenticator_config: Option<IgnoredAny>,
     /// passgate's extension (Beyond Identity's batches are mailed): `RETURN` hands the
     /// links back in the answer.
@@ -120,7 +143,7 @@ struct JobTemplateBody {
 /// `POST …/batch-credential-binding-jobs`: Beyond Identity's form
 /// `{"batch_credential_binding_job": {"identity_ids", "job_template"}}`, or passgate's
 /// `{"identity_ids", "job"}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
     #[serde(default)]

@@ -15,30 +15,38 @@ use crate::idm::types::{IdentityStatus, Patch};
 use crate::idm::views::TRAITS_TYPE;
 use crate::idm::IdmError;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityRequest {
     pub identity: IdentityBody,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityBody {
     #[serde(default, rename = "id")]
+    #[schema(ignore)]
     _id: ReadOnly,
     #[serde(default, rename = "realm_id")]
+    #[schema(ignore)]
     _realm_id: ReadOnly,
     #[serde(default, rename = "tenant_id")]
+    #[schema(ignore)]
     _tenant_id: ReadOnly,
     #[serde(default, rename = "create_time")]
+    #[schema(ignore)]
     _create_time: ReadOnly,
     #[serde(default, rename = "update_time")]
+    #[schema(ignore)]
     _update_time: ReadOnly,
     #[serde(default, rename = "enrollment_status")]
+    #[schema(ignore)]
     _enrollment_status: ReadOnly,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     display_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<IdentityStatus>)]
     status: Patch<IdentityStatus>,
     #[serde(default)]
     traits: Option<TraitsBody>,
@@ -46,21 +54,28 @@ pub struct IdentityBody {
 
 /// `traits_v0`: the named traits, and every other trait (Beyond Identity's
 /// `secondary_email_address`, `title`, `department`, … or one's own) as a string.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct TraitsBody {
     #[serde(rename = "type", default)]
     kind: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     username: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     primary_email_address: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     external_id: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     given_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     family_name: Patch<String>,
+    /// Every other trait: a string, or `null` to clear it.
     #[serde(flatten)]
+    #[schema(value_type = BTreeMap<String, Option<String>>)]
     extra: BTreeMap<String, Value>,
 }
 
@@ -147,27 +162,34 @@ impl IdentityBody {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupBody {
     #[serde(default, rename = "id")]
+    #[schema(ignore)]
     _id: ReadOnly,
     #[serde(default, rename = "realm_id")]
+    #[schema(ignore)]
     _realm_id: ReadOnly,
     #[serde(default, rename = "tenant_id")]
+    #[schema(ignore)]
     _tenant_id: ReadOnly,
     #[serde(default, rename = "create_time")]
+    #[schema(ignore)]
     _create_time: ReadOnly,
     #[serde(default, rename = "update_time")]
+    #[schema(ignore)]
     _update_time: ReadOnly,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     display_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     description: Patch<String>,
 }
 
 /// `POST …/groups`: the group and (passgate's extension) its first members.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewGroupRequest {
     group: GroupBody,
@@ -194,7 +216,7 @@ impl NewGroupRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupPatchRequest {
     group: GroupBody,
@@ -211,14 +233,14 @@ impl GroupPatchRequest {
 }
 
 /// `{"identity_ids": […]}` (`:addMembers`, `:deleteMembers`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityIds {
     pub identity_ids: Vec<String>,
 }
 
 /// `:batchDelete`: Beyond Identity's `{"ids": […]}`, or passgate's `{"identity_ids": […]}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchDelete {
     #[serde(default)]
@@ -242,28 +264,35 @@ impl BatchDelete {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RealmRequest {
     realm: RealmBody,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RealmBody {
     #[serde(default, rename = "id")]
+    #[schema(ignore)]
     _id: ReadOnly,
     #[serde(default, rename = "tenant_id")]
+    #[schema(ignore)]
     _tenant_id: ReadOnly,
     #[serde(default, rename = "create_time")]
+    #[schema(ignore)]
     _create_time: ReadOnly,
     #[serde(default, rename = "update_time")]
+    #[schema(ignore)]
     _update_time: ReadOnly,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     display_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     rp_id: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     rp_name: Patch<String>,
 }
 

@@ -1,0 +1,296 @@
+//! Property tests of the parsers a stranger's input reaches (the same properties the fuzz
+//! targets in `fuzz/` drive for minutes, here for a few hundred cases each), and the
+//! router against a small reference implementation of its documented order.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use proptest::prelude::*;
+
+#[path = "../../fuzz/src/properties.rs"]
+mod shared;
+
+use shared::TokenInput;
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// Path-like strings: segments of dots, percent escapes, `;params`, slashes, letters.
+fn path_like() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just("/".to_string()),
+            Just(".".to_string()),
+            Just("..".to_string()),
+            Just("%2e".to_string()),
+            Just("%2E".to_string()),
+            Just("%2f".to_string()),
+            Just("%5c".to_string()),
+            Just("%00".to_string()),
+            Just("%41".to_string()),
+            Just("%7e".to_string()),
+            Just("%".to_string()),
+            Just(";x".to_string()),
+            Just("\\".to_string()),
+            Just("?q=1".to_string()),
+            Just("#f".to_string()),
+            Just("ѣ".to_string()),
+            "[a-z0-9~_-]{1,3}",
+        ],
+        0..12,
+    )
+    .prop_map(|parts| format!("/{}", parts.concat()))
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn canonical_of_canonical_is_itself(raw in path_like()) {
+        shared::canonical_is_idempotent(&raw);
+    }
+
+    #[test]
+    fn canonical_of_any_text(raw in "\\PC{0,40}") {
+        shared::canonical_is_idempotent(&raw);
+    }
+
+    #[test]
+    fn hosts_are_normalised_once(raw in "[a-zA-Z0-9.\\-\\[\\]:]{0,30}") {
+        shared::host_is_normalised_once(&raw);
+    }
+
+    #[test]
+    fn forward_auth_refuses_what_the_data_plane_refuses(target in path_like()) {
+        shared::forward_auth_refuses_what_the_data_plane_refuses(target.as_bytes());
+    }
+
+    #[test]
+    fn config_problems_carry_a_key_path(src in config_like()) {
+        shared::config_problems_carry_a_key_path(&src);
+    }
+
+    #[test]
+    fn ceremony_json_errors_name_their_field(json in credential_like()) {
+        shared::ceremony_json_errors_name_their_field(&json);
+    }
+
+    #[test]
+    fn api_tokens_round_trip(
+        bearer in "(pgt_)?[0-9a-fA-F_]{0,40}",
+        id in any::<[u8; 16]>(),
+        secret in "[A-Za-z0-9_\\-]{0,20}",
+    ) {
+        shared::api_token_round_trips(&bearer, id, &secret);
+    }
+
+    #[test]
+    fn tokens_verify_only_as_issued(
+        sub in "[a-f0-9]{0,32}",
+        username in "\\PC{0,12}",
+        email in proptest::option::of("[a-z]{1,5}@[a-z]{1,5}\\.test"),
+        groups in proptest::collection::vec("\\PC{0,8}", 0..3),
+        iat in any::<u32>(),
+        before in proptest::collection::vec(any::<u8>(), 0..40),
+        edits in proptest::collection::vec((any::<u16>(), any::<u8>()), 0..3),
+    ) {
+        shared::token_in_cookie_verifies_only_as_issued(&TokenInput {
+            sub, username, email, groups, iat, before, edits,
+        });
+    }
+}
+
+/// TOML made of plausible keys and values, often wrong in type or place.
+fn config_like() -> impl Strategy<Value = String> {
+    let key = prop_oneof![
+        Just("public_url"),
+        Just("tenant_id"),
+        Just("server"),
+        Just("threads"),
+        Just("address"),
+        Just("upstream"),
+        Just("host"),
+        Just("path_prefix"),
+        Just("url"),
+        Just("cookie_name"),
+        Just("bogus"),
+    ];
+    let value = prop_oneof![
+        Just("\"http://localhost:8080\"".to_string()),
+        Just("\"127.0.0.1:0\"".to_string()),
+        Just("\"/a/../b\"".to_string()),
+        Just("\"*.example.com\"".to_string()),
+        Just("3".to_string()),
+        Just("-1".to_string()),
+        Just("true".to_string()),
+        Just("[1, \"x\"]".to_string()),
+        Just("{ a = 1 }".to_string()),
+        "\"\\PC{0,6}\"",
+    ];
+    let header = prop_oneof![
+        Just(""),
+        Just("[server]\n"),
+        Just("[store]\n"),
+        Just("[session]\n"),
+        Just("[[listeners]]\n"),
+        Just("[[routes]]\n"),
+        Just("[[realms]]\n"),
+        Just("[email]\n"),
+    ];
+    proptest::collection::vec((header, key, value), 0..8).prop_map(|lines| {
+        lines
+            .into_iter()
+            .map(|(h, k, v)| format!("{h}{k} = {v}\n"))
+            .collect()
+    })
+}
+
+/// `credential` objects with WebAuthn's member names and wrong or right types.
+fn credential_like() -> impl Strategy<Value = String> {
+    let member = prop_oneof![
+        Just("id"),
+        Just("rawId"),
+        Just("type"),
+        Just("response"),
+        Just("clientExtensionResults"),
+        Just("authenticatorAttachment"),
+        Just("clientDataJSON"),
+        Just("authenticatorData"),
+        Just("signature"),
+        Just("userHandle"),
+        Just("attestationObject"),
+        Just("transports"),
+        Just("other"),
+    ];
+    let leaf = prop_oneof![
+        Just("\"public-key\"".to_string()),
+        Just("\"AAAA\"".to_string()),
+        Just("\"AA==\"".to_string()),
+        Just("\"!!\"".to_string()),
+        Just("null".to_string()),
+        Just("1".to_string()),
+        Just("[\"usb\"]".to_string()),
+        Just("{}".to_string()),
+    ];
+    let value = leaf.prop_recursive(2, 12, 4, move |inner| {
+        proptest::collection::vec((member.clone(), inner), 0..5).prop_map(|members| {
+            let body: Vec<String> = members
+                .into_iter()
+                .map(|(k, v)| format!("\"{k}\": {v}"))
+                .collect();
+            format!("{{{}}}", body.join(", "))
+        })
+    });
+    value
+}
+
+// The router against a reference: of the routes whose host pattern and path prefix match,
+// an exact host beats the longest wildcard suffix, which beats `*`; among those, the
+// longest prefix wins.
+
+#[derive(Debug, Clone)]
+struct RouteSpec {
+    host: String,
+    prefix: String,
+}
+
+fn route_spec() -> impl Strategy<Value = RouteSpec> {
+    let host = prop_oneof![
+        Just("a.x.test"),
+        Just("b.a.x.test"),
+        Just("x.test"),
+        Just("*.x.test"),
+        Just("*.a.x.test"),
+        Just("*.test"),
+        Just("*"),
+    ];
+    let prefix = prop_oneof![
+        Just("/"),
+        Just("/a"),
+        Just("/a/"),
+        Just("/a/b"),
+        Just("/ab"),
+        Just("/b"),
+    ];
+    (host, prefix).prop_map(|(h, p)| RouteSpec {
+        host: h.into(),
+        prefix: p.into(),
+    })
+}
+
+/// The reference: which of `routes` serves `host` `path` (its index).
+fn reference(routes: &[RouteSpec], host: &str, path: &str) -> Option<usize> {
+    let host_rank = |pattern: &str| -> Option<(u8, usize)> {
+        if pattern == "*" {
+            Some((2, 0))
+        } else if let Some(suffix) = pattern.strip_prefix('*') {
+            (host.len() > suffix.len() && host.ends_with(suffix))
+                .then(|| (1, usize::MAX - suffix.len()))
+        } else {
+            (pattern == host).then_some((0, 0))
+        }
+    };
+    let path_matches = |prefix: &str| {
+        path.strip_prefix(prefix).is_some_and(|rest| {
+            prefix.ends_with('/')
+                || rest.is_empty()
+                || rest.starts_with('/')
+                || rest.starts_with('?')
+        })
+    };
+    routes
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| path_matches(&r.prefix))
+        .filter_map(|(i, r)| host_rank(&r.host).map(|rank| (rank, usize::MAX - r.prefix.len(), i)))
+        .min()
+        .map(|(_, _, i)| i)
+}
+
+fn runtime(routes: &[RouteSpec]) -> Option<passgate::dataplane::Runtime> {
+    let mut toml = String::from(
+        "public_url = \"http://localhost:8080\"\n[[listeners]]\naddress = \"127.0.0.1:8080\"\n",
+    );
+    for (i, r) in routes.iter().enumerate() {
+        toml.push_str(&format!(
+            "[[routes]]\nid = \"r{i}\"\nhost = \"{}\"\npath_prefix = \"{}\"\nupstream = \"http://127.0.0.1:9\"\n",
+            r.host, r.prefix
+        ));
+    }
+    let cfg = passgate::config::from_str(&toml, std::path::Path::new(".")).ok()?;
+    Some(passgate::dataplane::Runtime::new(Arc::new(cfg)))
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn router_agrees_with_the_reference(
+        routes in proptest::collection::vec(route_spec(), 1..6),
+        host in prop_oneof![
+            Just("a.x.test"), Just("b.a.x.test"), Just("c.b.a.x.test"), Just("x.test"),
+            Just("y.x.test"), Just("test"), Just("other.example"),
+        ],
+        path in prop_oneof![
+            Just("/"), Just("/a"), Just("/a/"), Just("/a/b"), Just("/a/bc"), Just("/ab"),
+            Just("/ab/c"), Just("/b"), Just("/b?x=1"), Just("/a?x"), Just("/c"),
+        ],
+    ) {
+        // Two routes with one host and prefix are refused by the config check.
+        let distinct: BTreeSet<(&str, &str)> =
+            routes.iter().map(|r| (r.host.as_str(), r.prefix.as_str())).collect();
+        prop_assume!(distinct.len() == routes.len());
+        let Some(rt) = runtime(&routes) else {
+            // Only duplicates may be refused.
+            panic!("config refused: {routes:?}");
+        };
+        let got = rt.router.find(host, path).map(|r| r.route.id.clone());
+        let want = reference(&routes, host, path).map(|i| format!("r{i}"));
+        prop_assert_eq!(got, want, "{:?} {} {}", routes, host, path);
+    }
+}
