@@ -21,8 +21,8 @@ pub mod self_service;
 pub mod session_api;
 pub mod signin;
 pub mod state;
-pub mod ui;
 mod strict_json;
+pub mod ui;
 pub mod verify;
 pub mod web;
 
