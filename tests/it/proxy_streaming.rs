@@ -33,6 +33,11 @@ const MIB: u64 = 1024 * 1024;
 #[tokio::test]
 async fn large_bodies_stream_both_ways() {
     let (gw, _up) = public_gateway().await;
+    // The peak before any large body: what the binary needs anyway (it grows with the
+    // features linked in), so the check below measures only what the transfers add.
+    let r = send(client().get(gw.url("/warm"))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let before = peak_rss_mib(&gw);
 
     // 100 MiB up, generated chunk by chunk (chunked transfer encoding).
     let chunk = Bytes::from(vec![b'u'; 64 * 1024]);
@@ -61,10 +66,11 @@ async fn large_bodies_stream_both_ways() {
     }
     assert_eq!(total, 64 * MIB);
 
+    // Buffering either body would add at least 64 MiB.
     let peak = peak_rss_mib(&gw);
     assert!(
-        peak < 64,
-        "gateway peaked at {peak} MiB: bodies were buffered"
+        peak.saturating_sub(before) < 48,
+        "gateway peaked at {peak} MiB from {before} MiB: bodies were buffered"
     );
 }
 
