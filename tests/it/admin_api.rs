@@ -396,6 +396,15 @@ async fn auth_is_enforced(backend: Backend) {
         .await
         .unwrap();
     expect(AdminApi::read(resp).await, 404, "not_found");
+    // The auth host with a trailing dot is the auth host (as in the data plane).
+    let resp = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{}{path}", api.port))
+        .header("host", format!("localhost.:{}", api.port))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(AdminApi::read(resp).await.0, 200);
 
     // Revoked and expired tokens stop working.
     let id = writer.split('_').nth(1).unwrap().to_string();

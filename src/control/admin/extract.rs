@@ -75,6 +75,8 @@ pub(crate) fn request_host(parts: &Parts) -> Option<String> {
             .map_or(raw.as_str(), |(h, _)| h)
             .to_string()
     };
+    // One trailing dot is the same host (`auth.example.com.`), as in the data plane.
+    let host = host.strip_suffix('.').unwrap_or(&host);
     Some(host.to_ascii_lowercase())
 }
 
