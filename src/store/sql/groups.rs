@@ -137,30 +137,8 @@ impl GroupStore for SqlStore {
         expected: i64,
         a: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = super::begin(&self.pool).await?;
-        let done = sqlx::query(
-            "UPDATE user_groups SET display_name = $4, description = $5, version = $6, \
-             update_us = $7 WHERE tenant_id = $1 AND realm_id = $2 AND id = $3 AND version = $8",
-        )
-        .bind(&g.tenant_id)
-        .bind(&g.realm_id)
-        .bind(&g.id)
-        .bind(&g.display_name)
-        .bind(&g.description)
-        .bind(g.version)
-        .bind(g.update_us)
-        .bind(expected)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            let (t, r) = (&g.tenant_id, &g.realm_id);
-            return Err(
-                stale_or_missing(&mut tx, "user_groups", t, r, &g.id, Resource::Group).await,
-            );
-        }
-        insert_audit(&mut tx, a).await?;
-        tx.commit().await?;
-        Ok(())
+        // The same write as a rewrite that leaves the members alone.
+        self.rewrite_group(g, expected, None, a).await
     }
 
     async fn rewrite_group(
