@@ -65,6 +65,12 @@ impl From<Action> for Decided {
     }
 }
 
+/// A decision waiting for a re-issue: the route found and the expired token.
+pub struct Pending<'r, 'a> {
+    route: &'r Arc<super::runtime::RouteRuntime>,
+    token: &'a str,
+}
+
 /// Built once by the server and kept across reloads (the runtime inside is swapped).
 pub struct Gate {
     runtime: Arc<ArcSwap<Runtime>>,
@@ -100,29 +106,72 @@ impl Gate {
     }
 
     /// The decision for `ask` under `runtime` (the config the request is served under).
+    /// Everything but a re-issue is synchronous ([`Gate::decide_now`]); only a token past
+    /// its `exp` awaits the [`SessionRefresher`].
     pub async fn decide(&self, runtime: &Runtime, ask: &Ask<'_>) -> Decided {
+        match self.decide_now(runtime, ask) {
+            Ok(decided) => decided,
+            Err(pending) => self.finish(runtime, ask, pending).await,
+        }
+    }
+
+    /// The decision without awaiting: the whole of it for every request but one whose
+    /// session token is past its `exp`, which comes back as [`Pending`] for
+    /// [`Gate::finish`]. The per-request fast path (a cached session, no session, a public
+    /// route) never builds a future.
+    #[inline]
+    pub fn decide_now<'r, 'a>(
+        &self,
+        runtime: &'r Runtime,
+        ask: &Ask<'a>,
+    ) -> Result<Decided, Pending<'r, 'a>> {
         let now = self.now();
         let route = match classify::route(runtime, ask.req, ask.path) {
             Ok(r) => r,
-            Err(answer) => return answer.into(),
+            Err(answer) => return Ok(answer.into()),
         };
-        let mut set_cookie = None;
         let principal = if !classify::reads_session(route, ask.path) {
             None
         } else {
             match authn::authenticate(ask.req, runtime, &self.check, now) {
                 Authn::Verified(p) => Some(p),
                 Authn::Missing => None,
-                Authn::Expired(token) => {
-                    let secure = ask.cookie_secure();
-                    self.refresher.refresh(token, secure).await.map(|r| {
-                        set_cookie = Some(r.set_cookie);
-                        r.principal
-                    })
-                }
+                Authn::Expired(token) => return Err(Pending { route, token }),
             }
         };
         let action = classify::policy(runtime, route, principal, ask.req, ask.path, ask.tls, now);
+        Ok(action.into())
+    }
+
+    /// The rest of a [`Pending`] decision: re-issue the expired token through the
+    /// [`SessionRefresher`], then apply the route's policy to whoever it names (nobody when
+    /// the session is gone).
+    pub async fn finish(
+        &self,
+        runtime: &Runtime,
+        ask: &Ask<'_>,
+        pending: Pending<'_, '_>,
+    ) -> Decided {
+        let secure = ask.cookie_secure();
+        let mut set_cookie = None;
+        let principal = self
+            .refresher
+            .refresh(pending.token, secure)
+            .await
+            .map(|r| {
+                set_cookie = Some(r.set_cookie);
+                r.principal
+            });
+        let now = self.now();
+        let action = classify::policy(
+            runtime,
+            pending.route,
+            principal,
+            ask.req,
+            ask.path,
+            ask.tls,
+            now,
+        );
         Decided { action, set_cookie }
     }
 

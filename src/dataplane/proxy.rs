@@ -67,7 +67,11 @@ impl ProxyHttp for Gateway {
                     tls: ctx.tls,
                     cookie_secure: None,
                 };
-                self.gate.decide(&ctx.runtime, &ask).await
+                // The fast path is synchronous; only a re-issue awaits.
+                match self.gate.decide_now(&ctx.runtime, &ask) {
+                    Ok(decided) => decided,
+                    Err(pending) => self.gate.finish(&ctx.runtime, &ask, pending).await,
+                }
             }
         };
         // A token re-issued on the way reaches the browser with any answer.
