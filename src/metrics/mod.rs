@@ -1,8 +1,15 @@
 //! Prometheus metrics: requests by route and status class, latency by route, upstream
-//! errors by route and kind, signed-in and anonymous requests by route. Handles per route are resolved once per config so the request
-//! path only bumps atomics. Served as text on the optional `[metrics]` listener.
+//! errors by route and kind, signed-in and anonymous requests by route (here); the
+//! operator's events ([`events`]) and store queries ([`store`]). Handles per route are
+//! resolved once per config so the request path only bumps atomics. Served as text on the
+//! optional `[metrics]` listener.
+
+pub mod events;
+pub mod store;
 
 use std::sync::OnceLock;
+
+pub use events::{Events, LimitName, LinkEvent, Outcome, SignInMethod};
 
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry};
 
@@ -12,6 +19,8 @@ pub struct Metrics {
     duration: HistogramVec,
     upstream_errors: IntCounterVec,
     by_session: IntCounterVec,
+    pub events: Events,
+    pub store: store::StoreMetrics,
 }
 
 const CLASSES: [&str; 6] = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
@@ -55,6 +64,11 @@ impl RouteMetrics {
             .with_label_values(&[self.route.as_str(), kind])
             .inc();
     }
+}
+
+/// The operator's event counters.
+pub fn events() -> &'static Events {
+    &metrics().events
 }
 
 pub fn metrics() -> &'static Metrics {
@@ -106,12 +120,16 @@ pub fn metrics() -> &'static Metrics {
         ] {
             registry.register(c).expect("metrics registered once");
         }
+        let events = Events::new(&registry);
+        let store = store::StoreMetrics::new(&registry);
         Metrics {
             registry,
             requests,
             duration,
             upstream_errors,
             by_session,
+            events,
+            store,
         }
     })
 }
