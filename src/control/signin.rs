@@ -21,6 +21,7 @@ use super::state::ControlState;
 use super::{pages, ui, web};
 use crate::idm::identities::USERNAME_MAX;
 use crate::idm::{views, IdmError};
+use crate::metrics::{Outcome, SignInMethod};
 
 type Shared = State<Arc<ControlState>>;
 
@@ -118,6 +119,7 @@ pub async fn finish(State(state): Shared, parts: Parts, body: Bytes) -> Result<R
             Ok(c) => c,
             Err(e) => {
                 // A malformed finish counts as a failure and uses the ceremony up.
+                crate::metrics::events().sign_in(SignInMethod::Unknown, Outcome::Rejected);
                 state.limits.failed(ip, state.now_secs()).await;
                 state.directory.abandon_ceremony(&b.ceremony).await?;
                 return Err(e);

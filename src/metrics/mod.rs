@@ -31,8 +31,11 @@ pub struct RouteMetrics {
     duration: prometheus::Histogram,
     /// `[signed_in, anonymous]`; `None` for passgate's own pseudo-routes.
     by_session: Option<[IntCounter; 2]>,
-    route: String,
+    /// By [`UPSTREAM_KINDS`].
+    upstream_errors: [IntCounter; 3],
 }
+
+const UPSTREAM_KINDS: [&str; 3] = ["connect", "timeout", "error"];
 
 impl RouteMetrics {
     #[inline]
@@ -58,11 +61,11 @@ impl RouteMetrics {
         }
     }
 
+    /// An upstream failure of `kind`: `connect`, `timeout` or `error` (anything else
+    /// counts as `error`).
     pub fn upstream_error(&self, kind: &str) {
-        metrics()
-            .upstream_errors
-            .with_label_values(&[self.route.as_str(), kind])
-            .inc();
+        let i = UPSTREAM_KINDS.iter().position(|k| *k == kind).unwrap_or(2);
+        self.upstream_errors[i].inc();
     }
 }
 
@@ -152,7 +155,8 @@ impl Metrics {
             by_class: CLASSES.map(|c| self.requests.with_label_values(&[route, c])),
             duration: self.duration.with_label_values(&[route]),
             by_session: None,
-            route: route.to_string(),
+            upstream_errors: UPSTREAM_KINDS
+                .map(|k| self.upstream_errors.with_label_values(&[route, k])),
         }
     }
 

@@ -63,6 +63,7 @@ mod sessions;
 mod signin;
 mod signin_browser;
 mod soft_passkey_selftest;
+mod store_limits;
 mod store_schema;
 mod store_suite;
 mod strict_input;
