@@ -17,6 +17,7 @@ mod browser_smoke;
 mod canonical_paths;
 mod cli;
 mod cluster;
+mod cluster_limits;
 mod cluster_revocations;
 mod config_files;
 mod console;
