@@ -1,5 +1,5 @@
 //! What an operator watches besides requests: sign-ins, bindings and their links, active
-//! sessions, the session cache, revocations and their lag, mails, rate-limit refusals and
+//! sessions, whether the store is reachable, the session cache, revocations and their lag, mails, rate-limit refusals and
 //! config reloads. Every label value is fixed here (no user ids, no paths), and every
 //! series is created at start-up, so a scrape shows each family at 0 before its first
 //! event and an event only bumps an atomic (no allocation, no lock).
@@ -72,6 +72,7 @@ pub struct Events {
     bindings: [IntCounter; 3],
     links: [IntCounter; 4],
     active_sessions: IntGauge,
+    store_reachable: IntGauge,
     cache: [IntCounter; 2],
     revocations: [IntCounter; 2],
     revocation_lag: Histogram,
@@ -130,6 +131,15 @@ impl Events {
         registry
             .register(Box::new(active_sessions.clone()))
             .expect("metrics registered once");
+        let store_reachable = IntGauge::new(
+            "passgate_store_reachable",
+            "1 while this instance's background round (every second) reaches the store, 0 \
+             while it does not (then /.passgate/readyz answers 503 too)",
+        )
+        .expect("static metric definition");
+        registry
+            .register(Box::new(store_reachable.clone()))
+            .expect("metrics registered once");
         let cache = counter_vec(
             registry,
             "passgate_session_cache_total",
@@ -179,6 +189,7 @@ impl Events {
             bindings: each(&bindings, OUTCOMES),
             links: each(&links, LINK_EVENTS),
             active_sessions,
+            store_reachable,
             cache: each(&cache, ["hit", "miss"]),
             revocations: each(&revocations, ["session", "identity"]),
             revocation_lag,
@@ -202,6 +213,10 @@ impl Events {
 
     pub fn active_sessions(&self, n: i64) {
         self.active_sessions.set(n);
+    }
+
+    pub fn store_reachable(&self, up: bool) {
+        self.store_reachable.set(i64::from(up));
     }
 
     #[inline]

@@ -134,6 +134,7 @@ pub(crate) const FAMILIES: &[&str] = &[
     "passgate_bindings_total",
     "passgate_binding_links_total",
     "passgate_active_sessions",
+    "passgate_store_reachable",
     "passgate_session_cache_total",
     "passgate_revocations_applied_total",
     "passgate_revocation_lag_seconds",
@@ -319,6 +320,8 @@ mod events {
         let t = scrape(mp).await;
         assert_eq!(cache(&t, "miss") - cache(&before, "miss"), 1.0, "{t}");
         assert_eq!(cache(&t, "hit") - cache(&before, "hit"), 1.0, "{t}");
+
+        assert_eq!(m(&t, "passgate_store_reachable", &[]), 1.0, "{t}");
 
         // Active sessions: the binding's, three sign-ins, bob's (read every 5 s).
         scrape_until(mp, 12, "passgate_active_sessions", |t| {
