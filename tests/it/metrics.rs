@@ -159,6 +159,8 @@ async fn scrape_until(port: u16, secs: u64, what: &str, ok: impl Fn(&str) -> boo
 }
 
 mod events {
+    use std::time::Instant;
+
     use serde_json::{json, Value};
 
     use super::{sample, scrape, scrape_until, FAMILIES};
@@ -172,6 +174,47 @@ mod events {
     use crate::support::sessions::SessionEnv;
     use crate::support::smtp::SmtpServer;
     use crate::support::{client, free_port};
+
+    on_both_backends!(rate_limits_cost_two_store_operations_per_begin);
+
+    /// Each `authenticate/begin` reads the failure window and counts the ceremony window:
+    /// one read and one write of the `limits` family, timed by the store metrics. Prints
+    /// their mean beside the whole begin's (`--nocapture`; the sweep's one write is in the
+    /// write mean).
+    async fn rate_limits_cost_two_store_operations_per_begin(backend: Backend) {
+        let mp = free_port();
+        let extra = format!("[metrics]\naddress = \"127.0.0.1:{mp}\"\n");
+        let Some(env) = SessionEnv::start(backend, &extra).await else {
+            return;
+        };
+        const N: usize = 40;
+        let started = Instant::now();
+        for _ in 0..N {
+            let r = post(&env, "/.passgate/api/v1/authenticate/begin", json!({})).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        let per_begin = started.elapsed().as_secs_f64() / N as f64;
+        let t = scrape(mp).await;
+        let op = |family, op, part| {
+            sample(
+                &t,
+                &format!("passgate_store_query_duration_seconds_{part}"),
+                &[("family", family), ("op", op)],
+            )
+        };
+        assert_eq!(op("limits", "read", "count"), N as f64, "{t}");
+        // And the first hit sweeps ended windows (then once a minute).
+        assert_eq!(op("limits", "write", "count"), N as f64 + 1.0, "{t}");
+        let mean = |family, o| op(family, o, "sum") / op(family, o, "count") * 1e3;
+        println!(
+            "{backend:?}: {N} begins, {:.2} ms each over HTTP; limits read {:.3} ms, limits \
+             write {:.3} ms, ceremony write {:.3} ms (means)",
+            per_begin * 1e3,
+            mean("limits", "read"),
+            mean("limits", "write"),
+            mean("ceremonies", "write"),
+        );
+    }
 
     fn origin(env: &SessionEnv) -> String {
         format!("http://localhost:{}", env.api.port)
