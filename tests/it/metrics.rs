@@ -501,3 +501,47 @@ mod events {
         );
     }
 }
+
+/// `passgate_store_reachable` follows the store (PostgreSQL through a real TCP relay that is
+/// cut, then restored), and the failed operations count as `unavailable` store errors.
+/// Skipped without `PASSGATE_TEST_POSTGRES_URL`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_reachable_and_unavailable_errors_follow_the_store() {
+    use std::net::ToSocketAddrs;
+
+    use crate::support::db::TestDb;
+    use crate::support::relay::Relay;
+
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let pg = url::Url::parse(&db.url).unwrap();
+    let target = (pg.host_str().unwrap(), pg.port().unwrap_or(5432))
+        .to_socket_addrs()
+        .unwrap()
+        .next()
+        .unwrap();
+    let mut relay = Relay::start(target).await;
+    let mut relayed = pg.clone();
+    relayed.set_host(Some("127.0.0.1")).unwrap();
+    relayed.set_port(Some(relay.port)).unwrap();
+    let (port, mp) = (free_port(), free_port());
+    let config = format!(
+        "{}\n[store]\nurl = \"{relayed}\"\nconnect_timeout = \"1s\"\n\n[metrics]\n\
+         address = \"127.0.0.1:{mp}\"\n",
+        base_config(port)
+    );
+    let _gw = Gateway::start(port, &config).await;
+    let reachable = |t: &str| sample(t, "passgate_store_reachable", &[]);
+    let unavailable =
+        |t: &str| sample(t, "passgate_store_errors_total", &[("kind", "unavailable")]);
+    let t = scrape_until(mp, 5, "store reachable", |t| reachable(t) == 1.0).await;
+    assert_eq!(unavailable(&t), 0.0, "{t}");
+
+    relay.cut();
+    let t = scrape_until(mp, 15, "store unreachable", |t| reachable(t) == 0.0).await;
+    assert!(unavailable(&t) >= 1.0, "{t}");
+
+    relay.restore().await;
+    scrape_until(mp, 15, "store reachable again", |t| reachable(t) == 1.0).await;
+}
