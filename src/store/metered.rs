@@ -1,8 +1,9 @@
 //! The one place store operations are measured: [`Metered`] wraps the store [`super::open`]
 //! returns and times every operation of every aggregate (latency by family and read or
-//! write, failures by kind) into `passgate_store_*`. Generated from the traits' signatures
-//! (each method passes its arguments on unchanged); add a method to a trait, add it here.
+//! write, failures by kind) into `passgate_store_*`. Each method passes its arguments on
+//! unchanged; a method added to a store trait fails to compile until it is added here.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -27,12 +28,14 @@ impl Metered {
     }
 }
 
-fn observe<T>(
+/// Runs one store operation, timing it and counting its failure.
+async fn timed<T>(
     family: Family,
     op: Op,
-    started: Instant,
-    out: Result<T, StoreError>,
+    operation: impl Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
+    let started = Instant::now();
+    let out = operation.await;
     let failure = match &out {
         Err(StoreError::Unavailable(_)) => Some(Failure::Unavailable),
         Err(StoreError::Database(_) | StoreError::Migration(_)) => Some(Failure::Database),
@@ -51,9 +54,7 @@ impl StoreInfo for Metered {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.ping().await;
-        observe(Family::Info, Op::Read, started, out)
+        timed(Family::Info, Op::Read, self.inner.ping()).await
     }
 }
 
@@ -65,9 +66,12 @@ impl RealmStore for Metered {
         realms: &[RealmRecord],
         now_us: i64,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.sync_config_realms(tenant, realms, now_us).await;
-        observe(Family::Realms, Op::Write, started, out)
+        timed(
+            Family::Realms,
+            Op::Write,
+            self.inner.sync_config_realms(tenant, realms, now_us),
+        )
+        .await
     }
 
     async fn create_realm(
@@ -75,15 +79,16 @@ impl RealmStore for Metered {
         realm: &RealmRecord,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.create_realm(realm, audit).await;
-        observe(Family::Realms, Op::Write, started, out)
+        timed(
+            Family::Realms,
+            Op::Write,
+            self.inner.create_realm(realm, audit),
+        )
+        .await
     }
 
     async fn get_realm(&self, tenant: &str, id: &str) -> Result<RealmRecord, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.get_realm(tenant, id).await;
-        observe(Family::Realms, Op::Read, started, out)
+        timed(Family::Realms, Op::Read, self.inner.get_realm(tenant, id)).await
     }
 
     async fn list_realms(
@@ -91,9 +96,12 @@ impl RealmStore for Metered {
         tenant: &str,
         page: PageRequest,
     ) -> Result<Page<RealmRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.list_realms(tenant, page).await;
-        observe(Family::Realms, Op::Read, started, out)
+        timed(
+            Family::Realms,
+            Op::Read,
+            self.inner.list_realms(tenant, page),
+        )
+        .await
     }
 
     async fn update_realm(
@@ -101,9 +109,12 @@ impl RealmStore for Metered {
         realm: &RealmRecord,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.update_realm(realm, audit).await;
-        observe(Family::Realms, Op::Write, started, out)
+        timed(
+            Family::Realms,
+            Op::Write,
+            self.inner.update_realm(realm, audit),
+        )
+        .await
     }
 
     async fn delete_realm(
@@ -112,9 +123,12 @@ impl RealmStore for Metered {
         id: &str,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.delete_realm(tenant, id, audit).await;
-        observe(Family::Realms, Op::Write, started, out)
+        timed(
+            Family::Realms,
+            Op::Write,
+            self.inner.delete_realm(tenant, id, audit),
+        )
+        .await
     }
 }
 
@@ -125,9 +139,12 @@ impl IdentityStore for Metered {
         identity: &IdentityRecord,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.create_identity(identity, audit).await;
-        observe(Family::Identities, Op::Write, started, out)
+        timed(
+            Family::Identities,
+            Op::Write,
+            self.inner.create_identity(identity, audit),
+        )
+        .await
     }
 
     async fn get_identity(
@@ -136,9 +153,12 @@ impl IdentityStore for Metered {
         realm: &str,
         id: &str,
     ) -> Result<IdentityRecord, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.get_identity(tenant, realm, id).await;
-        observe(Family::Identities, Op::Read, started, out)
+        timed(
+            Family::Identities,
+            Op::Read,
+            self.inner.get_identity(tenant, realm, id),
+        )
+        .await
     }
 
     async fn find_identity_by_username(
@@ -147,12 +167,13 @@ impl IdentityStore for Metered {
         realm: &str,
         username: &str,
     ) -> Result<IdentityRecord, StoreError> {
-        let started = Instant::now();
-        let out = self
-            .inner
-            .find_identity_by_username(tenant, realm, username)
-            .await;
-        observe(Family::Identities, Op::Read, started, out)
+        timed(
+            Family::Identities,
+            Op::Read,
+            self.inner
+                .find_identity_by_username(tenant, realm, username),
+        )
+        .await
     }
 
     async fn list_identities(
@@ -162,12 +183,12 @@ impl IdentityStore for Metered {
         filter: Option<&IdentityFilter>,
         page: PageRequest,
     ) -> Result<Page<IdentityRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self
-            .inner
-            .list_identities(tenant, realm, filter, page)
-            .await;
-        observe(Family::Identities, Op::Read, started, out)
+        timed(
+            Family::Identities,
+            Op::Read,
+            self.inner.list_identities(tenant, realm, filter, page),
+        )
+        .await
     }
 
     async fn update_identity(
@@ -176,9 +197,12 @@ impl IdentityStore for Metered {
         expected: i64,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.update_identity(identity, expected, audit).await;
-        observe(Family::Identities, Op::Write, started, out)
+        timed(
+            Family::Identities,
+            Op::Write,
+            self.inner.update_identity(identity, expected, audit),
+        )
+        .await
     }
 
     async fn delete_identities(
@@ -189,12 +213,13 @@ impl IdentityStore for Metered {
         expected: Option<i64>,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self
-            .inner
-            .delete_identities(tenant, realm, ids, expected, audit)
-            .await;
-        observe(Family::Identities, Op::Write, started, out)
+        timed(
+            Family::Identities,
+            Op::Write,
+            self.inner
+                .delete_identities(tenant, realm, ids, expected, audit),
+        )
+        .await
     }
 }
 
@@ -206,9 +231,12 @@ impl GroupStore for Metered {
         members: &[String],
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.create_group(group, members, audit).await;
-        observe(Family::Groups, Op::Write, started, out)
+        timed(
+            Family::Groups,
+            Op::Write,
+            self.inner.create_group(group, members, audit),
+        )
+        .await
     }
 
     async fn get_group(
@@ -217,9 +245,12 @@ impl GroupStore for Metered {
         realm: &str,
         id: &str,
     ) -> Result<GroupRecord, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.get_group(tenant, realm, id).await;
-        observe(Family::Groups, Op::Read, started, out)
+        timed(
+            Family::Groups,
+            Op::Read,
+            self.inner.get_group(tenant, realm, id),
+        )
+        .await
     }
 
     async fn list_groups(
@@ -228,9 +259,12 @@ impl GroupStore for Metered {
         realm: &str,
         page: PageRequest,
     ) -> Result<Page<GroupRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.list_groups(tenant, realm, page).await;
-        observe(Family::Groups, Op::Read, started, out)
+        timed(
+            Family::Groups,
+            Op::Read,
+            self.inner.list_groups(tenant, realm, page),
+        )
+        .await
     }
 
     async fn update_group(
@@ -239,9 +273,12 @@ impl GroupStore for Metered {
         expected: i64,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.update_group(group, expected, audit).await;
-        observe(Family::Groups, Op::Write, started, out)
+        timed(
+            Family::Groups,
+            Op::Write,
+            self.inner.update_group(group, expected, audit),
+        )
+        .await
     }
 
     async fn rewrite_group(
@@ -251,12 +288,12 @@ impl GroupStore for Metered {
         members: Option<&[String]>,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self
-            .inner
-            .rewrite_group(group, expected, members, audit)
-            .await;
-        observe(Family::Groups, Op::Write, started, out)
+        timed(
+            Family::Groups,
+            Op::Write,
+            self.inner.rewrite_group(group, expected, members, audit),
+        )
+        .await
     }
 
     async fn delete_group(
@@ -267,12 +304,12 @@ impl GroupStore for Metered {
         expected: Option<i64>,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self
-            .inner
-            .delete_group(tenant, realm, id, expected, audit)
-            .await;
-        observe(Family::Groups, Op::Write, started, out)
+        timed(
+            Family::Groups,
+            Op::Write,
+            self.inner.delete_group(tenant, realm, id, expected, audit),
+        )
+        .await
     }
 
     async fn change_members(
@@ -282,12 +319,12 @@ impl GroupStore for Metered {
         change: MemberChange<'_>,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self
-            .inner
-            .change_members(group, expected, change, audit)
-            .await;
-        observe(Family::Groups, Op::Write, started, out)
+        timed(
+            Family::Groups,
+            Op::Write,
+            self.inner.change_members(group, expected, change, audit),
+        )
+        .await
     }
 
     async fn list_members(
@@ -295,9 +332,12 @@ impl GroupStore for Metered {
         group: &GroupRecord,
         page: PageRequest,
     ) -> Result<Page<IdentityRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.list_members(group, page).await;
-        observe(Family::Groups, Op::Read, started, out)
+        timed(
+            Family::Groups,
+            Op::Read,
+            self.inner.list_members(group, page),
+        )
+        .await
     }
 
     async fn list_identity_groups(
@@ -305,9 +345,12 @@ impl GroupStore for Metered {
         identity_id: &str,
         page: PageRequest,
     ) -> Result<Page<GroupRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.list_identity_groups(identity_id, page).await;
-        observe(Family::Groups, Op::Read, started, out)
+        timed(
+            Family::Groups,
+            Op::Read,
+            self.inner.list_identity_groups(identity_id, page),
+        )
+        .await
     }
 }
 
@@ -318,21 +361,20 @@ impl TokenStore for Metered {
         token: &ApiTokenRecord,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.create_token(token, audit).await;
-        observe(Family::Tokens, Op::Write, started, out)
+        timed(
+            Family::Tokens,
+            Op::Write,
+            self.inner.create_token(token, audit),
+        )
+        .await
     }
 
     async fn get_token(&self, id: &str) -> Result<ApiTokenRecord, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.get_token(id).await;
-        observe(Family::Tokens, Op::Read, started, out)
+        timed(Family::Tokens, Op::Read, self.inner.get_token(id)).await
     }
 
     async fn list_tokens(&self, tenant: &str) -> Result<Vec<ApiTokenRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.list_tokens(tenant).await;
-        observe(Family::Tokens, Op::Read, started, out)
+        timed(Family::Tokens, Op::Read, self.inner.list_tokens(tenant)).await
     }
 
     async fn revoke_token(
@@ -342,18 +384,19 @@ impl TokenStore for Metered {
         now_us: i64,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.revoke_token(tenant, id, now_us, audit).await;
-        observe(Family::Tokens, Op::Write, started, out)
+        timed(
+            Family::Tokens,
+            Op::Write,
+            self.inner.revoke_token(tenant, id, now_us, audit),
+        )
+        .await
     }
 }
 
 #[async_trait]
 impl AuditStore for Metered {
     async fn insert_audit(&self, audit: &AuditRecord) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.insert_audit(audit).await;
-        observe(Family::Audit, Op::Write, started, out)
+        timed(Family::Audit, Op::Write, self.inner.insert_audit(audit)).await
     }
 
     async fn list_events(
@@ -362,9 +405,12 @@ impl AuditStore for Metered {
         realm: &str,
         page: PageRequest,
     ) -> Result<Page<AuditRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.list_events(tenant, realm, page).await;
-        observe(Family::Audit, Op::Read, started, out)
+        timed(
+            Family::Audit,
+            Op::Read,
+            self.inner.list_events(tenant, realm, page),
+        )
+        .await
     }
 }
 
@@ -376,9 +422,12 @@ impl BindingStore for Metered {
         batch: Option<&BindingBatchRecord>,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.create_binding_jobs(jobs, batch, audit).await;
-        observe(Family::Binding, Op::Write, started, out)
+        timed(
+            Family::Binding,
+            Op::Write,
+            self.inner.create_binding_jobs(jobs, batch, audit),
+        )
+        .await
     }
 
     async fn get_binding_job(
@@ -387,18 +436,24 @@ impl BindingStore for Metered {
         realm: &str,
         id: &str,
     ) -> Result<BindingJobRecord, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.get_binding_job(tenant, realm, id).await;
-        observe(Family::Binding, Op::Read, started, out)
+        timed(
+            Family::Binding,
+            Op::Read,
+            self.inner.get_binding_job(tenant, realm, id),
+        )
+        .await
     }
 
     async fn find_binding_job_by_token(
         &self,
         token_hash: &str,
     ) -> Result<BindingJobRecord, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.find_binding_job_by_token(token_hash).await;
-        observe(Family::Binding, Op::Read, started, out)
+        timed(
+            Family::Binding,
+            Op::Read,
+            self.inner.find_binding_job_by_token(token_hash),
+        )
+        .await
     }
 
     async fn list_binding_jobs(
@@ -408,18 +463,21 @@ impl BindingStore for Metered {
         filter: &BindingJobFilter,
         page: PageRequest,
     ) -> Result<Page<BindingJobRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self
-            .inner
-            .list_binding_jobs(tenant, realm, filter, page)
-            .await;
-        observe(Family::Binding, Op::Read, started, out)
+        timed(
+            Family::Binding,
+            Op::Read,
+            self.inner.list_binding_jobs(tenant, realm, filter, page),
+        )
+        .await
     }
 
     async fn list_batch_jobs(&self, batch_id: &str) -> Result<Vec<BindingJobRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.list_batch_jobs(batch_id).await;
-        observe(Family::Binding, Op::Read, started, out)
+        timed(
+            Family::Binding,
+            Op::Read,
+            self.inner.list_batch_jobs(batch_id),
+        )
+        .await
     }
 
     async fn get_binding_batch(
@@ -428,15 +486,21 @@ impl BindingStore for Metered {
         realm: &str,
         id: &str,
     ) -> Result<BindingBatchRecord, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.get_binding_batch(tenant, realm, id).await;
-        observe(Family::Binding, Op::Read, started, out)
+        timed(
+            Family::Binding,
+            Op::Read,
+            self.inner.get_binding_batch(tenant, realm, id),
+        )
+        .await
     }
 
     async fn expire_binding_jobs(&self, now_us: i64) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.expire_binding_jobs(now_us).await;
-        observe(Family::Binding, Op::Write, started, out)
+        timed(
+            Family::Binding,
+            Op::Write,
+            self.inner.expire_binding_jobs(now_us),
+        )
+        .await
     }
 
     async fn transition_binding_job(
@@ -447,12 +511,13 @@ impl BindingStore for Metered {
         now_us: i64,
         audit: Option<&AuditRecord>,
     ) -> Result<bool, StoreError> {
-        let started = Instant::now();
-        let out = self
-            .inner
-            .transition_binding_job(id, from, to, now_us, audit)
-            .await;
-        observe(Family::Binding, Op::Write, started, out)
+        timed(
+            Family::Binding,
+            Op::Write,
+            self.inner
+                .transition_binding_job(id, from, to, now_us, audit),
+        )
+        .await
     }
 
     async fn record_delivery(
@@ -460,9 +525,12 @@ impl BindingStore for Metered {
         job: &BindingJobRecord,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.record_delivery(job, audit).await;
-        observe(Family::Binding, Op::Write, started, out)
+        timed(
+            Family::Binding,
+            Op::Write,
+            self.inner.record_delivery(job, audit),
+        )
+        .await
     }
 
     async fn due_deliveries(
@@ -470,9 +538,12 @@ impl BindingStore for Metered {
         now_us: i64,
         limit: u32,
     ) -> Result<Vec<BindingJobRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.due_deliveries(now_us, limit).await;
-        observe(Family::Binding, Op::Read, started, out)
+        timed(
+            Family::Binding,
+            Op::Read,
+            self.inner.due_deliveries(now_us, limit),
+        )
+        .await
     }
 
     async fn complete_binding(
@@ -480,9 +551,12 @@ impl BindingStore for Metered {
         completion: &BindingCompletion,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.complete_binding(completion, audit).await;
-        observe(Family::Binding, Op::Write, started, out)
+        timed(
+            Family::Binding,
+            Op::Write,
+            self.inner.complete_binding(completion, audit),
+        )
+        .await
     }
 }
 
@@ -494,15 +568,21 @@ impl CredentialStore for Metered {
         realm: &str,
         id: &str,
     ) -> Result<CredentialRecord, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.get_credential(tenant, realm, id).await;
-        observe(Family::Credentials, Op::Read, started, out)
+        timed(
+            Family::Credentials,
+            Op::Read,
+            self.inner.get_credential(tenant, realm, id),
+        )
+        .await
     }
 
     async fn find_credential(&self, credential_id: &str) -> Result<CredentialRecord, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.find_credential(credential_id).await;
-        observe(Family::Credentials, Op::Read, started, out)
+        timed(
+            Family::Credentials,
+            Op::Read,
+            self.inner.find_credential(credential_id),
+        )
+        .await
     }
 
     async fn list_credentials(
@@ -512,12 +592,13 @@ impl CredentialStore for Metered {
         identity_id: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<CredentialRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self
-            .inner
-            .list_credentials(tenant, realm, identity_id, page)
-            .await;
-        observe(Family::Credentials, Op::Read, started, out)
+        timed(
+            Family::Credentials,
+            Op::Read,
+            self.inner
+                .list_credentials(tenant, realm, identity_id, page),
+        )
+        .await
     }
 
     async fn record_credential_use(
@@ -527,12 +608,13 @@ impl CredentialStore for Metered {
         passkey: &str,
         now_us: i64,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self
-            .inner
-            .record_credential_use(id, sign_count, passkey, now_us)
-            .await;
-        observe(Family::Credentials, Op::Write, started, out)
+        timed(
+            Family::Credentials,
+            Op::Write,
+            self.inner
+                .record_credential_use(id, sign_count, passkey, now_us),
+        )
+        .await
     }
 
     async fn revoke_credential(
@@ -543,12 +625,13 @@ impl CredentialStore for Metered {
         now_us: i64,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self
-            .inner
-            .revoke_credential(tenant, realm, id, now_us, audit)
-            .await;
-        observe(Family::Credentials, Op::Write, started, out)
+        timed(
+            Family::Credentials,
+            Op::Write,
+            self.inner
+                .revoke_credential(tenant, realm, id, now_us, audit),
+        )
+        .await
     }
 
     async fn revoke_credential_unless_last(
@@ -560,12 +643,13 @@ impl CredentialStore for Metered {
         now_us: i64,
         audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
-        let started = Instant::now();
-        let out = self
-            .inner
-            .revoke_credential_unless_last(tenant, realm, identity_id, id, now_us, audit)
-            .await;
-        observe(Family::Credentials, Op::Write, started, out)
+        timed(
+            Family::Credentials,
+            Op::Write,
+            self.inner
+                .revoke_credential_unless_last(tenant, realm, identity_id, id, now_us, audit),
+        )
+        .await
     }
 
     async fn rename_credential(
@@ -577,48 +661,54 @@ impl CredentialStore for Metered {
         now_us: i64,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self
-            .inner
-            .rename_credential(tenant, realm, id, name, now_us, audit)
-            .await;
-        observe(Family::Credentials, Op::Write, started, out)
+        timed(
+            Family::Credentials,
+            Op::Write,
+            self.inner
+                .rename_credential(tenant, realm, id, name, now_us, audit),
+        )
+        .await
     }
 }
 
 #[async_trait]
 impl CeremonyStore for Metered {
     async fn put_ceremony(&self, ceremony: &CeremonyRecord) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.put_ceremony(ceremony).await;
-        observe(Family::Ceremonies, Op::Write, started, out)
+        timed(
+            Family::Ceremonies,
+            Op::Write,
+            self.inner.put_ceremony(ceremony),
+        )
+        .await
     }
 
     async fn take_ceremony(&self, id: &str, now_us: i64) -> Result<CeremonyRecord, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.take_ceremony(id, now_us).await;
-        observe(Family::Ceremonies, Op::Write, started, out)
+        timed(
+            Family::Ceremonies,
+            Op::Write,
+            self.inner.take_ceremony(id, now_us),
+        )
+        .await
     }
 }
 
 #[async_trait]
 impl SessionStore for Metered {
     async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.create_session(s).await;
-        observe(Family::Sessions, Op::Write, started, out)
+        timed(Family::Sessions, Op::Write, self.inner.create_session(s)).await
     }
 
     async fn get_session(&self, id: &str) -> Result<SessionRecord, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.get_session(id).await;
-        observe(Family::Sessions, Op::Read, started, out)
+        timed(Family::Sessions, Op::Read, self.inner.get_session(id)).await
     }
 
     async fn touch_session(&self, id: &str, now_us: i64) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.touch_session(id, now_us).await;
-        observe(Family::Sessions, Op::Write, started, out)
+        timed(
+            Family::Sessions,
+            Op::Write,
+            self.inner.touch_session(id, now_us),
+        )
+        .await
     }
 
     async fn list_live_sessions(
@@ -626,9 +716,12 @@ impl SessionStore for Metered {
         identity_id: &str,
         now_us: i64,
     ) -> Result<Vec<SessionRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.list_live_sessions(identity_id, now_us).await;
-        observe(Family::Sessions, Op::Read, started, out)
+        timed(
+            Family::Sessions,
+            Op::Read,
+            self.inner.list_live_sessions(identity_id, now_us),
+        )
+        .await
     }
 
     async fn revoke_sessions(
@@ -637,9 +730,12 @@ impl SessionStore for Metered {
         now_us: i64,
         audit: Option<&AuditRecord>,
     ) -> Result<Vec<String>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.revoke_sessions(target, now_us, audit).await;
-        observe(Family::Sessions, Op::Write, started, out)
+        timed(
+            Family::Sessions,
+            Op::Write,
+            self.inner.revoke_sessions(target, now_us, audit),
+        )
+        .await
     }
 
     async fn revocations_since(
@@ -647,30 +743,37 @@ impl SessionStore for Metered {
         after_seq: i64,
         since_us: i64,
     ) -> Result<Vec<RevocationRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.revocations_since(after_seq, since_us).await;
-        observe(Family::Sessions, Op::Read, started, out)
+        timed(
+            Family::Sessions,
+            Op::Read,
+            self.inner.revocations_since(after_seq, since_us),
+        )
+        .await
     }
 
     async fn count_live_sessions(&self, now_us: i64) -> Result<i64, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.count_live_sessions(now_us).await;
-        observe(Family::Sessions, Op::Read, started, out)
+        timed(
+            Family::Sessions,
+            Op::Read,
+            self.inner.count_live_sessions(now_us),
+        )
+        .await
     }
 
     async fn prune_sessions(&self, before_us: i64) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.prune_sessions(before_us).await;
-        observe(Family::Sessions, Op::Write, started, out)
+        timed(
+            Family::Sessions,
+            Op::Write,
+            self.inner.prune_sessions(before_us),
+        )
+        .await
     }
 }
 
 #[async_trait]
 impl KeyStore for Metered {
     async fn list_signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.list_signing_keys().await;
-        observe(Family::Keys, Op::Read, started, out)
+        timed(Family::Keys, Op::Read, self.inner.list_signing_keys()).await
     }
 
     async fn insert_signing_key(
@@ -678,15 +781,21 @@ impl KeyStore for Metered {
         key: &SigningKeyRecord,
         audit: Option<&AuditRecord>,
     ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.insert_signing_key(key, audit).await;
-        observe(Family::Keys, Op::Write, started, out)
+        timed(
+            Family::Keys,
+            Op::Write,
+            self.inner.insert_signing_key(key, audit),
+        )
+        .await
     }
 
     async fn delete_signing_keys(&self, kids: &[String]) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let out = self.inner.delete_signing_keys(kids).await;
-        observe(Family::Keys, Op::Write, started, out)
+        timed(
+            Family::Keys,
+            Op::Write,
+            self.inner.delete_signing_keys(kids),
+        )
+        .await
     }
 }
 
@@ -698,9 +807,12 @@ impl SearchStore for Metered {
         realm: &str,
         search: &Search,
     ) -> Result<Found<IdentityRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.search_identities(tenant, realm, search).await;
-        observe(Family::Search, Op::Read, started, out)
+        timed(
+            Family::Search,
+            Op::Read,
+            self.inner.search_identities(tenant, realm, search),
+        )
+        .await
     }
 
     async fn search_groups(
@@ -709,21 +821,20 @@ impl SearchStore for Metered {
         realm: &str,
         search: &Search,
     ) -> Result<Found<GroupRecord>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.search_groups(tenant, realm, search).await;
-        observe(Family::Search, Op::Read, started, out)
+        timed(
+            Family::Search,
+            Op::Read,
+            self.inner.search_groups(tenant, realm, search),
+        )
+        .await
     }
 
     async fn members_of(&self, group_ids: &[String]) -> Result<Vec<MemberRef>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.members_of(group_ids).await;
-        observe(Family::Search, Op::Read, started, out)
+        timed(Family::Search, Op::Read, self.inner.members_of(group_ids)).await
     }
 
     async fn groups_of(&self, identity_ids: &[String]) -> Result<Vec<MemberRef>, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.groups_of(identity_ids).await;
-        observe(Family::Search, Op::Read, started, out)
+        timed(Family::Search, Op::Read, self.inner.groups_of(identity_ids)).await
     }
 }
 
@@ -736,23 +847,24 @@ impl LimitStore for Metered {
         expire_at: i64,
         add: i64,
     ) -> Result<i64, StoreError> {
-        let started = Instant::now();
-        let out = self
-            .inner
-            .add_to_window(key, window_start, expire_at, add)
-            .await;
-        observe(Family::Limits, Op::Write, started, out)
+        timed(
+            Family::Limits,
+            Op::Write,
+            self.inner.add_to_window(key, window_start, expire_at, add),
+        )
+        .await
     }
 
     async fn window_count(&self, key: &str, window_start: i64) -> Result<i64, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.window_count(key, window_start).await;
-        observe(Family::Limits, Op::Read, started, out)
+        timed(
+            Family::Limits,
+            Op::Read,
+            self.inner.window_count(key, window_start),
+        )
+        .await
     }
 
     async fn sweep_windows(&self, now: i64) -> Result<u64, StoreError> {
-        let started = Instant::now();
-        let out = self.inner.sweep_windows(now).await;
-        observe(Family::Limits, Op::Write, started, out)
+        timed(Family::Limits, Op::Write, self.inner.sweep_windows(now)).await
     }
 }
