@@ -88,7 +88,11 @@ impl SessionService {
             (c.ticks % 60 == 1, c.ticks % 5 == 1)
         };
         if count {
-            events().active_sessions(store.count_live_sessions(now).await?);
+            // Only a gauge: its failure does not keep this round from pruning.
+            match store.count_live_sessions(now).await {
+                Ok(n) => events().active_sessions(n),
+                Err(e) => tracing::debug!(error = %e, "live sessions not counted"),
+            }
         }
         if prune {
             let keep = settings.token_ttl + Duration::from_secs(300);
