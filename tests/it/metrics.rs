@@ -409,9 +409,9 @@ mod events {
             "{v}"
         );
         let t = scrape(mp).await;
-        assert_eq!(
-            m(&t, "passgate_mails_total", &[("result", "failed")]),
-            1.0,
+        // The first attempt, at least (the background retry may have failed too).
+        assert!(
+            m(&t, "passgate_mails_total", &[("result", "failed")]) >= 1.0,
             "{t}"
         );
         assert_eq!(
