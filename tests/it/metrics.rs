@@ -86,7 +86,11 @@ policy = "public"
         504
     );
 
-    let text = scrape(metrics_port).await;
+    // A request is counted in its logging phase, just after its answer is sent.
+    let text = scrape_until(metrics_port, 5, "six requests", |t| {
+        sample(t, "passgate_request_duration_seconds_count", &[]) >= 6.0
+    })
+    .await;
     let requests = |route, status| {
         sample(
             &text,
