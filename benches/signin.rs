@@ -127,7 +127,13 @@ async fn sign_in(env: &mut Env, username: Option<&str>) -> Duration {
     let t0 = Instant::now();
     let begun = env
         .directory
-        .begin_sign_in(&env.config, &env.config.tenant_id, &env.realm, username)
+        .begin_sign_in(
+            &env.config,
+            &env.config.tenant_id,
+            &env.realm,
+            username,
+            false,
+        )
         .await
         .unwrap();
     // The options as the control plane sends them (serialising is part of begin's cost).

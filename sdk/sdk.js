@@ -284,7 +284,9 @@ export class Embedded {
       }
     }
     try {
-      const begin = await this.#call('POST', '/authenticate/begin', username ? { username } : {}, 'signin', c.signal);
+      const beginBody = username ? { username } : {};
+      if (mediation === 'conditional') beginBody.mediation = 'conditional';
+      const begin = await this.#call('POST', '/authenticate/begin', beginBody, 'signin', c.signal);
       const request = { publicKey: requestOptions(begin.publicKey), signal: c.signal };
       if (mediation) request.mediation = mediation;
       const cred = chosen(await navigator.credentials.get(request));

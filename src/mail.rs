@@ -114,13 +114,19 @@ impl Mailer {
             .map_err(|e| MailError::Setup(e.to_string()))
     }
 
+    /// Sends one link mail; counted in `passgate_mails_total` (sent or failed).
     pub async fn send_link(&self, m: &LinkMail<'_>) -> Result<(), MailError> {
-        let message = self.message(m)?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| MailError::Delivery(e.to_string()))
+        let sent = match self.message(m) {
+            Ok(message) => self
+                .transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| MailError::Delivery(e.to_string())),
+            Err(e) => Err(e),
+        };
+        crate::metrics::events().mail(sent.is_ok());
+        sent
     }
 }
 

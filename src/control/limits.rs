@@ -1,16 +1,22 @@
 //! Rate limits on the ceremony and recovery endpoints, answered with `429` and
-//! `Retry-After`: fixed windows per client IP (and per email address for recovery), plus a
-//! stricter window for failed sign-ins per IP (as Authelia's regulation: a run of failures
-//! blocks the address for a while). Counters live in memory per instance; a config reload
-//! starts them afresh.
+//! `Retry-After`: fixed windows per client IP (and per email address for recovery, per
+//! username for username-first sign-in), plus a stricter window for failed sign-ins per IP
+//! (as Authelia's regulation: a run of failures blocks the address for a while). The
+//! counters live in the store (`rate_limits`), so a budget holds per client across every
+//! instance sharing it, and survives reloads and restarts. Windows are aligned to the epoch
+//! (`now - now % window`); rows are swept once their window has ended. When the store does
+//! not answer, the request is refused with `503` (every endpoint limited here needs the
+//! store to do its work anyway): limits never fail open.
 
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use moka::sync::Cache;
-
 use super::error::ApiError;
+use crate::idm::IdmError;
+use crate::metrics::{events, LimitName};
+use crate::store::Store;
 
 /// One limit: at most `max` events per `window`.
 #[derive(Debug, Clone, Copy)]
@@ -40,22 +46,13 @@ pub const RECOVERY_EMAIL: Limit = Limit {
     window: Duration::from_secs(3600),
 };
 
-/// (window start, count), in seconds since the Unix epoch.
-type Window = Arc<Mutex<(u64, u32)>>;
+/// How often windows that have ended are swept (by whichever request comes first).
+const SWEEP_EVERY_SECS: u64 = 60;
 
 pub struct RateLimits {
-    windows: Cache<String, Window>,
-}
-
-impl Default for RateLimits {
-    fn default() -> Self {
-        RateLimits {
-            windows: Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(Duration::from_secs(3600))
-                .build(),
-        }
-    }
+    store: Arc<dyn Store>,
+    /// When this instance last swept ended windows (seconds since the epoch).
+    swept_at: AtomicU64,
 }
 
 /// The address a limit counts for: an IPv4 address, or the /64 network of an IPv6 one
@@ -81,135 +78,260 @@ fn digest_key(kind: &str, value: &str) -> String {
     format!("{kind}:{digest}")
 }
 
+fn unavailable(e: crate::store::StoreError) -> ApiError {
+    ApiError::from(IdmError::from(e))
+}
+
+/// The start and end of the fixed window of `limit` that holds `now`.
+fn window_of(limit: Limit, now: u64) -> (u64, u64) {
+    let len = limit.window.as_secs().max(1);
+    let start = now - now % len;
+    (start, start + len)
+}
+
+fn refused(name: LimitName, end: u64, now: u64) -> ApiError {
+    events().refused(name);
+    ApiError::TooManyRequests {
+        retry_after_secs: end.saturating_sub(now).max(1),
+    }
+}
+
+fn secs(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 impl RateLimits {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        RateLimits {
+            store,
+            swept_at: AtomicU64::new(0),
+        }
+    }
+
     /// Counts one event for `key` under `limit` at `now`; `Err(429)` once over it.
-    pub fn hit(&self, key: &str, limit: Limit, now: u64) -> Result<(), ApiError> {
-        self.count(key, limit, now, 1)
-    }
-
-    /// Whether `key` is over `limit` (without counting).
-    pub fn check(&self, key: &str, limit: Limit, now: u64) -> Result<(), ApiError> {
-        self.count(key, limit, now, 0)
-    }
-
-    fn count(&self, key: &str, limit: Limit, now: u64, add: u32) -> Result<(), ApiError> {
-        let window = self
-            .windows
-            .get_with(key.to_string(), || Arc::new(Mutex::new((now, 0))));
-        let mut w = window.lock().unwrap_or_else(|p| p.into_inner());
-        let len = limit.window.as_secs();
-        if now >= w.0 + len {
-            *w = (now, 0);
+    async fn hit(
+        &self,
+        name: LimitName,
+        key: &str,
+        limit: Limit,
+        now: u64,
+    ) -> Result<(), ApiError> {
+        self.sweep(now).await;
+        let (start, end) = window_of(limit, now);
+        let n = self
+            .store
+            .add_to_window(key, secs(start), secs(end), 1)
+            .await
+            .map_err(unavailable)?;
+        if n > i64::from(limit.max) {
+            return Err(refused(name, end, now));
         }
-        if w.1 >= limit.max {
-            return Err(ApiError::TooManyRequests {
-                retry_after_secs: (w.0 + len).saturating_sub(now).max(1),
-            });
-        }
-        w.1 += add;
         Ok(())
     }
 
+    /// Whether `key` has reached `limit` (without counting).
+    async fn check(
+        &self,
+        name: LimitName,
+        key: &str,
+        limit: Limit,
+        now: u64,
+    ) -> Result<(), ApiError> {
+        let (start, end) = window_of(limit, now);
+        let n = self
+            .store
+            .window_count(key, secs(start))
+            .await
+            .map_err(unavailable)?;
+        if n >= i64::from(limit.max) {
+            return Err(refused(name, end, now));
+        }
+        Ok(())
+    }
+
+    /// Deletes ended windows, at most once a minute per instance; a failure waits for the
+    /// next minute (the rows only take room).
+    async fn sweep(&self, now: u64) {
+        let last = self.swept_at.load(Ordering::Relaxed);
+        if now < last + SWEEP_EVERY_SECS
+            || self
+                .swept_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        if let Err(e) = self.store.sweep_windows(secs(now)).await {
+            tracing::warn!(error = %e, "could not sweep ended rate-limit windows");
+        }
+    }
+
     /// Before a sign-in ceremony step: the per-IP request limit and the failure block.
-    pub fn check_ceremony(&self, ip: Option<IpAddr>, now: u64) -> Result<(), ApiError> {
+    pub async fn check_ceremony(&self, ip: Option<IpAddr>, now: u64) -> Result<(), ApiError> {
         let ip = ip_key(ip);
-        self.check(&format!("fail:{ip}"), FAILURES, now)?;
-        self.hit(&format!("ceremony:{ip}"), CEREMONY, now)
+        self.check(
+            LimitName::SignInFailures,
+            &format!("fail:{ip}"),
+            FAILURES,
+            now,
+        )
+        .await?;
+        self.hit(
+            LimitName::Ceremony,
+            &format!("ceremony:{ip}"),
+            CEREMONY,
+            now,
+        )
+        .await
     }
 
     /// Username-first sign-in requests per (lower-cased) username, whatever the address.
     /// The key is a digest of the name, so a client cannot make keys of any size.
-    pub fn check_username(&self, username: &str, now: u64) -> Result<(), ApiError> {
+    pub async fn check_username(&self, username: &str, now: u64) -> Result<(), ApiError> {
         self.hit(
+            LimitName::Username,
             &digest_key("user", &username.trim().to_lowercase()),
             CEREMONY,
             now,
         )
+        .await
     }
 
-    /// A failed sign-in from `ip`.
-    pub fn failed(&self, ip: Option<IpAddr>, now: u64) {
-        let _ = self.hit(&format!("fail:{}", ip_key(ip)), FAILURES, now);
+    /// A failed sign-in from `ip` (a store failure here is logged: the answer to the
+    /// client is already the failure's).
+    pub async fn failed(&self, ip: Option<IpAddr>, now: u64) {
+        let (start, end) = window_of(FAILURES, now);
+        let key = format!("fail:{}", ip_key(ip));
+        if let Err(e) = self
+            .store
+            .add_to_window(&key, secs(start), secs(end), 1)
+            .await
+        {
+            tracing::warn!(error = %e, "a failed sign-in could not be counted");
+        }
     }
 
     /// Before a recovery request: per IP and per (lower-cased) email address.
-    pub fn check_recovery(
+    pub async fn check_recovery(
         &self,
         ip: Option<IpAddr>,
         email: &str,
         now: u64,
     ) -> Result<(), ApiError> {
-        self.hit(&format!("recover-ip:{}", ip_key(ip)), RECOVERY_IP, now)?;
+        let ip = format!("recover-ip:{}", ip_key(ip));
+        self.hit(LimitName::RecoveryIp, &ip, RECOVERY_IP, now)
+            .await?;
         self.hit(
+            LimitName::RecoveryEmail,
             &digest_key("recover-email", &email.to_lowercase()),
             RECOVERY_EMAIL,
             now,
         )
+        .await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{self, StoreOptions};
 
-    #[test]
-    fn windows_limit_and_reset() {
-        let l = RateLimits::default();
+    async fn limits() -> (tempfile::TempDir, RateLimits) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store::open(&StoreOptions {
+            url: format!("sqlite://{}", dir.path().join("l.db").display()),
+            max_connections: 2,
+            connect_timeout: Duration::from_secs(5),
+        })
+        .await
+        .unwrap();
+        (dir, RateLimits::new(store))
+    }
+
+    #[tokio::test]
+    async fn windows_limit_and_reset() {
+        let (_d, l) = limits().await;
         let lim = Limit {
             max: 2,
             window: Duration::from_secs(10),
         };
-        assert!(l.hit("k", lim, 100).is_ok());
-        assert!(l.hit("k", lim, 101).is_ok());
-        match l.hit("k", lim, 103) {
+        let name = LimitName::Ceremony;
+        assert!(l.hit(name, "k", lim, 100).await.is_ok());
+        assert!(l.hit(name, "k", lim, 101).await.is_ok());
+        match l.hit(name, "k", lim, 103).await {
             Err(ApiError::TooManyRequests { retry_after_secs }) => assert_eq!(retry_after_secs, 7),
             other => panic!("{other:?}"),
         }
-        assert!(l.hit("other", lim, 103).is_ok());
-        assert!(l.hit("k", lim, 110).is_ok());
+        assert!(l.hit(name, "other", lim, 103).await.is_ok());
+        assert!(l.hit(name, "k", lim, 110).await.is_ok(), "next window");
     }
 
-    #[test]
-    fn failures_block_ceremonies_from_that_address() {
-        let l = RateLimits::default();
+    #[tokio::test]
+    async fn failures_block_ceremonies_from_that_address() {
+        let (_d, l) = limits().await;
         let ip: Option<IpAddr> = "10.0.0.1".parse().ok();
+        let t = 3000; // the start of a FAILURES window
         for _ in 0..FAILURES.max {
-            assert!(l.check_ceremony(ip, 1000).is_ok());
-            l.failed(ip, 1000);
+            assert!(l.check_ceremony(ip, t).await.is_ok());
+            l.failed(ip, t).await;
         }
-        assert!(l.check_ceremony(ip, 1001).is_err());
-        assert!(l.check_ceremony("10.0.0.2".parse().ok(), 1001).is_ok());
+        assert!(l.check_ceremony(ip, t + 1).await.is_err());
         assert!(l
-            .check_ceremony(ip, 1000 + FAILURES.window.as_secs())
+            .check_ceremony("10.0.0.2".parse().ok(), t + 1)
+            .await
+            .is_ok());
+        assert!(l
+            .check_ceremony(ip, t + FAILURES.window.as_secs())
+            .await
             .is_ok());
     }
 
-    #[test]
-    fn ipv6_counts_per_64_and_mapped_v4_as_v4() {
+    #[tokio::test]
+    async fn ended_windows_are_swept() {
+        let (_d, l) = limits().await;
+        let lim = Limit {
+            max: 5,
+            window: Duration::from_secs(10),
+        };
+        l.hit(LimitName::Ceremony, "k", lim, 100).await.unwrap();
+        assert_eq!(l.store.window_count("k", 100).await.unwrap(), 1);
+        // The next hit a minute later sweeps the ended window.
+        l.hit(LimitName::Ceremony, "j", lim, 100 + SWEEP_EVERY_SECS)
+            .await
+            .unwrap();
+        assert_eq!(l.store.window_count("k", 100).await.unwrap(), 0);
+        assert_eq!(l.store.window_count("j", 160).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn ipv6_counts_per_64_and_mapped_v4_as_v4() {
         let a: Option<IpAddr> = "2001:db8:1:2:aaaa::1".parse().ok();
         let b: Option<IpAddr> = "2001:db8:1:2:bbbb::2".parse().ok();
         let other: Option<IpAddr> = "2001:db8:1:3::1".parse().ok();
         assert_eq!(ip_key(a), ip_key(b));
         assert_ne!(ip_key(a), ip_key(other));
         assert_eq!(ip_key("::ffff:10.0.0.1".parse().ok()), "10.0.0.1");
-        let l = RateLimits::default();
+        let (_d, l) = limits().await;
         for _ in 0..FAILURES.max {
-            l.failed(a, 1000);
+            l.failed(a, 3000).await;
         }
-        assert!(l.check_ceremony(b, 1001).is_err(), "same /64");
-        assert!(l.check_ceremony(other, 1001).is_ok());
+        assert!(l.check_ceremony(b, 3001).await.is_err(), "same /64");
+        assert!(l.check_ceremony(other, 3001).await.is_ok());
     }
 
-    #[test]
-    fn client_chosen_strings_make_fixed_size_keys() {
+    #[tokio::test]
+    async fn client_chosen_strings_make_fixed_size_keys() {
         let long = "x".repeat(1 << 20);
         let k = digest_key("user", &long);
         assert_eq!(k.len(), "user:".len() + 64);
         assert_ne!(digest_key("user", "a"), digest_key("user", "b"));
-        let l = RateLimits::default();
+        let (_d, l) = limits().await;
         for _ in 0..CEREMONY.max {
-            assert!(l.check_username(" Alice ", 5).is_ok());
+            assert!(l.check_username(" Alice ", 5).await.is_ok());
         }
-        assert!(l.check_username("ALICE", 5).is_err(), "trimmed, any case");
+        assert!(
+            l.check_username("ALICE", 5).await.is_err(),
+            "trimmed, any case"
+        );
     }
 }

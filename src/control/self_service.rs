@@ -34,18 +34,21 @@ fn valid_email(e: &str) -> bool {
 }
 
 /// Checks limits, then mails in the background; answers the same either way.
-fn recover(state: &Arc<ControlState>, parts: &Parts, email: &str) -> Result<(), ApiError> {
+async fn recover(state: &Arc<ControlState>, parts: &Parts, email: &str) -> Result<(), ApiError> {
     if !valid_email(email) {
         return Err(ApiError::InvalidField {
             field: "email".into(),
             message: "must be an email address".into(),
         });
     }
-    state.limits.check_recovery(
-        web::client_ip(&state.config, parts),
-        email,
-        state.now_secs(),
-    )?;
+    state
+        .limits
+        .check_recovery(
+            web::client_ip(&state.config, parts),
+            email,
+            state.now_secs(),
+        )
+        .await?;
     let realm = web::realm_for(&state.config, &web::host(parts));
     let state = state.clone();
     let email = email.to_string();
@@ -77,7 +80,7 @@ pub async fn recover_form(State(state): Shared, parts: Parts, body: Bytes) -> Re
         .find(|(k, _)| k == "email")
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_default();
-    match recover(&state, &parts, &email) {
+    match recover(&state, &parts, &email).await {
         Ok(()) => pages::message(StatusCode::OK, "Check your email", SENT),
         Err(ApiError::TooManyRequests { retry_after_secs }) => {
             let mut resp = pages::message(
@@ -113,7 +116,7 @@ pub async fn recover_api(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let body: RecoverBody = web::json_body(&parts.headers, &body)?;
-    recover(&state, &parts, body.email.trim())?;
+    recover(&state, &parts, body.email.trim()).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "accepted"}))).into_response())
 }
 

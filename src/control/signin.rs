@@ -21,6 +21,7 @@ use super::state::ControlState;
 use super::{pages, ui, web};
 use crate::idm::identities::USERNAME_MAX;
 use crate::idm::{views, IdmError};
+use crate::metrics::{Outcome, SignInMethod};
 
 type Shared = State<Arc<ControlState>>;
 
@@ -48,13 +49,18 @@ pub async fn page(State(state): Shared, parts: Parts) -> Response {
 pub(crate) struct BeginBody {
     #[serde(default)]
     username: Option<String>,
+    /// `"conditional"` when the request is for browser autofill (counted apart in the
+    /// metrics); any other WebAuthn mediation value is the same as leaving it out.
+    #[serde(default)]
+    mediation: Option<String>,
 }
 
-/// `POST /.passgate/api/v1/authenticate/begin {}` or `{"username"}`.
+/// `POST /.passgate/api/v1/authenticate/begin {}` or `{"username"}`, either with
+/// `"mediation": "conditional"` for autofill.
 pub async fn begin(State(state): Shared, parts: Parts, body: Bytes) -> Result<Response, ApiError> {
     let b: BeginBody = web::json_body(&parts.headers, &body)?;
     let ip = web::client_ip(&state.config, &parts);
-    state.limits.check_ceremony(ip, state.now_secs())?;
+    state.limits.check_ceremony(ip, state.now_secs()).await?;
     if let Some(u) = b.username.as_deref() {
         if u.trim().len() > USERNAME_MAX {
             return Err(ApiError::InvalidField {
@@ -62,8 +68,18 @@ pub async fn begin(State(state): Shared, parts: Parts, body: Bytes) -> Result<Re
                 message: "is too long".into(),
             });
         }
-        state.limits.check_username(u, state.now_secs())?;
+        state.limits.check_username(u, state.now_secs()).await?;
     }
+    let autofill = match b.mediation.as_deref() {
+        None | Some("silent" | "optional" | "required") => false,
+        Some("conditional") => true,
+        Some(_) => {
+            return Err(ApiError::InvalidField {
+                field: "mediation".into(),
+                message: "must be one of silent, optional, conditional, required".into(),
+            })
+        }
+    };
     let realm = web::realm_for(&state.config, &web::host(&parts));
     let begun = state
         .directory
@@ -72,6 +88,7 @@ pub async fn begin(State(state): Shared, parts: Parts, body: Bytes) -> Result<Re
             &state.config.tenant_id,
             &realm,
             b.username.as_deref(),
+            autofill,
         )
         .await?;
     let out = json!({"ceremony": begun.ceremony, "publicKey": begun.public_key});
@@ -94,7 +111,7 @@ pub(crate) struct FinishBody {
 pub async fn finish(State(state): Shared, parts: Parts, body: Bytes) -> Result<Response, ApiError> {
     let b: FinishBody = web::json_body(&parts.headers, &body)?;
     let ip = web::client_ip(&state.config, &parts);
-    state.limits.check_ceremony(ip, state.now_secs())?;
+    state.limits.check_ceremony(ip, state.now_secs()).await?;
     let credential =
         match super::body::parse_member::<AuthenticationJson>(&b.credential, "credential")
             .and_then(|c| c.into_credential("credential"))
@@ -102,7 +119,8 @@ pub async fn finish(State(state): Shared, parts: Parts, body: Bytes) -> Result<R
             Ok(c) => c,
             Err(e) => {
                 // A malformed finish counts as a failure and uses the ceremony up.
-                state.limits.failed(ip, state.now_secs());
+                crate::metrics::events().sign_in(SignInMethod::Unknown, Outcome::Rejected);
+                state.limits.failed(ip, state.now_secs()).await;
                 state.directory.abandon_ceremony(&b.ceremony).await?;
                 return Err(e);
             }
@@ -116,7 +134,7 @@ pub async fn finish(State(state): Shared, parts: Parts, body: Bytes) -> Result<R
         Err(e) => {
             // The client's failure counts, not the store's.
             if !matches!(e, IdmError::Unavailable(_) | IdmError::Internal(_)) {
-                state.limits.failed(ip, state.now_secs());
+                state.limits.failed(ip, state.now_secs()).await;
             }
             return Err(e.into());
         }

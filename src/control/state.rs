@@ -19,7 +19,7 @@ pub struct ControlState {
     pub sessions: Arc<SessionService>,
     /// SMTP delivery of binding links, built from `[email]` (`None` without it).
     pub mailer: Option<Arc<Mailer>>,
-    /// Rate limits of the ceremony and recovery endpoints.
+    /// Rate limits of the ceremony and recovery endpoints (counted in the store).
     pub limits: Arc<RateLimits>,
     /// The data plane's decision for `/.passgate/verify` (set by the server).
     pub gate: Option<Arc<Gate>>,
@@ -38,12 +38,13 @@ impl ControlState {
                 None
             }
         });
+        let limits = Arc::new(RateLimits::new(directory.store().clone()));
         ControlState {
             config,
             directory,
             sessions,
             mailer,
-            limits: Arc::new(RateLimits::default()),
+            limits,
             gate: None,
         }
     }

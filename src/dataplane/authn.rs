@@ -12,6 +12,7 @@ use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use pingora::http::RequestHeader;
 
+use crate::metrics;
 use crate::session::cache::PrincipalCache;
 use crate::session::keys::KeyRing;
 use crate::session::token::TokenError;
@@ -68,9 +69,11 @@ pub fn authenticate<'a>(
     };
     if let Some(p) = check.cache.get(token) {
         if p.expires_at > now {
+            metrics::events().session_cache(true);
             return Authn::Verified(p);
         }
     }
+    metrics::events().session_cache(false);
     match runtime.verifier.verify(&check.keys.load(), token, now) {
         Ok(claims) => {
             let p = Arc::new(Principal::from_claims(&claims));

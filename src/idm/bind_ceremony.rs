@@ -13,6 +13,7 @@ use webauthn_rs_proto::PublicKeyCredentialCreationOptions;
 use super::binding::views::job as job_view;
 use super::binding::{job_context, with_state};
 use super::credentials::{new_credential, RegistrationFacts};
+use super::signin_ceremony::outcome_of;
 use super::types::{CeremonyKind, EnrollmentStatus, IdentityStatus, JobState, Resource};
 use super::views;
 use super::webauthn::{
@@ -21,6 +22,7 @@ use super::webauthn::{
 };
 use super::{ids, Actor, Directory, IdmError};
 use crate::config::Config;
+use crate::metrics::{events, LinkEvent};
 use crate::store::{
     BindingCompletion, BindingJobRecord, CredentialRecord, IdentityRecord, PageRequest, StoreError,
 };
@@ -75,6 +77,9 @@ impl Directory {
             Err(e) => return Err(e.into()),
         };
         if !job_is_usable(&job, self.now_us()) {
+            if JobState::USABLE.contains(&job.state) || job.state == JobState::Expired {
+                events().link(LinkEvent::Expired, 1);
+            }
             return Err(unusable());
         }
         Ok(job)
@@ -95,9 +100,13 @@ impl Directory {
                     .after(&job_view(&after, now)),
             )?;
             let (from, to) = ([JobState::LinkSent], JobState::LinkOpened);
-            self.store()
+            if self
+                .store()
                 .transition_binding_job(&job.id, &from, to, now, Some(&audit))
-                .await?;
+                .await?
+            {
+                events().link(LinkEvent::Opened, 1);
+            }
             return Ok(after);
         }
         Ok(job)
@@ -169,7 +178,25 @@ impl Directory {
 
     /// `bind/finish {"ceremony", "credential"}`: verifies, stores, completes. Of two
     /// finishes for one job (two browsers on one link), exactly one succeeds.
+    /// Counted in `passgate_bindings_total` (and a completion as a link `used`).
     pub async fn finish_binding(
+        &self,
+        config: &Config,
+        ceremony: &str,
+        registration: Registration,
+        user_agent: Option<&str>,
+    ) -> Result<BindOutcome, IdmError> {
+        let result = self
+            .complete_binding_ceremony(config, ceremony, registration, user_agent)
+            .await;
+        events().binding(outcome_of(&result));
+        if result.is_ok() {
+            events().link(LinkEvent::Used, 1);
+        }
+        result
+    }
+
+    async fn complete_binding_ceremony(
         &self,
         config: &Config,
         ceremony: &str,

@@ -18,6 +18,7 @@ use super::views;
 use super::webauthn::{check_origin, identity_from_user_handle, relying_party, BegunCeremony};
 use super::{Actor, Context, Directory, IdmError};
 use crate::config::Config;
+use crate::metrics::{events, Outcome, SignInMethod};
 use crate::store::{CredentialRecord, IdentityRecord, PageRequest, StoreError};
 /// Bytes in a decoy credential id (as many as most authenticators' ids).
 const DECOY_ID_LEN: usize = 16;
@@ -27,6 +28,36 @@ enum SignInState {
     Discoverable(DiscoverableAuthentication),
     /// For the identity named.
     Passkey(Option<String>, PasskeyAuthentication),
+    /// Discoverable, asked for by browser autofill (counted apart in the metrics).
+    Autofill(DiscoverableAuthentication),
+    /// Discoverable, for a username with no active passkey (a decoy was sent).
+    Decoy(DiscoverableAuthentication),
+}
+
+impl SignInState {
+    fn method(&self) -> SignInMethod {
+        match self {
+            SignInState::Discoverable(_) => SignInMethod::Usernameless,
+            SignInState::Autofill(_) => SignInMethod::Autofill,
+            SignInState::Passkey(..) | SignInState::Decoy(_) => SignInMethod::UsernameFirst,
+        }
+    }
+}
+
+/// How a finished ceremony counts: ok, or whose failure (passgate's or the client's).
+pub(crate) fn outcome_of<T>(r: &Result<T, IdmError>) -> Outcome {
+    match r {
+        Ok(_) => Outcome::Ok,
+        Err(e) => failure_outcome(e),
+    }
+}
+
+/// The store's unavailability and internal errors are passgate's; the rest the client's.
+pub(crate) fn failure_outcome(e: &IdmError) -> Outcome {
+    match e {
+        IdmError::Unavailable(_) | IdmError::Internal(_) => Outcome::Error,
+        _ => Outcome::Rejected,
+    }
 }
 
 /// A verified sign-in: who, and with which passkey.
@@ -60,12 +91,15 @@ impl Directory {
     /// credential (nothing that says the name does not exist); no authenticator holds it,
     /// and a response for any other credential fails as "not recognised" unless it is a
     /// discoverable passkey of this realm (then it signs in as usernameless would).
+    /// `autofill`: a usernameless request made for browser autofill (conditional
+    /// mediation); it is the same ceremony, counted apart.
     pub async fn begin_sign_in(
         &self,
         config: &Config,
         tenant: &str,
         realm: &str,
         username: Option<&str>,
+        autofill: bool,
     ) -> Result<BegunCeremony<PublicKeyCredentialRequestOptions>, IdmError> {
         let realm = self.realm_record(tenant, realm).await?;
         let rp = relying_party(config, &realm)?;
@@ -85,7 +119,12 @@ impl Directory {
             }
             _ => {
                 let (options, state) = rp.start_discoverable_authentication().map_err(internal)?;
-                (options, SignInState::Discoverable(state), username)
+                let state = match (username, autofill) {
+                    (Some(_), _) => SignInState::Decoy(state),
+                    (None, true) => SignInState::Autofill(state),
+                    (None, false) => SignInState::Discoverable(state),
+                };
+                (options, state, username)
             }
         };
         // Only the options go out: webauthn-rs's top-level `mediation` ("conditional" for
@@ -175,16 +214,37 @@ impl Directory {
         Ok(Some((identity.id, keys)))
     }
 
-    /// `authenticate/finish`: verifies the assertion for the single-use ceremony.
+    /// `authenticate/finish`: verifies the assertion for the single-use ceremony, and
+    /// counts the result by method (`passgate_sign_ins_total`).
     pub async fn finish_sign_in(
         &self,
         config: &Config,
         ceremony: &str,
         response: PublicKeyCredential,
     ) -> Result<SignInOutcome, IdmError> {
-        let (record, state) = self
+        let (record, state) = match self
             .take_ceremony::<SignInState>(CeremonyKind::SignIn, ceremony)
-            .await?;
+            .await
+        {
+            Ok(taken) => taken,
+            Err(e) => {
+                events().sign_in(SignInMethod::Unknown, failure_outcome(&e));
+                return Err(e);
+            }
+        };
+        let method = state.method();
+        let result = self.verify_sign_in(config, record, state, response).await;
+        events().sign_in(method, outcome_of(&result));
+        result
+    }
+
+    async fn verify_sign_in(
+        &self,
+        config: &Config,
+        record: crate::store::CeremonyRecord,
+        state: SignInState,
+        response: PublicKeyCredential,
+    ) -> Result<SignInOutcome, IdmError> {
         let realm = self
             .realm_record(&record.tenant_id, &record.realm_id)
             .await?;
@@ -198,7 +258,9 @@ impl Directory {
             .credential_for_sign_in(&record.tenant_id, &record.realm_id, &presented)
             .await?;
         let result = match state {
-            SignInState::Discoverable(state) => {
+            SignInState::Discoverable(state)
+            | SignInState::Autofill(state)
+            | SignInState::Decoy(state) => {
                 let (handle, _) = rp
                     .identify_discoverable_authentication(&response)
                     .map_err(|_| not_recognised())?;

@@ -68,10 +68,12 @@ impl Reloader {
                     problems = e.problems.len(),
                     "config reload rejected; still serving the previous configuration"
                 );
+                crate::metrics::events().reload(false);
                 return;
             }
             Err(e) => {
                 tracing::error!(error = %e, "config reload failed");
+                crate::metrics::events().reload(false);
                 return;
             }
         };
@@ -120,6 +122,7 @@ impl Reloader {
         }));
         self.control.update(state);
         self.current.store(new.clone());
+        crate::metrics::events().reload(true);
         tracing::info!(routes = new.routes.len(), "configuration reloaded");
     }
 }

@@ -1,5 +1,6 @@
 //! The background round of the session service: every second, apply revocations written by
-//! any instance to this instance's cache, follow signing-key rotation, prune.
+//! any instance to this instance's cache, follow signing-key rotation, prune; and say
+//! whether the store answered (`passgate_store_reachable`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +9,8 @@ use async_trait::async_trait;
 use pingora::server::ShutdownWatch;
 use pingora::services::background::BackgroundService;
 
-use crate::idm::SessionService;
+use crate::idm::{IdmError, SessionService};
+use crate::metrics::events;
 
 /// How often the store's revocation feed and signing keys are read.
 pub const SYNC_INTERVAL: Duration = Duration::from_secs(1);
@@ -26,7 +28,13 @@ impl BackgroundService for SessionSync {
         loop {
             tokio::select! {
                 _ = tick.tick() => {
-                    match self.sessions.sync().await {
+                    let round = self.sessions.sync().await;
+                    match &round {
+                        Ok(()) => events().store_reachable(true),
+                        Err(IdmError::Unavailable(_)) => events().store_reachable(false),
+                        Err(_) => {}
+                    }
+                    match round {
                         Ok(()) if failing => {
                             failing = false;
                             tracing::info!("session sync recovered");

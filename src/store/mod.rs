@@ -6,6 +6,7 @@
 //! are spelt out only here, when a row is written or read.
 
 pub mod error;
+mod metered;
 mod postgres;
 pub mod records;
 pub mod search;
@@ -40,17 +41,18 @@ impl From<&crate::config::StoreSettings> for StoreOptions {
     }
 }
 
-/// Opens (creating a SQLite file if needed) and migrates the store named by `options.url`.
+/// Opens (creating a SQLite file if needed) and migrates the store named by `options.url`,
+/// wrapped so every operation is measured (`metered.rs`).
 pub async fn open(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
     sqlx::any::install_default_drivers();
-    let store = if options.url.starts_with("sqlite:") {
-        sqlite::open(options).await?
+    let store: Arc<dyn Store> = if options.url.starts_with("sqlite:") {
+        Arc::new(sqlite::open(options).await?)
     } else if options.url.starts_with("postgres://") || options.url.starts_with("postgresql://") {
-        postgres::open(options).await?
+        Arc::new(postgres::open(options).await?)
     } else {
         return Err(StoreError::InvalidUrl(
             "use sqlite://PATH or postgres://USER@HOST/DB".into(),
         ));
     };
-    Ok(Arc::new(store))
+    Ok(Arc::new(metered::Metered::new(store)))
 }

@@ -3,7 +3,10 @@
 //! service running passgate gets its mounted configuration and secrets written into the
 //! same layout as in the container, and `passgate check --no-resolve` must pass on it; the
 //! Kubernetes Deployment's ConfigMap and Secret volumes likewise; probes, ports and the
-//! load balancer's backends must match the configuration's listeners.
+//! load balancer's backends must match the configuration's listeners. The Grafana
+//! dashboard and the Prometheus alert rules use only metric names a running gateway
+//! exports (scraped live), the dashboard shows every exported family, and the alerts
+//! cover what a team pages on.
 
 use std::path::{Path, PathBuf};
 
@@ -332,4 +335,160 @@ fn kubernetes_manifests_run_a_config_that_passes_check() {
             assert!(kustomization.contains(&format!("- {name}")), "{name}");
         }
     }
+}
+
+/// Every `passgate_*` metric name in a PromQL expression.
+fn metric_names(expr: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = expr;
+    while let Some(i) = rest.find("passgate_") {
+        let before = rest[..i].chars().next_back();
+        let tail = &rest[i..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            names.push(tail[..end].to_string());
+        }
+        rest = &tail[end..];
+    }
+    names
+}
+
+/// The sample names (`name` before `{` or a space) of a Prometheus text exposition.
+fn exported(text: &str) -> std::collections::BTreeSet<String> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.split(['{', ' ']).next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every PromQL expression of the dashboard (panel targets and template queries).
+fn dashboard_exprs(dashboard: &serde_json::Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for p in dashboard["panels"].as_array().expect("panels") {
+        if p["type"] == "row" {
+            continue;
+        }
+        let title = p["title"].as_str().unwrap_or("").to_string();
+        let targets = p["targets"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+        assert!(!targets.is_empty(), "panel {title:?} has no query");
+        for t in targets {
+            let expr = t["expr"].as_str().unwrap_or_default();
+            assert!(!expr.is_empty(), "panel {title:?}: a target without expr");
+            out.push((title.clone(), expr.to_string()));
+        }
+    }
+    for v in dashboard["templating"]["list"]
+        .as_array()
+        .expect("templating")
+    {
+        if v["type"] == "query" {
+            out.push((
+                format!("variable {}", v["name"]),
+                v["query"].as_str().unwrap_or_default().to_string(),
+            ));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn dashboard_and_alerts_use_only_exported_metrics() {
+    use crate::support::gateway::{base_config, Gateway};
+    use crate::support::{free_port, upstream};
+
+    // A live gateway, exercised once, scraped.
+    let up = upstream::start("app").await;
+    let (port, metrics_port) = (free_port(), free_port());
+    let config = format!(
+        "{}\n[metrics]\naddress = \"127.0.0.1:{metrics_port}\"\n\n[[routes]]\nid = \"app\"\n\
+         host = \"*\"\nupstream = \"{}\"\npolicy = \"authenticated\"\n",
+        base_config(port),
+        up.url()
+    );
+    let gw = Gateway::start(port, &config).await;
+    let r = reqwest::get(gw.url("/")).await.unwrap();
+    assert_eq!(r.status(), 401);
+    let text = crate::metrics::scrape(metrics_port).await;
+    let names = exported(&text);
+    for f in crate::metrics::FAMILIES {
+        assert!(
+            names
+                .iter()
+                .any(|n| n == f || n.starts_with(&format!("{f}_"))),
+            "{f} is not exported:\n{text}"
+        );
+    }
+
+    // The dashboard.
+    let path = deploy_dir().join("grafana-dashboard.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(dashboard["uid"], "passgate");
+    let mut shown = std::collections::BTreeSet::new();
+    for (panel, expr) in dashboard_exprs(&dashboard) {
+        let used = metric_names(&expr);
+        assert!(!used.is_empty(), "{panel}: no passgate metric in {expr}");
+        for n in used {
+            assert!(names.contains(&n), "{panel}: {n} is not exported ({expr})");
+            shown.insert(n);
+        }
+    }
+    for f in crate::metrics::FAMILIES {
+        assert!(
+            shown
+                .iter()
+                .any(|n| n == f || n.starts_with(&format!("{f}_"))),
+            "the dashboard does not show {f}"
+        );
+    }
+
+    // The alert rules.
+    let path = deploy_dir().join("prometheus-alerts.yml");
+    let rules: Value = serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut alerted = std::collections::BTreeSet::new();
+    let mut alerts = Vec::new();
+    for group in rules["groups"].as_sequence().expect("groups") {
+        for rule in group["rules"].as_sequence().expect("rules") {
+            let name = s(&rule["alert"]).to_string();
+            assert!(!name.is_empty(), "a rule without a name: {rule:?}");
+            let expr = s(&rule["expr"]);
+            assert!(
+                ["page", "warn", "info"].contains(&s(&rule["labels"]["severity"])),
+                "{name}: severity"
+            );
+            assert!(
+                !s(&rule["annotations"]["summary"]).is_empty(),
+                "{name}: summary"
+            );
+            let used = metric_names(expr);
+            assert!(
+                !used.is_empty() || expr.contains("up{"),
+                "{name}: no metric in {expr}"
+            );
+            for n in used {
+                assert!(names.contains(&n), "{name}: {n} is not exported ({expr})");
+                alerted.insert(n);
+            }
+            alerts.push(name);
+        }
+    }
+    // What a team pages or warns on, each with a rule.
+    for want in [
+        "passgate_store_reachable",
+        "passgate_store_errors_total",
+        "passgate_revocation_lag_seconds_bucket",
+        "passgate_sign_ins_total",
+        "passgate_requests_total",
+        "passgate_upstream_errors_total",
+        "passgate_config_reloads_total",
+        "passgate_mails_total",
+    ] {
+        assert!(alerted.contains(want), "no alert uses {want}: {alerts:?}");
+    }
+    drop(gw);
 }

@@ -123,6 +123,7 @@ impl Directory {
         self.store()
             .create_binding_jobs(&jobs, Some(&batch), &audit)
             .await?;
+        crate::metrics::events().link(crate::metrics::LinkEvent::Issued, jobs.len() as u64);
         Ok(CreatedBatch { batch, jobs, links })
     }
 

@@ -63,6 +63,7 @@ impl Directory {
         self.store()
             .create_binding_jobs(std::slice::from_ref(&record), None, &audit)
             .await?;
+        crate::metrics::events().link(crate::metrics::LinkEvent::Issued, 1);
         if record.delivery_method == DeliveryMethod::Return {
             return Ok(CreatedJob {
                 link: Some(binding_link(

@@ -7,13 +7,15 @@ use std::time::Duration;
 use super::{us, SessionService, FEED_WINDOW};
 use crate::idm::types::RevocationKind;
 use crate::idm::{signing_keys, Directory, IdmError};
+use crate::metrics::events;
 use crate::session::token;
 use crate::store::SigningKeyRecord;
 
 impl SessionService {
     /// One background round: follow key changes (rotating when `session.key_rotation` is
     /// due, pruning keys no token can need), apply new revocations to the cache, and every
-    /// minute prune old sessions and feed entries.
+    /// minute prune old sessions and feed entries; every 5 s count the live sessions.
+    /// Each new revocation is counted with its lag from the store's write.
     pub async fn sync(&self) -> Result<(), IdmError> {
         let now = self.directory.now_us();
         let settings = self.settings();
@@ -44,14 +46,25 @@ impl SessionService {
             self.keys.store(Arc::new(ring));
         }
 
-        let last_seq = self.cursor.lock().map(|c| c.last_seq).unwrap_or(0);
+        let (last_seq, first_round) = self
+            .cursor
+            .lock()
+            .map(|c| (c.last_seq, c.ticks == 0))
+            .unwrap_or((0, true));
         let since = if last_seq == 0 {
             0
         } else {
             now - us(FEED_WINDOW)
         };
         let feed = store.revocations_since(last_seq, since).await?;
+        let applied_at = self.directory.now_us();
         for r in &feed {
+            if r.seq > last_seq && !first_round {
+                // Re-read entries of the trailing window count once, when first seen; the
+                // first round's catch-up on start is not a lag.
+                let lag = (applied_at - r.create_us) as f64 / 1e6;
+                events().revocation(r.kind == RevocationKind::Identity, lag);
+            }
             match r.kind {
                 RevocationKind::Identity => {
                     let at = u64::try_from(r.create_us / 1_000_000).unwrap_or(0);
@@ -63,7 +76,7 @@ impl SessionService {
                 }
             }
         }
-        let prune = {
+        let (prune, count) = {
             let mut c = self
                 .cursor
                 .lock()
@@ -72,8 +85,15 @@ impl SessionService {
                 c.last_seq = c.last_seq.max(max);
             }
             c.ticks += 1;
-            c.ticks % 60 == 1
+            (c.ticks % 60 == 1, c.ticks % 5 == 1)
         };
+        if count {
+            // Only a gauge: its failure does not keep this round from pruning.
+            match store.count_live_sessions(now).await {
+                Ok(n) => events().active_sessions(n),
+                Err(e) => tracing::debug!(error = %e, "live sessions not counted"),
+            }
+        }
         if prune {
             let keep = settings.token_ttl + Duration::from_secs(300);
             store.prune_sessions(now - us(keep)).await?;

@@ -9,6 +9,7 @@ mod credentials;
 mod groups;
 mod identities;
 mod keys;
+mod limits;
 mod query;
 mod realms;
 mod rows;

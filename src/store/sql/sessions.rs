@@ -150,6 +150,16 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
+    async fn count_live_sessions(&self, now_us: i64) -> Result<i64, StoreError> {
+        let n: i64 =
+            sqlx::query("SELECT COUNT(*) FROM sessions WHERE revoke_us IS NULL AND expire_us > $1")
+                .bind(now_us)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?;
+        Ok(n)
+    }
+
     async fn list_live_sessions(
         &self,
         identity_id: &str,

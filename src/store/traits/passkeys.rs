@@ -170,6 +170,8 @@ pub trait SessionStore: Send + Sync {
         after_seq: i64,
         since_us: i64,
     ) -> Result<Vec<RevocationRecord>, StoreError>;
+    /// How many sessions are neither revoked nor past `now_us` (every identity's).
+    async fn count_live_sessions(&self, now_us: i64) -> Result<i64, StoreError>;
     /// Deletes feed entries older than `before_us` and sessions that ended before it.
     async fn prune_sessions(&self, before_us: i64) -> Result<(), StoreError>;
 }

@@ -1,8 +1,15 @@
 //! Prometheus metrics: requests by route and status class, latency by route, upstream
-//! errors by route and kind, signed-in and anonymous requests by route. Handles per route are resolved once per config so the request
-//! path only bumps atomics. Served as text on the optional `[metrics]` listener.
+//! errors by route and kind, signed-in and anonymous requests by route (here); the
+//! operator's events ([`events`]) and store queries ([`store`]). Handles per route are
+//! resolved once per config so the request path only bumps atomics. Served as text on the
+//! optional `[metrics]` listener.
+
+pub mod events;
+pub mod store;
 
 use std::sync::OnceLock;
+
+pub use events::{Events, LimitName, LinkEvent, Outcome, SignInMethod};
 
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry};
 
@@ -12,6 +19,8 @@ pub struct Metrics {
     duration: HistogramVec,
     upstream_errors: IntCounterVec,
     by_session: IntCounterVec,
+    pub events: Events,
+    pub store: store::StoreMetrics,
 }
 
 const CLASSES: [&str; 6] = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
@@ -22,8 +31,11 @@ pub struct RouteMetrics {
     duration: prometheus::Histogram,
     /// `[signed_in, anonymous]`; `None` for passgate's own pseudo-routes.
     by_session: Option<[IntCounter; 2]>,
-    route: String,
+    /// By [`UPSTREAM_KINDS`].
+    upstream_errors: [IntCounter; 3],
 }
+
+const UPSTREAM_KINDS: [&str; 3] = ["connect", "timeout", "error"];
 
 impl RouteMetrics {
     #[inline]
@@ -49,12 +61,17 @@ impl RouteMetrics {
         }
     }
 
+    /// An upstream failure of `kind`: `connect`, `timeout` or `error` (anything else
+    /// counts as `error`).
     pub fn upstream_error(&self, kind: &str) {
-        metrics()
-            .upstream_errors
-            .with_label_values(&[self.route.as_str(), kind])
-            .inc();
+        let i = UPSTREAM_KINDS.iter().position(|k| *k == kind).unwrap_or(2);
+        self.upstream_errors[i].inc();
     }
+}
+
+/// The operator's event counters.
+pub fn events() -> &'static Events {
+    &metrics().events
 }
 
 pub fn metrics() -> &'static Metrics {
@@ -106,12 +123,16 @@ pub fn metrics() -> &'static Metrics {
         ] {
             registry.register(c).expect("metrics registered once");
         }
+        let events = Events::new(&registry);
+        let store = store::StoreMetrics::new(&registry);
         Metrics {
             registry,
             requests,
             duration,
             upstream_errors,
             by_session,
+            events,
+            store,
         }
     })
 }
@@ -134,7 +155,8 @@ impl Metrics {
             by_class: CLASSES.map(|c| self.requests.with_label_values(&[route, c])),
             duration: self.duration.with_label_values(&[route]),
             by_session: None,
-            route: route.to_string(),
+            upstream_errors: UPSTREAM_KINDS
+                .map(|k| self.upstream_errors.with_label_values(&[route, k])),
         }
     }
 
