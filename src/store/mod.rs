@@ -28,6 +28,8 @@ pub struct StoreOptions {
     pub url: String,
     pub max_connections: u32,
     pub connect_timeout: Duration,
+    /// Longest a statement may run (PostgreSQL `statement_timeout`).
+    pub timeout: Duration,
 }
 
 impl From<&crate::config::StoreSettings> for StoreOptions {
@@ -36,6 +38,7 @@ impl From<&crate::config::StoreSettings> for StoreOptions {
             url: s.url.clone(),
             max_connections: s.max_connections,
             connect_timeout: s.connect_timeout,
+            timeout: s.timeout,
         }
     }
 }

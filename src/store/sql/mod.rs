@@ -32,9 +32,24 @@ pub(super) async fn connect(
     let connect: AnyConnectOptions = url
         .parse()
         .map_err(|e: sqlx::Error| StoreError::InvalidUrl(e.to_string()))?;
+    let statement_timeout = format!(
+        "SET statement_timeout = {}",
+        options.timeout.as_millis().max(1)
+    );
     AnyPoolOptions::new()
         .max_connections(options.max_connections)
         .acquire_timeout(options.connect_timeout)
+        .after_connect(move |conn, _| {
+            let set = statement_timeout.clone();
+            Box::pin(async move {
+                // `store.timeout`: PostgreSQL cancels a statement running longer (57014,
+                // answered as unavailable). SQLite waits for locks up to sqlx's 5 s.
+                if conn.backend_name() == "PostgreSQL" {
+                    sqlx::query(&set).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
         .connect_with(connect)
         .await
         .map_err(|e| StoreError::Unavailable(format!("{what}: {e}")))
