@@ -137,7 +137,7 @@ impl ApiError {
 
 /// `Retry-After` on a `503` (the store unreachable): the readiness probe's pace, so a
 /// client retries about when an operator's balancer would look again.
-pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = crate::dataplane::respond::UNAVAILABLE_RETRY_AFTER;
 
 /// The JSON response for an error; internal details are logged, never sent.
 pub fn to_response(err: &ApiError) -> http::Response<Bytes> {

@@ -20,7 +20,7 @@ use crate::session::assertion;
 use crate::session::keys::KeyRing;
 use crate::session::{cookie, Principal};
 
-use super::authn::{self, Authn, SessionCheck, SessionRefresher};
+use super::authn::{self, Authn, Refresh, SessionCheck, SessionRefresher};
 use super::classify::{self, Action};
 use super::headers;
 use super::request;
@@ -113,13 +113,20 @@ impl Gate {
             match authn::authenticate(ask.req, runtime, &self.check, now) {
                 Authn::Verified(p) => Some(p),
                 Authn::Missing => None,
-                Authn::Expired(token) => {
-                    let secure = ask.cookie_secure();
-                    self.refresher.refresh(token, secure).await.map(|r| {
+                Authn::Expired(token) => match self.refresher.refresh(token, ask.cookie_secure()).await {
+                    Refresh::Reissued(r) => {
                         set_cookie = Some(r.set_cookie);
-                        r.principal
-                    })
-                }
+                        Some(r.principal)
+                    }
+                    Refresh::Kept(p) => Some(p),
+                    Refresh::Denied => None,
+                    Refresh::Unavailable => {
+                        return Action::Unavailable {
+                            route: route.clone(),
+                        }
+                        .into()
+                    }
+                },
             }
         };
         let action = classify::policy(runtime, route, principal, ask.req, ask.path, ask.tls, now);
