@@ -37,6 +37,7 @@ pub mod gateway;
 pub mod http;
 pub mod raw;
 pub mod raw_upstream;
+pub mod private_pg;
 pub mod relay;
 pub mod sessions;
 pub mod smtp;
