@@ -18,7 +18,7 @@ mod tokens;
 
 use async_trait::async_trait;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::AnyPool;
+use sqlx::{AnyPool, Connection};
 
 use crate::store::{StoreError, StoreInfo, StoreOptions};
 
@@ -48,6 +48,16 @@ pub(super) async fn connect(
                     sqlx::query(&set).execute(&mut *conn).await?;
                 }
                 Ok(())
+            })
+        })
+        .before_acquire(|conn, _| {
+            Box::pin(async move {
+                // A COMMIT that failed on a full disk or an I/O error leaves sqlx counting a
+                // transaction SQLite has already rolled back; such a connection would refuse
+                // every later `BEGIN` ("non-zero transaction depth"). The pool's ping (run
+                // first) has applied any pending rollback, so a depth left now is that case:
+                // close the connection instead of handing it out.
+                Ok(!conn.is_in_transaction())
             })
         })
         .connect_with(connect)
