@@ -248,8 +248,6 @@ pub(super) fn store_settings(
     let timeout = file.store.timeout.map_or(Duration::from_secs(5), |d| d.0);
     if timeout.is_zero() {
         problems.push(Problem::new("store.timeout", "must be longer than zero"));
-    } else if timeout < Duration::from_millis(1) {
-        problems.push(Problem::new("store.timeout", "must be at least 1ms"));
     }
     let store = StoreSettings {
         url: store_url(&file.store, base_dir, problems),
