@@ -113,20 +113,22 @@ impl Gate {
             match authn::authenticate(ask.req, runtime, &self.check, now) {
                 Authn::Verified(p) => Some(p),
                 Authn::Missing => None,
-                Authn::Expired(token) => match self.refresher.refresh(token, ask.cookie_secure()).await {
-                    Refresh::Reissued(r) => {
-                        set_cookie = Some(r.set_cookie);
-                        Some(r.principal)
-                    }
-                    Refresh::Kept(p) => Some(p),
-                    Refresh::Denied => None,
-                    Refresh::Unavailable => {
-                        return Action::Unavailable {
-                            route: route.clone(),
+                Authn::Expired(token) => {
+                    match self.refresher.refresh(token, ask.cookie_secure()).await {
+                        Refresh::Reissued(r) => {
+                            set_cookie = Some(r.set_cookie);
+                            Some(r.principal)
                         }
-                        .into()
+                        Refresh::Kept(p) => Some(p),
+                        Refresh::Denied => None,
+                        Refresh::Unavailable => {
+                            return Action::Unavailable {
+                                route: route.clone(),
+                            }
+                            .into()
+                        }
                     }
-                },
+                }
             }
         };
         let action = classify::policy(runtime, route, principal, ask.req, ask.path, ask.tls, now);

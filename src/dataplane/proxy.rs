@@ -146,7 +146,10 @@ impl ProxyHttp for Gateway {
                     ErrorCode::ServiceUnavailable,
                     "Temporarily unavailable",
                     respond::UNAVAILABLE_MESSAGE,
-                    &[("Retry-After", retry.as_str()), ("Cache-Control", "no-store")],
+                    &[
+                        ("Retry-After", retry.as_str()),
+                        ("Cache-Control", "no-store"),
+                    ],
                 )
                 .await?;
                 Ok(true)

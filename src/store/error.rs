@@ -154,7 +154,9 @@ mod tests {
         }
         // Constraint violations, syntax errors, serialization failures, SQLite's
         // constraint (19) and generic error (1): the request's fault or a bug, not an outage.
-        for code in ["23505", "23503", "42601", "40001", "22001", "19", "2067", "1"] {
+        for code in [
+            "23505", "23503", "42601", "40001", "22001", "19", "2067", "1",
+        ] {
             assert!(unavailable_code(code).is_none(), "{code}");
         }
     }

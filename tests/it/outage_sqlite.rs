@@ -88,7 +88,12 @@ async fn an_immutable_sqlite_file_refuses_writes_and_keeps_reads() {
     assert_refused("create on an immutable file", &refused);
     assert_eq!(reads, ["before"], "nothing half-written");
     let (s, _, v) = create(&api, "after").await;
-    assert_eq!(s, 200, "writes work again without a restart: {v}\n{}", api.gw.log());
+    assert_eq!(
+        s,
+        200,
+        "writes work again without a restart: {v}\n{}",
+        api.gw.log()
+    );
     let mut now = usernames(&api).await;
     now.sort();
     assert_eq!(now, ["after", "before"]);
@@ -104,10 +109,7 @@ struct Mount(std::path::PathBuf);
 
 impl Drop for Mount {
     fn drop(&mut self) {
-        let _ = Command::new("umount")
-            .arg("-l")
-            .arg(&self.0)
-            .status();
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
     }
 }
 
@@ -117,7 +119,14 @@ async fn a_full_disk_refuses_sqlite_writes_and_keeps_reads() {
     let dir = db.dir.path().to_path_buf();
     if !sys(
         "mount",
-        &["-t", "tmpfs", "-o", "size=4m", "tmpfs", dir.to_str().unwrap()],
+        &[
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=4m",
+            "tmpfs",
+            dir.to_str().unwrap(),
+        ],
     ) {
         eprintln!("skipped: cannot mount a small tmpfs here (needs root and CAP_SYS_ADMIN)");
         return;
@@ -166,6 +175,10 @@ async fn a_full_disk_refuses_sqlite_writes_and_keeps_reads() {
         created.len() - 1,
         refused.2
     );
-    assert!(api.gw.log().contains("full"), "the log says why: {}", api.gw.log());
+    assert!(
+        api.gw.log().contains("full"),
+        "the log says why: {}",
+        api.gw.log()
+    );
     drop(api);
 }

@@ -84,9 +84,7 @@ pub(super) fn session_settings(
             "must be at least 1h and longer than session.token_ttl",
         ));
     }
-    let outage_grace = s
-        .outage_grace
-        .map_or(Duration::from_secs(120), |d| d.0);
+    let outage_grace = s.outage_grace.map_or(Duration::from_secs(120), |d| d.0);
     if outage_grace > Duration::from_secs(3600) {
         problems.push(Problem::new(
             "session.outage_grace",

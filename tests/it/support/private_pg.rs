@@ -156,7 +156,14 @@ impl PrivatePg {
     pub fn ctl_stop(&self) {
         let out = self.run(
             "pg_ctl",
-            &["-D", self.data.to_str().unwrap(), "-m", "fast", "-w", "stop"],
+            &[
+                "-D",
+                self.data.to_str().unwrap(),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+            ],
         );
         assert!(out.status.success(), "pg_ctl stop: {}", text(&out));
     }
