@@ -103,8 +103,11 @@ impl From<sqlx::Error> for StoreError {
 /// them in the low byte): 5/6 busy/locked past `busy_timeout`, 8 read-only, 10 I/O error,
 /// 13 disk full, 14 cannot open. Answers a short reason, `None` for other codes.
 pub(crate) fn unavailable_code(code: &str) -> Option<&'static str> {
-    if let Ok(n) = code.parse::<i64>() {
-        // SQLite: a number (sqlx gives the extended code).
+    // A SQLSTATE is always five characters; SQLite's (extended) codes are below 10000.
+    if code.len() < 5 {
+        let Ok(n) = code.parse::<i64>() else {
+            return None;
+        };
         return match n & 0xff {
             5 | 6 => Some("the database is busy"),
             8 => Some("the database is read-only"),
