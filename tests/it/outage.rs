@@ -348,6 +348,15 @@ async fn an_instance_cut_off_from_the_store_keeps_serving_and_catches_up() {
     // A valid token is honoured by the session API too (from the token, as the fast path).
     assert_eq!(session_api_on(&c, 0, &alice).await.status, 200);
 
+    // The admin console (a signed-in user; whether an admin needs the store): 503 page.
+    let console = answer(
+        with_session(to_node(n0, lb, Method::GET, "/.passgate/console/"), &alice)
+            .header("accept", "text/html"),
+    )
+    .await;
+    assert_eq!(console.status, 503, "{console:?}");
+    assert!(console.retry_after.is_some(), "{console:?}");
+
     // Bob signs out on another instance: the cut-off one cannot know yet.
     sign_out_on(&c, 1, &bob).await;
     assert_eq!(app_on(&c, 0, &bob, false).await.status, 200);
