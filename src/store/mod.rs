@@ -12,6 +12,7 @@ pub mod search;
 pub mod session_records;
 mod sql;
 mod sqlite;
+mod timed;
 pub mod traits;
 
 use std::sync::Arc;
@@ -55,5 +56,6 @@ pub async fn open(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> 
             "use sqlite://PATH or postgres://USER@HOST/DB".into(),
         ));
     };
-    Ok(Arc::new(store))
+    let limit = options.connect_timeout.saturating_add(options.timeout);
+    Ok(Arc::new(timed::Timed::new(Arc::new(store), limit)))
 }

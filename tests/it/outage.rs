@@ -537,3 +537,94 @@ async fn postgres_restarted_then_stopped_for_20_s_under_signed_in_traffic() {
     );
     assert!(admin.contains_key(&503), "{admin:?}");
 }
+
+/// A database that goes silent (connections open, nothing answers: a network dropping
+/// packets) makes no request hang: each store call gives up after `store.connect_timeout`
+/// + `store.timeout` and the request answers `503` with `Retry-After`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_store_answers_503_within_the_store_timeout() {
+    use crate::support::gateway::{base_config, Gateway, BIN};
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let pg = url::Url::parse(&db.url).unwrap();
+    let target = (pg.host_str().unwrap(), pg.port().unwrap_or(5432))
+        .to_socket_addrs()
+        .unwrap()
+        .next()
+        .unwrap();
+    let mut relay = Relay::start(target).await;
+    let mut relayed = pg.clone();
+    relayed.set_host(Some("127.0.0.1")).unwrap();
+    relayed.set_port(Some(relay.port)).unwrap();
+    let port = crate::support::free_port();
+    let config = format!(
+        "{}\n[store]\nurl = \"{relayed}\"\nconnect_timeout = \"1s\"\ntimeout = \"1s\"\n",
+        base_config(port)
+    );
+    let gw = Gateway::start(port, &config).await;
+    let out = std::process::Command::new(BIN)
+        .args([
+            "token", "create", "--name", "t", "--scope", "admin", "--config",
+        ])
+        .arg(&gw.config_path)
+        .env_remove("PASSGATE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let list = || {
+        answer(
+            client()
+                .get(gw.url(&realm_path("/identities")))
+                .bearer_auth(&token),
+        )
+    };
+    assert_eq!(list().await.status, 200);
+
+    relay.stall();
+    let mut slowest = Duration::ZERO;
+    for what in ["admin API", "again"] {
+        let asked = Instant::now();
+        let a = list().await;
+        slowest = slowest.max(asked.elapsed());
+        assert_unavailable(what, &a);
+    }
+    let asked = Instant::now();
+    let a = answer(
+        client()
+            .get(gw.url(&realm_path("/scim/v2/Users")))
+            .bearer_auth(&token),
+    )
+    .await;
+    slowest = slowest.max(asked.elapsed());
+    assert_unavailable("SCIM", &a);
+    assert_eq!(readyz(port).await, 503);
+    eprintln!(
+        "silent store: 503 after at most {} ms (store.connect_timeout 1 s + store.timeout 1 s)",
+        slowest.as_millis()
+    );
+    assert!(slowest < Duration::from_secs(4), "{slowest:?}");
+
+    // The network gives up on the silent connections; the store is back.
+    relay.cut();
+    relay.restore().await;
+    let back = Instant::now();
+    loop {
+        let a = list().await;
+        if a.status == 200 {
+            break;
+        }
+        assert_eq!(a.status, 503, "{a:?}");
+        assert!(
+            back.elapsed() < Duration::from_secs(15),
+            "{a:?}\n{}",
+            gw.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
