@@ -610,6 +610,29 @@ async fn a_silent_store_answers_503_within_the_store_timeout() {
     );
     assert!(slowest < Duration::from_secs(4), "{slowest:?}");
 
+    // Silent in the middle of a transaction, on a connection already checked out (the
+    // pool's checks cannot see it): the call still ends at the bound.
+    relay.cut();
+    relay.restore().await;
+    let back = Instant::now();
+    while list().await.status != 200 {
+        assert!(back.elapsed() < Duration::from_secs(15), "{}", gw.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    relay.stall_on(b"INSERT INTO identities");
+    let asked = Instant::now();
+    let created = answer(
+        client()
+            .post(gw.url(&realm_path("/identities")))
+            .bearer_auth(&token)
+            .json(&json!({"identity": {"traits": {"username": "mid-transaction"}}})),
+    )
+    .await;
+    let mid = asked.elapsed();
+    assert_unavailable("create, silent mid-transaction", &created);
+    eprintln!("silent mid-transaction: 503 after {} ms", mid.as_millis());
+    assert!(mid < Duration::from_secs(4), "{mid:?}");
+
     // The network gives up on the silent connections; the store is back.
     relay.cut();
     relay.restore().await;

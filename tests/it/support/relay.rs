@@ -5,6 +5,8 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -14,6 +16,38 @@ pub struct Relay {
     accept: Option<JoinHandle<()>>,
     conns: Arc<Mutex<Vec<JoinHandle<()>>>>,
     stalled: tokio::sync::watch::Sender<bool>,
+    /// Bytes that, seen from passgate, silence the relay (see [`Relay::stall_on`]).
+    trigger: Arc<Mutex<Option<Vec<u8>>>>,
+}
+
+/// Passes bytes on until EOF; once the relay is silenced it holds both ends open and
+/// passes nothing. `trigger`: silence the relay when these bytes go through (before
+/// passing them on).
+async fn pump(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    stalled: &tokio::sync::watch::Sender<bool>,
+    trigger: Option<&Mutex<Option<Vec<u8>>>>,
+) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        let pattern = trigger.and_then(|t| t.lock().unwrap().clone());
+        if let Some(p) = pattern {
+            if buf[..n].windows(p.len()).any(|w| w == p.as_slice()) {
+                stalled.send_replace(true);
+            }
+        }
+        if *stalled.borrow() {
+            std::future::pending::<()>().await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
 }
 
 impl Relay {
@@ -24,6 +58,7 @@ impl Relay {
             accept: None,
             conns: Arc::default(),
             stalled: tokio::sync::watch::Sender::new(false),
+            trigger: Arc::default(),
         };
         relay.resume(super::free_port()).await;
         relay
@@ -47,31 +82,25 @@ impl Relay {
         let target = self.target;
         let conns = self.conns.clone();
         let stalled = self.stalled.clone();
+        let trigger = self.trigger.clone();
         self.accept = Some(tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let mut stall = stalled.subscribe();
+            while let Ok((inbound, _)) = listener.accept().await {
+                let stalled = stalled.clone();
+                let trigger = trigger.clone();
                 let task = tokio::spawn(async move {
-                    let silent = *stall.borrow();
-                    if silent {
+                    if *stalled.borrow() {
                         // Silent: the connection stays open, nothing answers.
                         std::future::pending::<()>().await;
                     }
-                    if let Ok(mut outbound) = TcpStream::connect(target).await {
-                        tokio::select! {
-                            _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                            _ = async {
-                                loop {
-                                    let now = *stall.borrow_and_update();
-                                    if now || stall.changed().await.is_err() {
-                                        return;
-                                    }
-                                }
-                            } => {
-                                // Both sockets held open, nothing passed on.
-                                std::future::pending::<()>().await;
-                            }
-                        }
-                    }
+                    let Ok(outbound) = TcpStream::connect(target).await else {
+                        return;
+                    };
+                    let (from_client, to_client) = inbound.into_split();
+                    let (from_server, to_server) = outbound.into_split();
+                    tokio::join!(
+                        pump(from_client, to_server, &stalled, Some(&trigger)),
+                        pump(from_server, to_client, &stalled, None),
+                    );
                 });
                 conns.lock().unwrap().push(task);
             }
@@ -91,6 +120,7 @@ impl Relay {
     /// Listens on the same port again (and passes data on again).
     pub async fn restore(&mut self) {
         self.stalled.send_replace(false);
+        *self.trigger.lock().unwrap() = None;
         self.resume(self.port).await;
     }
 
@@ -99,6 +129,13 @@ impl Relay {
     /// [`cut`]: Relay::cut
     pub fn stall(&self) {
         self.stalled.send_replace(true);
+    }
+
+    /// Goes silent (as [`Relay::stall`]) the moment passgate sends `bytes` (e.g. a
+    /// statement's text): a database that stops answering in the middle of a transaction,
+    /// on a connection already checked out of the pool.
+    pub fn stall_on(&self, bytes: &[u8]) {
+        *self.trigger.lock().unwrap() = Some(bytes.to_vec());
     }
 }
 
