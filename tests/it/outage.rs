@@ -274,6 +274,27 @@ async fn app_on(c: &Cluster, i: usize, token: &str, html: bool) -> Answer {
     .await
 }
 
+/// Forward-auth (`/.passgate/verify?rd=1`, a browser navigation to `/app`) on node `i`.
+async fn verify_on(c: &Cluster, i: usize, token: &str) -> Answer {
+    answer(
+        with_session(
+            to_node(
+                c.nodes[i].port,
+                c.lb.port,
+                Method::GET,
+                "/.passgate/verify?rd=1",
+            ),
+            token,
+        )
+        .header("X-Forwarded-Method", "GET")
+        .header("X-Forwarded-Proto", "http")
+        .header("X-Forwarded-Host", format!("localhost:{}", c.lb.port))
+        .header("X-Forwarded-Uri", "/app")
+        .header("accept", "text/html"),
+    )
+    .await
+}
+
 async fn session_api_on(c: &Cluster, i: usize, token: &str) -> Answer {
     answer(with_session(
         to_node(
@@ -368,6 +389,8 @@ async fn an_instance_cut_off_from_the_store_keeps_serving_and_catches_up() {
     assert!(!kept.set_cookie, "a kept token is not re-issued");
     assert_eq!(session_api_on(&c, 0, &alice).await.status, 200);
     assert_eq!(app_on(&c, 0, &alice, true).await.status, 200);
+    let verified = verify_on(&c, 0, &alice).await;
+    assert_eq!(verified.status, 200, "{verified:?}");
     tokio::time::sleep(Duration::from_secs(3)).await;
     let served = traffic.finish().await;
     let outage_secs = cut.elapsed().as_secs_f64();
@@ -379,6 +402,7 @@ async fn an_instance_cut_off_from_the_store_keeps_serving_and_catches_up() {
     assert_eq!(html.status, 503, "{html:?}");
     assert!(html.retry_after.is_some(), "{html:?}");
     assert_unavailable("session API", &session_api_on(&c, 0, &alice).await);
+    assert_unavailable("forward-auth", &verify_on(&c, 0, &alice).await);
 
     // Carol signs in on another instance, is seen by the cut-off one, and signs out there.
     let carol = sign_in_on(&c, 1, &mut carol_device).await;
