@@ -67,7 +67,8 @@ async fn answer(req: reqwest::RequestBuilder) -> Answer {
     }
 }
 
-/// Asserts `503` with `Retry-After` and the `service_unavailable` code (SCIM: its schema).
+/// Asserts `503` with `Retry-After` and the `service_unavailable` code (SCIM: its schema;
+/// a page: words to try again).
 fn assert_unavailable(what: &str, a: &Answer) {
     assert_eq!(a.status, 503, "{what}: {a:?}");
     assert!(
@@ -76,8 +77,11 @@ fn assert_unavailable(what: &str, a: &Answer) {
             .is_some_and(|v| v.parse::<u64>().is_ok()),
         "{what}: no Retry-After: {a:?}"
     );
+    // JSON says the code (SCIM: the status in its schema); a page says to try again.
     assert!(
-        a.text.contains("service_unavailable") || a.text.contains("\"503\""),
+        a.text.contains("service_unavailable")
+            || a.text.contains("\"503\"")
+            || (a.text.contains("<html") && a.text.contains("try again")),
         "{what}: {a:?}"
     );
 }
@@ -196,7 +200,18 @@ async fn control_calls(port: u16, lb: u16, admin_token: &str) -> Vec<(&'static s
             .json(&json!({"token": "A".repeat(43)})),
     )
     .await;
+    let bind_page = answer(
+        to_node(
+            port,
+            lb,
+            Method::GET,
+            &format!("/.passgate/bind?token={}", "A".repeat(43)),
+        )
+        .header("accept", "text/html"),
+    )
+    .await;
     vec![
+        ("binding page", bind_page),
         ("admin API list", admin),
         ("admin API create", create),
         ("SCIM list", scim),
@@ -362,7 +377,9 @@ async fn an_instance_cut_off_from_the_store_keeps_serving_and_catches_up() {
 
     // The control plane says 503 with Retry-After, never 500, and never a hang.
     let asked = Instant::now();
-    for (what, a) in control_calls(n0, lb, &c.token).await {
+    let calls = control_calls(n0, lb, &c.token).await;
+    let n_calls = calls.len();
+    for (what, a) in calls {
         assert_unavailable(what, &a);
     }
     let control_secs = asked.elapsed().as_secs_f64();
@@ -443,7 +460,7 @@ async fn an_instance_cut_off_from_the_store_keeps_serving_and_catches_up() {
         .sum();
     eprintln!(
         "cut-off instance: {total} signed-in requests in {outage_secs:.1} s of outage, {failed} failed ({served:?}); \
-         readyz 503 after {} ms, 200 {} ms after the relay came back; 5 control-plane calls answered 503 in {control_secs:.2} s; \
+         readyz 503 after {} ms, 200 {} ms after the relay came back; {n_calls} control-plane calls answered 503 in {control_secs:.2} s; \
          revocations made elsewhere during the cut refused {} ms (valid token, feed) and {} ms (expired token) after reconnecting",
         to_503.as_millis(),
         to_200.as_millis(),
