@@ -604,11 +604,18 @@ async fn a_silent_store_answers_503_within_the_store_timeout() {
         base_config(port)
     );
     let gw = Gateway::start(port, &config).await;
+    // The CLI with the default timeouts (the tight ones are for the gateway under test).
+    let cli_config = gw.dir().join("cli.toml");
+    std::fs::write(
+        &cli_config,
+        format!("{}\n[store]\nurl = \"{relayed}\"\n", base_config(port)),
+    )
+    .unwrap();
     let out = std::process::Command::new(BIN)
         .args([
             "token", "create", "--name", "t", "--scope", "admin", "--config",
         ])
-        .arg(&gw.config_path)
+        .arg(&cli_config)
         .env_remove("PASSGATE_CONFIG")
         .output()
         .unwrap();
