@@ -21,7 +21,7 @@ impl SessionRefresher for Refresher {
             }),
             Ok(Renewal::Kept(p)) => Refresh::Kept(p),
             Err(RefreshDenied::Unavailable(e)) => {
-                tracing::warn!(error = %e, "session token not re-issued: the store is unavailable");
+                tracing::debug!(error = %e, "session token not re-issued: the store is unavailable");
                 Refresh::Unavailable
             }
             Err(e) => {

@@ -59,7 +59,9 @@ impl SessionService {
         p.expires_at = grace_end.min(now.saturating_add(RETRY_SECS));
         let p = Arc::new(p);
         self.cache.insert(expired, p.clone());
-        tracing::warn!(
+        // Debug: every kept session logs this every 2 s while the store is out (the
+        // outage itself is logged by the sync loop and readiness).
+        tracing::debug!(
             error = %why,
             session_grace_left_s = grace_end - now,
             "store unavailable: an expired session token is kept (session.outage_grace)"
