@@ -19,7 +19,7 @@ use pingora::http::RequestHeader;
 
 use passgate::clock::SystemClock;
 use passgate::config::{canonical_path, RequestPath};
-use passgate::dataplane::authn::{Refreshed, SessionCheck, SessionRefresher};
+use passgate::dataplane::authn::{Refresh, SessionCheck, SessionRefresher};
 use passgate::dataplane::classify::Action;
 use passgate::dataplane::gate::{self, Ask, Gate};
 use passgate::dataplane::headers;
@@ -41,8 +41,8 @@ struct NoRefresh;
 
 #[async_trait]
 impl SessionRefresher for NoRefresh {
-    async fn refresh(&self, _expired_token: &str, _secure: bool) -> Option<Refreshed> {
-        None
+    async fn refresh(&self, _expired_token: &str, _secure: bool) -> Refresh {
+        Refresh::Denied
     }
 }
 

@@ -68,6 +68,7 @@ async fn open(url: &str) -> Arc<Directory> {
         url: url.to_string(),
         max_connections: 4,
         connect_timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(5),
     };
     let store = store::open(&options).await.expect("open store");
     let dir = Arc::new(Directory::new(store, Arc::new(SystemClock)));

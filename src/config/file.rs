@@ -62,6 +62,7 @@ pub struct StoreFile {
     pub url_file: Option<String>,
     pub max_connections: Option<u32>,
     pub connect_timeout: Option<ConfigDuration>,
+    pub timeout: Option<ConfigDuration>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -73,6 +74,7 @@ pub struct SessionFile {
     pub idle_timeout: Option<ConfigDuration>,
     pub token_ttl: Option<ConfigDuration>,
     pub key_rotation: Option<ConfigDuration>,
+    pub outage_grace: Option<ConfigDuration>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -41,6 +41,9 @@ pub struct SessionSettings {
     pub token_ttl: Duration,
     /// A new signing key is added this often (`None`: only by `passgate keys rotate`).
     pub key_rotation: Option<Duration>,
+    /// While the store cannot be reached, a token past its `exp` by less than this is still
+    /// honoured (it cannot be re-issued); zero: never (the request answers `503`).
+    pub outage_grace: Duration,
 }
 
 impl Config {
@@ -98,6 +101,9 @@ pub struct StoreSettings {
     pub max_connections: u32,
     /// How long to wait for a connection (at start-up and per request).
     pub connect_timeout: Duration,
+    /// Longest a statement may run (PostgreSQL `statement_timeout`); past it the request
+    /// answers `503 service_unavailable`.
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Clone)]

@@ -61,11 +61,18 @@ fn link_error_page(e: IdmError) -> Response {
         other => {
             let api = ApiError::from(other);
             tracing::warn!(error = %api, "binding page failed");
-            pages::message(
+            let mut page = pages::message(
                 api.status(),
                 "Something went wrong",
                 "The page could not be prepared. Please try again in a moment.",
-            )
+            );
+            if matches!(api, ApiError::Unavailable(_)) {
+                page.headers_mut().insert(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from(super::error::UNAVAILABLE_RETRY_AFTER_SECS),
+                );
+            }
+            page
         }
     }
 }

@@ -135,6 +135,10 @@ impl ApiError {
     }
 }
 
+/// `Retry-After` on a `503` (the store unreachable): the readiness probe's pace, so a
+/// client retries about when an operator's balancer would look again.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = crate::dataplane::respond::UNAVAILABLE_RETRY_AFTER;
+
 /// The JSON response for an error; internal details are logged, never sent.
 pub fn to_response(err: &ApiError) -> http::Response<Bytes> {
     let message = match err {
@@ -156,8 +160,13 @@ pub fn to_response(err: &ApiError) -> http::Response<Bytes> {
         http::header::CACHE_CONTROL,
         http::HeaderValue::from_static("no-store"),
     );
-    if let ApiError::TooManyRequests { retry_after_secs } = err {
-        if let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
+    let retry_after = match err {
+        ApiError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+        ApiError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+        _ => None,
+    };
+    if let Some(secs) = retry_after {
+        if let Ok(v) = http::HeaderValue::from_str(&secs.to_string()) {
             h.insert(http::header::RETRY_AFTER, v);
         }
     }
@@ -278,5 +287,12 @@ mod tests {
             (500, Some("internal_server_error"))
         );
         assert!(!v.to_string().contains("hunter2"));
+
+        let r = to_response(&IdmError::Unavailable("57P01".into()).into());
+        assert_eq!(r.status().as_u16(), 503);
+        assert_eq!(r.headers()[http::header::RETRY_AFTER], "2");
+        let v: serde_json::Value = serde_json::from_slice(r.body()).unwrap();
+        assert_eq!(v["code"], "service_unavailable");
+        assert!(!v.to_string().contains("57P01"));
     }
 }

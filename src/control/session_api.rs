@@ -59,6 +59,7 @@ pub async fn get_session(State(state): State<Arc<ControlState>>, parts: Parts) -
             let cookie = reissued.map(|i| sessions.set_cookie(&i, web::secure(&parts)));
             with_cookie(body.into_response(), cookie)
         }
+        Err(e @ crate::idm::IdmError::Unavailable(_)) => ApiError::from(e).into_response(),
         Err(_) => ApiError::Unauthenticated.into_response(),
     }
 }

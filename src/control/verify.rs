@@ -96,6 +96,9 @@ pub async fn verify(State(state): State<Arc<ControlState>>, parts: Parts) -> Res
             }
             None => answer(401, "application/json", respond::challenge_body(step_up)),
         },
+        Action::Unavailable { .. } => {
+            ApiError::Unavailable(respond::UNAVAILABLE_MESSAGE.into()).into_response()
+        }
         Action::Deny { principal, .. } => {
             let (s, ctype, body) = respond::forbidden_body(request::accepts_html(&req), &principal);
             answer(s, ctype, body)

@@ -34,12 +34,24 @@ pub struct Refreshed {
     pub set_cookie: String,
 }
 
+/// What re-issuing an expired token gave.
+pub enum Refresh {
+    Reissued(Refreshed),
+    /// The store is out and the token is within `session.outage_grace`: it still stands
+    /// (no new cookie).
+    Kept(Arc<Principal>),
+    /// The session has ended (or the token is not ours): the user signs in again.
+    Denied,
+    /// The store is out and the token is past the grace: nothing is known (`503`).
+    Unavailable,
+}
+
 /// Implemented by the control plane: re-issues an expired but genuine token while its
 /// server-side session is valid (at most one store read per token lifetime per session).
 #[async_trait]
 pub trait SessionRefresher: Send + Sync {
     /// `secure`: whether the new cookie must carry `Secure`.
-    async fn refresh(&self, expired_token: &str, secure: bool) -> Option<Refreshed>;
+    async fn refresh(&self, expired_token: &str, secure: bool) -> Refresh;
 }
 
 /// The outcome of the synchronous check.

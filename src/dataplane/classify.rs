@@ -45,6 +45,11 @@ pub enum Action {
         route: Arc<RouteRuntime>,
         principal: Arc<Principal>,
     },
+    /// The session's token expired and could not be re-issued because the store is out
+    /// (past `session.outage_grace`): `503` with `Retry-After`, not a sign-in.
+    Unavailable {
+        route: Arc<RouteRuntime>,
+    },
 }
 
 pub fn is_control_path(path: &str) -> bool {

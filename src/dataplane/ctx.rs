@@ -20,6 +20,8 @@ pub enum Outcome {
     Challenged,
     Denied,
     Refused,
+    /// `503`: a session needed the store, and the store is out.
+    Unavailable,
 }
 
 impl Outcome {
@@ -31,6 +33,7 @@ impl Outcome {
             Outcome::Challenged => "challenged",
             Outcome::Denied => "denied",
             Outcome::Refused => "refused",
+            Outcome::Unavailable => "unavailable",
         }
     }
 }

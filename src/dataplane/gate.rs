@@ -20,7 +20,7 @@ use crate::session::assertion;
 use crate::session::keys::KeyRing;
 use crate::session::{cookie, Principal};
 
-use super::authn::{self, Authn, SessionCheck, SessionRefresher};
+use super::authn::{self, Authn, Refresh, SessionCheck, SessionRefresher};
 use super::classify::{self, Action};
 use super::headers;
 use super::request;
@@ -154,14 +154,20 @@ impl Gate {
     ) -> Decided {
         let secure = ask.cookie_secure();
         let mut set_cookie = None;
-        let principal = self
-            .refresher
-            .refresh(pending.token, secure)
-            .await
-            .map(|r| {
+        let principal = match self.refresher.refresh(pending.token, secure).await {
+            Refresh::Reissued(r) => {
                 set_cookie = Some(r.set_cookie);
-                r.principal
-            });
+                Some(r.principal)
+            }
+            Refresh::Kept(p) => Some(p),
+            Refresh::Denied => None,
+            Refresh::Unavailable => {
+                return Action::Unavailable {
+                    route: pending.route.clone(),
+                }
+                .into()
+            }
+        };
         let now = self.now();
         let action = classify::policy(
             runtime,

@@ -139,6 +139,25 @@ impl ProxyHttp for Gateway {
                 ctx.route = Some(route);
                 Ok(true)
             }
+            Action::Unavailable { route } => {
+                ctx.route = Some(route);
+                ctx.outcome = Outcome::Unavailable;
+                ctx.status = Some(503);
+                let retry = respond::UNAVAILABLE_RETRY_AFTER.to_string();
+                respond::error_with(
+                    session,
+                    503,
+                    ErrorCode::ServiceUnavailable,
+                    "Temporarily unavailable",
+                    respond::UNAVAILABLE_MESSAGE,
+                    &[
+                        ("Retry-After", retry.as_str()),
+                        ("Cache-Control", "no-store"),
+                    ],
+                )
+                .await?;
+                Ok(true)
+            }
             Action::Deny { route, principal } => {
                 ctx.route = Some(route);
                 ctx.outcome = Outcome::Denied;

@@ -37,6 +37,13 @@ pub async fn write(
     Ok(())
 }
 
+/// `Retry-After` (seconds) on a `503` because the store is out, in both planes.
+pub const UNAVAILABLE_RETRY_AFTER: u64 = 2;
+
+/// What a `503` because the store is out says.
+pub const UNAVAILABLE_MESSAGE: &str =
+    "Your session needs renewing and the session store is unavailable; try again shortly.";
+
 /// A JSON error in the shape every passgate API uses (the one writer both planes share).
 pub fn json_error_body(code: ErrorCode, message: &str) -> Bytes {
     error_code::json_body(code, message, &[])

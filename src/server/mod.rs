@@ -130,7 +130,8 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
 
     let cache = Arc::new(PrincipalCache::with_clock(
         CACHE_CAPACITY,
-        config.session.token_ttl,
+        // A kept token (session.outage_grace) outlives its exp by up to the grace.
+        config.session.token_ttl + config.session.outage_grace,
         clock.clone(),
     ));
     let sessions = Arc::new(

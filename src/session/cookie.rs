@@ -87,6 +87,7 @@ mod tests {
             idle_timeout: Duration::from_secs(1800),
             token_ttl: Duration::from_secs(300),
             key_rotation: None,
+            outage_grace: Duration::ZERO,
         }
     }
 

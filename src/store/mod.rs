@@ -13,6 +13,7 @@ pub mod search;
 pub mod session_records;
 mod sql;
 mod sqlite;
+mod timed;
 pub mod traits;
 
 use std::sync::Arc;
@@ -29,6 +30,8 @@ pub struct StoreOptions {
     pub url: String,
     pub max_connections: u32,
     pub connect_timeout: Duration,
+    /// Longest a statement may run (PostgreSQL `statement_timeout`).
+    pub timeout: Duration,
 }
 
 impl From<&crate::config::StoreSettings> for StoreOptions {
@@ -37,12 +40,13 @@ impl From<&crate::config::StoreSettings> for StoreOptions {
             url: s.url.clone(),
             max_connections: s.max_connections,
             connect_timeout: s.connect_timeout,
+            timeout: s.timeout,
         }
     }
 }
 
 /// Opens (creating a SQLite file if needed) and migrates the store named by `options.url`,
-/// wrapped so every operation is measured (`metered.rs`).
+/// wrapped so every operation is bounded in time (`timed.rs`) and measured (`metered.rs`).
 pub async fn open(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
     sqlx::any::install_default_drivers();
     let store: Arc<dyn Store> = if options.url.starts_with("sqlite:") {
@@ -54,5 +58,9 @@ pub async fn open(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> 
             "use sqlite://PATH or postgres://USER@HOST/DB".into(),
         ));
     };
-    Ok(Arc::new(metered::Metered::new(store)))
+    // Every call bounded in time (`timed.rs`), then measured (`metered.rs`): a call cut
+    // off by the bound is counted as an `unavailable` error.
+    let limit = options.connect_timeout.saturating_add(options.timeout);
+    let timed: Arc<dyn Store> = Arc::new(timed::Timed::new(store, limit));
+    Ok(Arc::new(metered::Metered::new(timed)))
 }

@@ -482,3 +482,35 @@ realm = "main"
         "{err}"
     );
 }
+
+#[test]
+fn check_bounds_the_store_timeout_and_the_outage_grace() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("outage.toml");
+    let head = "public_url = \"http://localhost:1\"\n[[listeners]]\naddress = \"127.0.0.1:1\"\n";
+    std::fs::write(
+        &cfg,
+        format!("{head}[store]\nurl = \"sqlite://x.db\"\ntimeout = \"0s\"\n[session]\noutage_grace = \"2h\"\n"),
+    )
+    .unwrap();
+    let (ok, _, err) = check(&cfg);
+    assert!(!ok, "{err}");
+    for (path, msg) in [
+        ("store.timeout", "must be longer than zero"),
+        ("session.outage_grace", "must not be longer than 1h"),
+    ] {
+        let line = err
+            .lines()
+            .find(|l| l.contains(path))
+            .unwrap_or_else(|| panic!("no problem for {path} in:\n{err}"));
+        assert!(line.contains(msg), "{path}: expected {msg:?} in {line:?}");
+    }
+    // Zero grace (answer 503 at once) and a short timeout are fine.
+    std::fs::write(
+        &cfg,
+        format!("{head}[store]\nurl = \"sqlite://x.db\"\ntimeout = \"500ms\"\n[session]\noutage_grace = \"0s\"\n"),
+    )
+    .unwrap();
+    let (ok, out, err) = check(&cfg);
+    assert!(ok, "{out}{err}");
+}

@@ -42,6 +42,8 @@ mod lifecycle;
 mod metrics;
 mod openapi;
 mod optional_policy;
+mod outage;
+mod outage_sqlite;
 mod passkeys_browser;
 mod policy_rules;
 mod properties;

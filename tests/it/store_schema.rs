@@ -147,6 +147,7 @@ async fn migrated(db: &TestDb) {
         url: db.url.clone(),
         max_connections: 2,
         connect_timeout: Duration::from_secs(10),
+        timeout: Duration::from_secs(5),
     };
     store::open(&options).await.expect("migrate");
 }

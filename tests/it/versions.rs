@@ -25,6 +25,7 @@ async fn directory(db: &TestDb) -> Arc<Directory> {
         url: db.url.clone(),
         max_connections: 4,
         connect_timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(5),
     };
     let store = store::open(&options).await.expect("open store");
     let dir = Arc::new(Directory::new(

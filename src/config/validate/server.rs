@@ -245,10 +245,15 @@ pub(super) fn store_settings(
             "must be longer than zero",
         ));
     }
+    let timeout = file.store.timeout.map_or(Duration::from_secs(5), |d| d.0);
+    if timeout.is_zero() {
+        problems.push(Problem::new("store.timeout", "must be longer than zero"));
+    }
     let store = StoreSettings {
         url: store_url(&file.store, base_dir, problems),
         max_connections,
         connect_timeout,
+        timeout,
     };
     let scheme_ok = ["sqlite:", "postgres://", "postgresql://"]
         .iter()

@@ -84,6 +84,13 @@ pub(super) fn session_settings(
             "must be at least 1h and longer than session.token_ttl",
         ));
     }
+    let outage_grace = s.outage_grace.map_or(Duration::from_secs(120), |d| d.0);
+    if outage_grace > Duration::from_secs(3600) {
+        problems.push(Problem::new(
+            "session.outage_grace",
+            "must not be longer than 1h (a revoked session lives this long past its token on an instance cut off from the store)",
+        ));
+    }
     SessionSettings {
         cookie_name,
         cookie_domain,
@@ -91,5 +98,6 @@ pub(super) fn session_settings(
         idle_timeout,
         token_ttl,
         key_rotation,
+        outage_grace,
     }
 }

@@ -38,6 +38,8 @@ pub enum ConsoleError {
     /// Input that cannot be used (says which field and why).
     Invalid(String),
     Conflict(String),
+    /// The store is out: `503` with `Retry-After`, never a sign-in or a `500`.
+    Unavailable,
     Internal,
 }
 
@@ -54,6 +56,10 @@ impl From<IdmError> for ConsoleError {
                 ConsoleError::Conflict(e.to_string())
             }
             IdmError::Forbidden(m) => ConsoleError::Forbidden(m),
+            IdmError::Unavailable(m) => {
+                tracing::error!(error = %m, "console: the store is unavailable");
+                ConsoleError::Unavailable
+            }
             other => {
                 tracing::error!(error = %other, "console operation failed");
                 ConsoleError::Internal
@@ -76,6 +82,27 @@ impl IntoResponse for ConsoleError {
             ConsoleError::NotFound(m) => (StatusCode::NOT_FOUND, "Not found", m),
             ConsoleError::Invalid(m) => (StatusCode::BAD_REQUEST, "That did not work", m),
             ConsoleError::Conflict(m) => (StatusCode::CONFLICT, "That did not work", m),
+            ConsoleError::Unavailable => {
+                let body = html! {
+                    h1 { "Temporarily unavailable" }
+                    p.problem { "The directory cannot be reached; try again shortly." }
+                };
+                let mut resp = pages::markup(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ui::page(
+                        &Look::plain(),
+                        "Temporarily unavailable",
+                        &[],
+                        &Header::default(),
+                        body,
+                    ),
+                );
+                resp.headers_mut().insert(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from(crate::control::error::UNAVAILABLE_RETRY_AFTER_SECS),
+                );
+                return resp;
+            }
             ConsoleError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
@@ -227,11 +254,10 @@ impl FromRequestParts<Arc<ControlState>> for ConsoleAdmin {
             .sessions
             .token_in(&parts.headers)
             .ok_or_else(|| ConsoleError::SignIn(back.clone()))?;
-        let (principal, reissued) = state
-            .sessions
-            .current(token)
-            .await
-            .map_err(|_| ConsoleError::SignIn(back))?;
+        let (principal, reissued) = state.sessions.current(token).await.map_err(|e| match e {
+            IdmError::Unavailable(_) => ConsoleError::from(e),
+            _ => ConsoleError::SignIn(back),
+        })?;
         let secure = web::secure(parts);
         let mut cookies: Vec<String> = reissued
             .map(|i| state.sessions.set_cookie(&i, secure))

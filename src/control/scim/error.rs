@@ -106,6 +106,12 @@ impl IntoResponse for ScimError {
                 http::HeaderValue::from_static("Bearer"),
             );
         }
+        if self.status == 503 {
+            resp.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from(crate::control::error::UNAVAILABLE_RETRY_AFTER_SECS),
+            );
+        }
         resp
     }
 }

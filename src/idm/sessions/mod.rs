@@ -10,6 +10,7 @@
 //! it defines) for an expired token; sign-out and the admin API call `sign_out` / `revoke`.
 
 mod admin;
+mod outage;
 mod refresh;
 mod sync;
 #[cfg(test)]
@@ -75,14 +76,23 @@ pub enum RefreshDenied {
     NotExpired,
     #[error("session ended: {0}")]
     Ended(&'static str),
+    /// The store could not be reached (or did not answer in time): nothing is known about
+    /// the session.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
     #[error("{0}")]
     Store(String),
 }
+
+pub use outage::Renewal;
 
 /// What depends on the config (rebuilt on reload).
 struct Params {
     settings: SessionSettings,
     verifier: TokenVerifier,
+    /// Longest a re-issue may wait for the store (`store.connect_timeout` +
+    /// `store.timeout`) before it counts as unavailable.
+    store_deadline: Duration,
 }
 
 impl Params {
@@ -90,6 +100,10 @@ impl Params {
         Params {
             settings: config.session.clone(),
             verifier: TokenVerifier::new(&token::issuer(&config.public_url)),
+            store_deadline: config
+                .store
+                .connect_timeout
+                .saturating_add(config.store.timeout),
         }
     }
 }
@@ -153,7 +167,8 @@ impl SessionService {
     /// Applies a reloaded config (cookie, lifetimes, issuer).
     pub fn reconfigure(&self, config: &Config) {
         self.params.store(Arc::new(Params::of(config)));
-        self.cache.token_lifetime_is(config.session.token_ttl);
+        self.cache
+            .token_lifetime_is(config.session.token_ttl + config.session.outage_grace);
     }
 
     /// The key ring the data plane verifies with (replaced on rotation).
@@ -236,6 +251,15 @@ impl SessionService {
                 let session = match self.directory.store().get_session(&claims.sid).await {
                     Ok(s) => s,
                     Err(StoreError::NotFound(_)) => return Err(IdmError::Unauthenticated),
+                    Err(StoreError::Unavailable(m)) => {
+                        // As on the fast path: a valid token not revoked in memory stands.
+                        tracing::debug!(error = %m, "session read from the token: store unavailable");
+                        let p = Principal::from_claims(&claims);
+                        if self.cache.is_revoked(&p) {
+                            return Err(IdmError::Unauthenticated);
+                        }
+                        return Ok((Arc::new(p), None));
+                    }
                     Err(e) => return Err(e.into()),
                 };
                 let live = session.revoke_us.is_none()
@@ -248,8 +272,12 @@ impl SessionService {
                 }
                 Ok((Arc::new(p), None))
             }
-            Err(token::TokenError::Expired) => match self.refresh(token).await {
-                Ok(issued) => Ok((issued.principal.clone(), Some((*issued).clone()))),
+            Err(token::TokenError::Expired) => match self.renew(token).await {
+                Ok(Renewal::Reissued(issued)) => {
+                    Ok((issued.principal.clone(), Some((*issued).clone())))
+                }
+                Ok(Renewal::Kept(p)) => Ok((p, None)),
+                Err(RefreshDenied::Unavailable(m)) => Err(IdmError::Unavailable(m)),
                 Err(_) => Err(IdmError::Unauthenticated),
             },
             Err(_) => Err(IdmError::Unauthenticated),

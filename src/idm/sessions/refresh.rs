@@ -72,6 +72,7 @@ impl SessionService {
         let store = self.directory.store();
         let denied = |e: StoreError| match e {
             StoreError::NotFound(_) => RefreshDenied::Ended("gone"),
+            StoreError::Unavailable(m) => RefreshDenied::Unavailable(m),
             other => RefreshDenied::Store(other.to_string()),
         };
         let session = store.get_session(&claims.sid).await.map_err(denied)?;
@@ -111,7 +112,10 @@ impl SessionService {
         let issued = self
             .issue(&identity, session, now)
             .await
-            .map_err(|e| RefreshDenied::Store(e.to_string()))?;
+            .map_err(|e| match e {
+                IdmError::Unavailable(m) => RefreshDenied::Unavailable(m),
+                other => RefreshDenied::Store(other.to_string()),
+            })?;
         self.cache.insert(&issued.token, issued.principal.clone());
         Ok(Arc::new(issued))
     }

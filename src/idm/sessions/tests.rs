@@ -30,6 +30,7 @@ async fn fixture() -> Fixture {
         url: format!("sqlite://{}", dir.path().join("s.db").display()),
         max_connections: 2,
         connect_timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(5),
     })
     .await
     .unwrap();

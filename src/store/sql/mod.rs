@@ -19,7 +19,7 @@ mod tokens;
 
 use async_trait::async_trait;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::AnyPool;
+use sqlx::{AnyPool, Connection};
 
 use crate::store::{StoreError, StoreInfo, StoreOptions};
 
@@ -33,9 +33,34 @@ pub(super) async fn connect(
     let connect: AnyConnectOptions = url
         .parse()
         .map_err(|e: sqlx::Error| StoreError::InvalidUrl(e.to_string()))?;
+    let statement_timeout = format!(
+        "SET statement_timeout = {}",
+        options.timeout.as_millis().max(1)
+    );
     AnyPoolOptions::new()
         .max_connections(options.max_connections)
         .acquire_timeout(options.connect_timeout)
+        .after_connect(move |conn, _| {
+            let set = statement_timeout.clone();
+            Box::pin(async move {
+                // `store.timeout`: PostgreSQL cancels a statement running longer (57014,
+                // answered as unavailable). SQLite waits for locks up to sqlx's 5 s.
+                if conn.backend_name() == "PostgreSQL" {
+                    sqlx::query(&set).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+        .before_acquire(|conn, _| {
+            Box::pin(async move {
+                // A COMMIT that failed on a full disk or an I/O error leaves sqlx counting a
+                // transaction SQLite has already rolled back; such a connection would refuse
+                // every later `BEGIN` ("non-zero transaction depth"). The pool's ping (run
+                // first) has applied any pending rollback, so a depth left now is that case:
+                // close the connection instead of handing it out.
+                Ok(!conn.is_in_transaction())
+            })
+        })
         .connect_with(connect)
         .await
         .map_err(|e| StoreError::Unavailable(format!("{what}: {e}")))

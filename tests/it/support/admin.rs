@@ -44,6 +44,11 @@ impl AdminApi {
     /// Like [`AdminApi::start`] with more TOML appended to the config (`extra(port)`).
     pub async fn start_with(backend: Backend, extra: impl Fn(u16) -> String) -> Option<AdminApi> {
         let db = TestDb::of(backend).await?;
+        Some(Self::start_on(db, extra).await)
+    }
+
+    /// Like [`AdminApi::start_with`] on a prepared database.
+    pub async fn start_on(db: TestDb, extra: impl Fn(u16) -> String) -> AdminApi {
         let port = free_port();
         let config = format!(
             r#"public_url = "http://localhost:{port}"
@@ -76,7 +81,7 @@ max_connections = 4
             client: super::client(),
         };
         api.token = api.new_token("tests", &["admin"], &[]);
-        Some(api)
+        api
     }
 
     /// Runs `passgate <args> --config <the test config>`.

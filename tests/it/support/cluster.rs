@@ -131,15 +131,21 @@ impl Cluster {
     /// Three nodes and the balancer; `extra` is TOML appended to every node's config
     /// (e.g. a `[session]` table). `None` when PostgreSQL or HAProxy is not available.
     pub async fn start(extra: &str) -> Option<Cluster> {
-        if !std::path::Path::new(HAPROXY).exists() {
-            assert!(
-                std::env::var_os(REQUIRE_ENV).is_none(),
-                "{REQUIRE_ENV} is set but {HAPROXY} is missing"
-            );
-            eprintln!("skipped: {HAPROXY} is not installed (apt-get install haproxy)");
+        if !haproxy_present() {
             return None;
         }
         let db = TestDb::postgres().await?;
+        Some(Self::start_on(db, extra, "", &|_, url| url.to_string()).await)
+    }
+
+    /// Like [`Cluster::start`] on `db`; node `i` reaches the store at `store_url(i, &db.url)`
+    /// (e.g. through a relay), with `store_extra` added to its `[store]` table.
+    pub async fn start_on(
+        db: TestDb,
+        extra: &str,
+        store_extra: &str,
+        store_url: &dyn Fn(usize, &str) -> String,
+    ) -> Cluster {
         let upstream = upstream::start("app").await;
         let lb_port = free_port();
         let names: Vec<(String, u16)> = (1..=3).map(|i| (format!("pg{i}"), free_port())).collect();
@@ -147,8 +153,9 @@ impl Cluster {
         let clock_dir = tempfile::tempdir().expect("tempdir");
         let clock = TestClock::in_dir(clock_dir.path());
         // The first node migrates the schema and makes the first signing key alone.
-        for (name, port) in &names {
-            let config = node_config(lb_port, *port, &db.url, &upstream.url(), extra);
+        for (i, (name, port)) in names.iter().enumerate() {
+            let store = store_url(i, &db.url);
+            let config = node_config(lb_port, *port, &store, store_extra, &upstream.url(), extra);
             let gw = Gateway::start_on_clock(*port, &config, Some(&clock)).await;
             nodes.push(Node {
                 name: name.clone(),
@@ -176,7 +183,7 @@ impl Cluster {
             String::from_utf8_lossy(&out.stderr)
         );
         cluster.token = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        Some(cluster)
+        cluster
     }
 
     /// The origin every node is configured with (`public_url`): the balancer's.
@@ -353,7 +360,28 @@ impl Cluster {
     }
 }
 
-fn node_config(lb: u16, port: u16, store: &str, upstream: &str, extra: &str) -> String {
+/// Whether HAProxy is installed (a note on stderr when not; a failure when
+/// [`REQUIRE_ENV`] is set).
+pub fn haproxy_present() -> bool {
+    if std::path::Path::new(HAPROXY).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var_os(REQUIRE_ENV).is_none(),
+        "{REQUIRE_ENV} is set but {HAPROXY} is missing"
+    );
+    eprintln!("skipped: {HAPROXY} is not installed (apt-get install haproxy)");
+    false
+}
+
+fn node_config(
+    lb: u16,
+    port: u16,
+    store: &str,
+    store_extra: &str,
+    upstream: &str,
+    extra: &str,
+) -> String {
     format!(
         r#"public_url = "http://localhost:{lb}"
 
@@ -369,6 +397,7 @@ address = "127.0.0.1:{port}"
 [store]
 url = "{store}"
 max_connections = 4
+{store_extra}
 
 {extra}
 

@@ -69,6 +69,16 @@ impl TestDb {
         })
     }
 
+    /// A PostgreSQL database the test owns whole (a private server: nothing to drop).
+    pub fn external(url: &str) -> TestDb {
+        TestDb {
+            backend: Backend::Postgres,
+            url: url.to_string(),
+            dir: tempfile::tempdir().unwrap(),
+            pg: None,
+        }
+    }
+
     pub async fn of(backend: Backend) -> Option<TestDb> {
         match backend {
             Backend::Sqlite => Some(TestDb::sqlite()),

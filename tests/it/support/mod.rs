@@ -35,6 +35,7 @@ pub mod db;
 pub mod embedded_app;
 pub mod gateway;
 pub mod http;
+pub mod private_pg;
 pub mod raw;
 pub mod raw_upstream;
 pub mod relay;

@@ -114,6 +114,7 @@ impl SessionEnv {
             url: self.api.db.url.clone(),
             max_connections: 2,
             connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(5),
         })
         .await
         .expect("open the test store");
