@@ -25,6 +25,9 @@ pub struct Config {
     pub session: SessionSettings,
     /// SMTP delivery of binding links (`None`: EMAIL jobs are refused).
     pub email: Option<super::email::EmailSettings>,
+    /// The OpenID Connect provider's clients (`[oidc]`; no clients: the provider answers
+    /// discovery and JWKS but authorizes nobody).
+    pub oidc: super::oidc::OidcSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

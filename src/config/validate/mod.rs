@@ -92,6 +92,8 @@ pub fn validate_with(
         }
     }
 
+    let oidc = super::oidc::oidc_settings(file.oidc.as_ref(), &realms, problems);
+
     if problems.len() > start {
         return None;
     }
@@ -107,6 +109,7 @@ pub fn validate_with(
         routes,
         session,
         email,
+        oidc,
     })
 }
 
