@@ -7,6 +7,7 @@
 
 pub mod error;
 mod postgres;
+pub mod oidc_records;
 pub mod records;
 pub mod search;
 pub mod session_records;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use error::{Duplicate, StoreError};
+pub use oidc_records::*;
 pub use records::*;
 pub use session_records::*;
 pub use traits::*;

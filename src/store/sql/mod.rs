@@ -9,6 +9,7 @@ mod credentials;
 mod groups;
 mod identities;
 mod keys;
+mod oidc;
 mod query;
 mod realms;
 mod rows;

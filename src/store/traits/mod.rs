@@ -1,16 +1,18 @@
 //! The store's operations, one trait per aggregate ([`directory`]: realms, identities,
 //! groups, API tokens, the audit log; [`passkeys`]: binding jobs, credentials, ceremonies,
-//! sessions, signing keys); [`Store`] is their sum (every type with all of them is a
+//! sessions, signing keys; [`oidc`]: the OpenID Connect provider); [`Store`] is their sum (every type with all of them is a
 //! `Store`). Services take the traits they use; `dyn Store` upcasts to any of them. Writes
 //! that belong together, their audit record included, are one transaction.
 
 mod directory;
+mod oidc;
 mod passkeys;
 mod search;
 
 use async_trait::async_trait;
 
 pub use directory::{AuditStore, GroupStore, IdentityStore, MemberChange, RealmStore, TokenStore};
+pub use oidc::OidcStore;
 pub use passkeys::{BindingStore, CeremonyStore, CredentialStore, KeyStore, SessionStore};
 pub use search::SearchStore;
 
@@ -38,6 +40,7 @@ pub trait Store:
     + AuditStore
     + SessionStore
     + KeyStore
+    + OidcStore
     + SearchStore
 {
 }
@@ -54,6 +57,7 @@ impl<T> Store for T where
         + AuditStore
         + SessionStore
         + KeyStore
+        + OidcStore
         + SearchStore
 {
 }
