@@ -6,8 +6,8 @@
 //! are spelt out only here, when a row is written or read.
 
 pub mod error;
-mod postgres;
 pub mod oidc_records;
+mod postgres;
 pub mod records;
 pub mod search;
 pub mod session_records;

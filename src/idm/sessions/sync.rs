@@ -5,6 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{us, SessionService, FEED_WINDOW};
+use crate::config::oidc::IdTokenAlg;
+use crate::idm::oidc::keys::{self as oidc_keys, OidcKeyRing};
 use crate::idm::types::RevocationKind;
 use crate::idm::{signing_keys, Directory, IdmError};
 use crate::session::token;
@@ -44,6 +46,19 @@ impl SessionService {
             self.keys.store(Arc::new(ring));
         }
 
+        let keep_oidc = self.params.load().oidc_keep_for;
+        let oidc =
+            oidc_keys::maintain(store.as_ref(), now, settings.key_rotation, keep_oidc).await?;
+        let oidc_ring = OidcKeyRing::new(&oidc, now)?;
+        let current = self.oidc_keys.load();
+        if oidc_ring.kids() != current.kids()
+            || oidc_ring.signing_kid(IdTokenAlg::Rs256) != current.signing_kid(IdTokenAlg::Rs256)
+            || oidc_ring.signing_kid(IdTokenAlg::EdDsa) != current.signing_kid(IdTokenAlg::EdDsa)
+        {
+            tracing::info!(kids = ?oidc_ring.kids(), "OIDC key ring updated");
+            self.oidc_keys.store(Arc::new(oidc_ring));
+        }
+
         let last_seq = self.cursor.lock().map(|c| c.last_seq).unwrap_or(0);
         let since = if last_seq == 0 {
             0
@@ -77,11 +92,13 @@ impl SessionService {
         if prune {
             let keep = settings.token_ttl + Duration::from_secs(300);
             store.prune_sessions(now - us(keep)).await?;
+            store.prune_oidc_tokens(now - us(keep)).await?;
         }
         Ok(())
     }
 
-    /// `passgate keys rotate`: a new key, signing after `activate_in`; audited.
+    /// `passgate keys rotate`: a new session key, signing after `activate_in`, and a new
+    /// OIDC key of each algorithm on the same schedule; audited. Returns the session key.
     pub async fn rotate(
         directory: &Directory,
         tenant: &str,
@@ -90,7 +107,11 @@ impl SessionService {
     ) -> Result<String, IdmError> {
         let now = directory.now_us();
         let store = directory.store();
-        signing_keys::add_key(store.as_ref(), now, activate_in, Some((tenant, actor))).await
+        let kid =
+            signing_keys::add_key(store.as_ref(), now, activate_in, Some((tenant, actor))).await?;
+        let oidc = oidc_keys::rotate(store.as_ref(), now, activate_in, tenant, actor).await?;
+        tracing::info!(kids = ?oidc, "OIDC signing keys rotated");
+        Ok(kid)
     }
 
     /// `passgate keys list`: every signing key with its state (its private half stays in
