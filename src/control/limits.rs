@@ -41,6 +41,18 @@ pub const RECOVERY_EMAIL: Limit = Limit {
 };
 
 /// (window start, count), in seconds since the Unix epoch.
+/// Requests to the OpenID Connect endpoints per client address.
+pub const OIDC: Limit = Limit {
+    max: 120,
+    window: Duration::from_secs(60),
+};
+/// Refused OpenID Connect requests (bad client secret, code, token) per client address
+/// before the address is blocked for the rest of the window.
+pub const OIDC_FAILURES: Limit = Limit {
+    max: 20,
+    window: Duration::from_secs(300),
+};
+
 type Window = Arc<Mutex<(u64, u32)>>;
 
 pub struct RateLimits {
@@ -130,6 +142,18 @@ impl RateLimits {
     /// A failed sign-in from `ip`.
     pub fn failed(&self, ip: Option<IpAddr>, now: u64) {
         let _ = self.hit(&format!("fail:{}", ip_key(ip)), FAILURES, now);
+    }
+
+    /// Before an OpenID Connect request: the failure block, then the request limit.
+    pub fn check_oidc(&self, ip: Option<IpAddr>, now: u64) -> Result<(), ApiError> {
+        let ip = ip_key(ip);
+        self.check(&format!("oidc-fail:{ip}"), OIDC_FAILURES, now)?;
+        self.hit(&format!("oidc:{ip}"), OIDC, now)
+    }
+
+    /// A refused OpenID Connect request from `ip`.
+    pub fn oidc_failed(&self, ip: Option<IpAddr>, now: u64) {
+        let _ = self.hit(&format!("oidc-fail:{}", ip_key(ip)), OIDC_FAILURES, now);
     }
 
     /// Before a recovery request: per IP and per (lower-cased) email address.
