@@ -39,6 +39,7 @@ mod gate_parity;
 mod identity_headers;
 mod lifecycle;
 mod metrics;
+mod oidc;
 mod openapi;
 mod optional_policy;
 mod passkeys_browser;
