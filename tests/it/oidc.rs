@@ -19,7 +19,7 @@ use crate::support::db::Backend;
 use crate::support::http::{send, Reply};
 use crate::support::sessions::SessionEnv;
 
-const SECRET: &str = "app-secret-0123456789-0123456789-0123456789";
+pub(crate) const SECRET: &str = "app-secret-0123456789-0123456789-0123456789";
 const OTHER_SECRET: &str = "other-secret-0123456789-0123456789-012345678";
 const VERIFIER: &str = "verifier-0123456789-0123456789-0123456789-0123456789";
 
@@ -34,7 +34,7 @@ fn s256(v: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes()))
 }
 
-fn clients() -> String {
+pub(crate) fn clients() -> String {
     format!(
         r#"
 [oidc]
