@@ -40,6 +40,7 @@ mod identity_headers;
 mod lifecycle;
 mod metrics;
 mod oidc;
+mod oidc_browser;
 mod oidc_rp;
 mod openapi;
 mod optional_policy;

@@ -21,7 +21,7 @@ use crate::support::sessions::SessionEnv;
 
 pub(crate) const SECRET: &str = "app-secret-0123456789-0123456789-0123456789";
 const OTHER_SECRET: &str = "other-secret-0123456789-0123456789-012345678";
-const VERIFIER: &str = "verifier-0123456789-0123456789-0123456789-0123456789";
+pub(crate) const VERIFIER: &str = "verifier-0123456789-0123456789-0123456789-0123456789";
 
 fn sha256_hex(s: &str) -> String {
     Sha256::digest(s.as_bytes())
@@ -30,7 +30,7 @@ fn sha256_hex(s: &str) -> String {
         .collect()
 }
 
-fn s256(v: &str) -> String {
+pub(crate) fn s256(v: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes()))
 }
 
