@@ -827,3 +827,22 @@ fn check_names_the_key_of_every_client_problem() {
     let (ok, err) = run(Some("a-long-enough-secret-0123456789-0123456789"));
     assert!(ok, "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_requests_are_rate_limited_per_address() {
+    let Some(env) = env(Backend::Sqlite).await else {
+        return;
+    };
+    let form = [("grant_type", "authorization_code"), ("code", "nope")];
+    for i in 0..20 {
+        let r = post_form(&env, "token", Some(("app", "wrong")), &form).await;
+        assert_eq!(r.status, 401, "refusal {i}: {}", r.body);
+    }
+    // Blocked now, even with the right secret, for the rest of the window.
+    let r = post_form(&env, "token", Some(("app", SECRET)), &form).await;
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(!r.header("retry-after").is_empty());
+    env.clock().advance_secs(301);
+    let r = post_form(&env, "token", Some(("app", SECRET)), &form).await;
+    assert_oauth_error(&r, 400, "invalid_grant");
+}
