@@ -51,6 +51,7 @@ impl TokenAuthMethod {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdTokenAlg {
     Rs256,
+    Es256,
     EdDsa,
 }
 
@@ -58,6 +59,7 @@ impl IdTokenAlg {
     pub fn as_str(self) -> &'static str {
         match self {
             IdTokenAlg::Rs256 => "RS256",
+            IdTokenAlg::Es256 => "ES256",
             IdTokenAlg::EdDsa => "EdDSA",
         }
     }
@@ -225,11 +227,12 @@ fn client(
     let secret = secret(c, path, auth_method, problems);
     let id_token_alg = match c.id_token_signed_response_alg.as_deref() {
         None | Some("RS256") => IdTokenAlg::Rs256,
+        Some("ES256") => IdTokenAlg::Es256,
         Some("EdDSA") => IdTokenAlg::EdDsa,
         Some(other) => {
             problems.push(Problem::new(
                 format!("{path}.id_token_signed_response_alg"),
-                format!("\"{other}\" is not supported (RS256 or EdDSA)"),
+                format!("\"{other}\" is not supported (RS256, ES256 or EdDSA)"),
             ));
             IdTokenAlg::Rs256
         }

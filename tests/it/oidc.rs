@@ -60,6 +60,12 @@ id_token_signed_response_alg = "EdDSA"
 redirect_uris = ["http://localhost:9/spa"]
 
 [[oidc.clients]]
+id = "es"
+secret_hash = "sha256:{app}"
+id_token_signed_response_alg = "ES256"
+redirect_uris = ["http://localhost:9/es"]
+
+[[oidc.clients]]
 id = "ops-only"
 secret_hash = "sha256:{app}"
 allow_groups = ["ops"]
@@ -201,6 +207,11 @@ async fn verified_claims(env: &SessionEnv, id_token: &str, aud: &str) -> Value {
         .unwrap_or_else(|| panic!("kid {kid} not in {jwks}"))
         .clone();
     let (alg, key) = match jwk["kty"].as_str().unwrap() {
+        "EC" => (
+            Algorithm::ES256,
+            DecodingKey::from_ec_components(jwk["x"].as_str().unwrap(), jwk["y"].as_str().unwrap())
+                .unwrap(),
+        ),
         "RSA" => (
             Algorithm::RS256,
             DecodingKey::from_rsa_components(
@@ -248,7 +259,10 @@ async fn discovery_and_keys_on_the_auth_host(backend: Backend) {
         .iter()
         .map(|k| k["alg"].as_str().unwrap())
         .collect();
-    assert!(ktys.contains(&"RS256") && ktys.contains(&"EdDSA"), "{jwks}");
+    assert!(
+        ktys.contains(&"RS256") && ktys.contains(&"ES256") && ktys.contains(&"EdDSA"),
+        "{jwks}"
+    );
     // Another host passgate answers on: no provider there.
     let other = send(
         client()
@@ -280,6 +294,45 @@ async fn code_flow_refresh_userinfo_revoke_and_logout(backend: Backend) {
     assert_eq!(claims["email"], "alice@example.com");
     assert_eq!(claims["amr"], json!(["hwk", "user"]));
     assert!(claims["auth_time"].as_u64().is_some());
+
+    // A client that asked for ES256 ID tokens gets them, verifiable with the JWKS.
+    let challenge = s256(VERIFIER);
+    let r = authorize(
+        &env,
+        Some(&cookie),
+        &[
+            ("client_id", "es"),
+            ("redirect_uri", "http://localhost:9/es"),
+            ("response_type", "code"),
+            ("scope", "openid"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    )
+    .await;
+    let es_code = query_of(r.header("location"))["code"].clone();
+    let es = post_form(
+        &env,
+        "token",
+        Some(("es", SECRET)),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &es_code),
+            ("redirect_uri", "http://localhost:9/es"),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(es.status, 200, "{}", es.body);
+    let es_id = es.json()["id_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        jsonwebtoken::decode_header(&es_id).unwrap().alg,
+        Algorithm::ES256
+    );
+    assert_eq!(
+        verified_claims(&env, &es_id, "es").await["sub"],
+        id.as_str()
+    );
 
     let access = t["access_token"].as_str().unwrap().to_string();
     let u = userinfo(&env, &access).await;

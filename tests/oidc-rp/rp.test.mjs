@@ -2,13 +2,14 @@
 // library): discovery, code + PKCE (state, nonce, the iss response parameter), the ID
 // token's signature checked against the JWKS (by openid-client's non-repudiation checks and
 // again with jose), userinfo, refresh, revocation, introspection and RP-initiated logout;
-// then a public client (PKCE, EdDSA ID tokens).
+// then a public client (PKCE, EdDSA ID tokens) and a client asking for ES256 ID tokens.
 //
 // Environment: PASSGATE_URL (the gateway, http://localhost:PORT), PASSGATE_COOKIE (a
 // session cookie value made by the Rust test with a passkey), OIDC_CLIENT_ID /
 // OIDC_CLIENT_SECRET (a client_secret_basic client whose redirect URI is
 // http://localhost:9/cb and post-logout URI http://localhost:9/bye), OIDC_PUBLIC_CLIENT_ID
-// (a public client, redirect URI http://localhost:9/spa). Exits 0 on success.
+// (a public client, redirect URI http://localhost:9/spa); the client `es` (the same
+// secret, redirect URI http://localhost:9/es, ES256). Exits 0 on success.
 
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
@@ -132,15 +133,16 @@ async function confidential() {
   assert.equal(after.active, false, 'tokens end with the session');
 }
 
-async function publicClient() {
-  const config = await client.discovery(issuer, process.env.OIDC_PUBLIC_CLIENT_ID, undefined, client.None(), {
+/** A short code flow for another client: the ID token signed with `alg`. */
+async function otherClient(clientId, auth, redirectUri, alg) {
+  const config = await client.discovery(issuer, clientId, undefined, auth, {
     execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
   });
   const verifier = client.randomPKCECodeVerifier();
   const nonce = client.randomNonce();
   const back = await authorize(
     client.buildAuthorizationUrl(config, {
-      redirect_uri: 'http://localhost:9/spa',
+      redirect_uri: redirectUri,
       scope: 'openid email',
       code_challenge: await client.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
@@ -155,15 +157,16 @@ async function publicClient() {
   const jwks = jose.createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri));
   const { protectedHeader } = await jose.jwtVerify(tokens.id_token, jwks, {
     issuer: issuer.href,
-    audience: process.env.OIDC_PUBLIC_CLIENT_ID,
-    algorithms: ['EdDSA'],
+    audience: clientId,
+    algorithms: [alg],
   });
-  assert.equal(protectedHeader.alg, 'EdDSA');
+  assert.equal(protectedHeader.alg, alg);
   assert.equal(tokens.claims().email, 'rp-user@example.com');
 }
 
 try {
-  await publicClient();
+  await otherClient(process.env.OIDC_PUBLIC_CLIENT_ID, client.None(), 'http://localhost:9/spa', 'EdDSA');
+  await otherClient('es', client.ClientSecretBasic(process.env.OIDC_CLIENT_SECRET), 'http://localhost:9/es', 'ES256');
   await confidential();
   console.log('oidc-rp: ok');
 } catch (e) {

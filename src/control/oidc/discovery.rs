@@ -32,7 +32,7 @@ pub fn document(config: &Config) -> Value {
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256", "EdDSA"],
+        "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
         "scopes_supported": SUPPORTED_SCOPES,
         "token_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,

@@ -460,6 +460,7 @@ impl<'a> Provider<'a> {
         }
         let (alg, jwt_alg) = match client.id_token_alg {
             IdTokenAlg::Rs256 => (IdTokenAlg::Rs256, Algorithm::RS256),
+            IdTokenAlg::Es256 => (IdTokenAlg::Es256, Algorithm::ES256),
             IdTokenAlg::EdDsa => (IdTokenAlg::EdDsa, Algorithm::EdDSA),
         };
         let (kid, key) = self

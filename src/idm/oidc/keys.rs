@@ -1,9 +1,9 @@
-//! ID-token signing keys: one RSA (RS256, every client can verify it) and one Ed25519
-//! (EdDSA, for clients that ask) line of keys, stored like the session keys and rotated on
+//! ID-token signing keys: one RSA (RS256, every client can verify it), one P-256 (ES256)
+//! and one Ed25519 (EdDSA) line of keys (the last two for clients that ask), stored like the session keys and rotated on
 //! the same schedule (`session.key_rotation`): a new key is published at once and signs
 //! after [`signing_keys::ACTIVATION_DELAY`]; a superseded key stays published until the
-//! last ID token it signed has expired. RSA private keys are stored as PKCS#1 DER, Ed25519
-//! ones as PKCS#8; private bytes never appear in `Debug` output.
+//! last ID token it signed has expired. RSA private keys are stored as PKCS#1 DER, P-256
+//! and Ed25519 ones as PKCS#8 (public: PKCS#1, the uncompressed point, the raw key); private bytes never appear in `Debug` output.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -26,7 +26,7 @@ use crate::store::{AuditRecord, OidcKeyRecord, OidcStore, SigningKeyRecord};
 pub const RSA_BITS: usize = 2048;
 
 const US: i64 = 1_000_000;
-const ALGS: [IdTokenAlg; 2] = [IdTokenAlg::Rs256, IdTokenAlg::EdDsa];
+const ALGS: [IdTokenAlg; 3] = [IdTokenAlg::Rs256, IdTokenAlg::Es256, IdTokenAlg::EdDsa];
 
 fn kid_for(public: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(&Sha256::digest(public)[..12])
@@ -52,6 +52,16 @@ pub fn generate(alg: IdTokenAlg, now_us: i64, activate_us: i64) -> Result<OidcKe
                 .as_bytes()
                 .to_vec();
             (private, public)
+        }
+        IdTokenAlg::Es256 => {
+            use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+            let rng = ring::rand::SystemRandom::new();
+            let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+                .map_err(|e| internal(e.to_string()))?;
+            let pair =
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, doc.as_ref(), &rng)
+                    .map_err(|e| internal(e.to_string()))?;
+            (doc.as_ref().to_vec(), pair.public_key().as_ref().to_vec())
         }
         IdTokenAlg::EdDsa => {
             let k = KeyMaterial::generate(0).map_err(|e| internal(e.to_string()))?;
@@ -135,6 +145,17 @@ impl OidcKeyRing {
                         let jwk = json!({"kty": "RSA", "alg": "RS256", "use": "sig", "kid": r.kid, "n": n, "e": e});
                         (dec, jwk)
                     }
+                    IdTokenAlg::Es256 => {
+                        // The uncompressed point: 0x04, x, y.
+                        if public.len() != 65 || public[0] != 4 {
+                            return Err(bad());
+                        }
+                        let x = URL_SAFE_NO_PAD.encode(&public[1..33]);
+                        let y = URL_SAFE_NO_PAD.encode(&public[33..]);
+                        let dec = DecodingKey::from_ec_components(&x, &y).map_err(|_| bad())?;
+                        let jwk = json!({"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": r.kid, "x": x, "y": y});
+                        (dec, jwk)
+                    }
                     IdTokenAlg::EdDsa => {
                         if public.len() != 32 {
                             return Err(bad());
@@ -146,6 +167,7 @@ impl OidcKeyRing {
                 if signer.is_some_and(|s| s.kid == r.kid) {
                     let enc = match alg {
                         IdTokenAlg::Rs256 => EncodingKey::from_rsa_der(&private),
+                        IdTokenAlg::Es256 => EncodingKey::from_ec_der(&private),
                         IdTokenAlg::EdDsa => EncodingKey::from_ed_der(&private),
                     };
                     signing.insert(alg.as_str(), (r.kid.clone(), enc));
@@ -177,6 +199,11 @@ impl OidcKeyRing {
         self.signer(alg).map(|(k, _)| k)
     }
 
+    /// The signing `kid` of every algorithm (to tell whether a ring changed).
+    pub fn signing_kids(&self) -> Vec<Option<&str>> {
+        ALGS.iter().map(|a| self.signing_kid(*a)).collect()
+    }
+
     /// Every published `kid`, sorted.
     pub fn kids(&self) -> Vec<&str> {
         self.published.iter().map(|(k, _)| k.as_str()).collect()
@@ -188,6 +215,7 @@ impl OidcKeyRing {
         self.published.iter().find(|(k, _)| k == kid).map(|(_, p)| {
             let alg = match p.alg {
                 IdTokenAlg::Rs256 => Algorithm::RS256,
+                IdTokenAlg::Es256 => Algorithm::ES256,
                 IdTokenAlg::EdDsa => Algorithm::EdDSA,
             };
             (alg, &p.decoding)
@@ -308,6 +336,26 @@ mod tests {
         assert_eq!(r["e"], "AQAB");
         assert_eq!(ring.verifier(&rsa.kid).unwrap().0, Algorithm::RS256);
         assert_eq!(ring.verifier(&ed.kid).unwrap().0, Algorithm::EdDSA);
+        let es = generate(IdTokenAlg::Es256, 0, 100 * US).unwrap();
+        let with_es = OidcKeyRing::new(&[rsa.clone(), es.clone()], 150 * US).unwrap();
+        assert_eq!(
+            with_es.signing_kid(IdTokenAlg::Es256),
+            Some(es.kid.as_str())
+        );
+        let jwks = with_es.jwks();
+        let e = jwks.iter().find(|k| k["kid"] == es.kid.as_str()).unwrap();
+        assert_eq!(
+            (e["kty"].as_str(), e["crv"].as_str()),
+            (Some("EC"), Some("P-256"))
+        );
+        let (kid, key) = with_es.signer(IdTokenAlg::Es256).unwrap();
+        let mut header = jsonwebtoken::Header::new(Algorithm::ES256);
+        header.kid = Some(kid.to_string());
+        let t = jsonwebtoken::encode(&header, &json!({"sub": "a", "exp": 4_000_000_000u64}), key)
+            .unwrap();
+        let (alg, dec) = with_es.verifier(kid).unwrap();
+        assert_eq!(alg, Algorithm::ES256);
+        jsonwebtoken::decode::<Value>(&t, dec, &jsonwebtoken::Validation::new(alg)).unwrap();
         let later = OidcKeyRing::new(&records, 200 * US).unwrap();
         assert_eq!(later.signing_kid(IdTokenAlg::EdDsa), Some(ed2.kid.as_str()));
         // A token signed by the ring verifies with the published key, pinned to its alg.

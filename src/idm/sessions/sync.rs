@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{us, SessionService, FEED_WINDOW};
-use crate::config::oidc::IdTokenAlg;
 use crate::idm::oidc::keys::{self as oidc_keys, OidcKeyRing};
 use crate::idm::types::RevocationKind;
 use crate::idm::{signing_keys, Directory, IdmError};
@@ -51,9 +50,7 @@ impl SessionService {
             oidc_keys::maintain(store.as_ref(), now, settings.key_rotation, keep_oidc).await?;
         let oidc_ring = OidcKeyRing::new(&oidc, now)?;
         let current = self.oidc_keys.load();
-        if oidc_ring.kids() != current.kids()
-            || oidc_ring.signing_kid(IdTokenAlg::Rs256) != current.signing_kid(IdTokenAlg::Rs256)
-            || oidc_ring.signing_kid(IdTokenAlg::EdDsa) != current.signing_kid(IdTokenAlg::EdDsa)
+        if oidc_ring.kids() != current.kids() || oidc_ring.signing_kids() != current.signing_kids()
         {
             tracing::info!(kids = ?oidc_ring.kids(), "OIDC key ring updated");
             self.oidc_keys.store(Arc::new(oidc_ring));
