@@ -50,6 +50,27 @@ impl Config {
     pub fn realm(&self, id: &str) -> Option<&Realm> {
         self.realms.iter().find(|r| r.id == id)
     }
+
+    /// The realm sign-in on `host` is for: that of the first route fronting the host, else
+    /// the `default` realm (or the first configured).
+    pub fn sign_in_realm(&self, host: &str) -> String {
+        let fronting = self.routes.iter().find(|r| match &r.host {
+            HostPattern::Exact(h) => h == host,
+            HostPattern::Wildcard(suffix) => host.ends_with(suffix.as_str()),
+            HostPattern::Any => false,
+        });
+        let any = || {
+            self.routes
+                .iter()
+                .find(|r| matches!(r.host, HostPattern::Any))
+        };
+        fronting
+            .or_else(any)
+            .map(|r| r.realm.clone())
+            .or_else(|| self.realm("default").map(|r| r.id.clone()))
+            .or_else(|| self.realms.first().map(|r| r.id.clone()))
+            .unwrap_or_else(|| "default".into())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -476,6 +476,22 @@ mod tests {
     }
 
     #[test]
+    fn a_client_belongs_to_the_realm_the_auth_host_signs_in_to() {
+        let clients = "[[oidc.clients]]\nid = \"a\"\nrealm = \"staff\"\ntoken_endpoint_auth_method = \"none\"\n\
+                       redirect_uris = [\"https://a.example.com/cb\"]\n";
+        let realms = "[[realms]]\nid = \"default\"\n[[realms]]\nid = \"staff\"\n";
+        let p = problems(&format!("{realms}{clients}"));
+        assert!(
+            p.iter()
+                .any(|l| l.starts_with("oidc.clients[0].realm: sign-in on the auth host")),
+            "{p:?}"
+        );
+        let route = "[[routes]]\nhost = \"auth.example.com\"\nupstream = \"http://127.0.0.1:3000\"\nrealm = \"staff\"\n";
+        let p = problems(&format!("{realms}{route}{clients}"));
+        assert!(p.is_empty(), "{p:?}");
+    }
+
+    #[test]
     fn a_public_client_has_no_secret() {
         let src = format!(
             "{BASE}[[oidc.clients]]\nid = \"spa\"\ntoken_endpoint_auth_method = \"none\"\n\
