@@ -238,14 +238,17 @@ fn as_signing(r: &OidcKeyRecord) -> SigningKeyRecord {
     }
 }
 
-/// Brings the stored keys up to date: the first key of an algorithm signs at once; with
-/// `rotation` a key older than that gets a successor (signing after the activation
-/// delay); keys superseded for longer than `keep_for` go. Returns the current records.
+/// Brings the stored keys up to date: with `create` (clients are configured) the first key
+/// of an algorithm signs at once and, with `rotation`, a key older than that gets a
+/// successor (signing after the activation delay); keys superseded for longer than
+/// `keep_for` go. Returns the current records. Without clients no key is made (an RSA key
+/// costs a second of start-up in a debug build).
 pub async fn maintain(
     store: &dyn OidcStore,
     now_us: i64,
     rotation: Option<Duration>,
     keep_for: Duration,
+    create: bool,
 ) -> Result<Vec<OidcKeyRecord>, IdmError> {
     let mut records = store.list_oidc_keys().await?;
     let mut changed = false;
@@ -255,7 +258,7 @@ pub async fn maintain(
             .filter(|r| alg_of(r) == Some(alg))
             .map(as_signing)
             .collect();
-        if signing_keys::rotation_due(&mine, now_us, rotation) {
+        if create && signing_keys::rotation_due(&mine, now_us, rotation) {
             let delay = if mine.is_empty() {
                 0
             } else {

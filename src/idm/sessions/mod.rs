@@ -86,6 +86,8 @@ struct Params {
     verifier: TokenVerifier,
     /// How long an OIDC key stays published after it stopped signing.
     oidc_keep_for: Duration,
+    /// OIDC clients are configured: ID-token keys are made and rotated.
+    oidc_keys_needed: bool,
 }
 
 impl Params {
@@ -94,6 +96,7 @@ impl Params {
             settings: config.session.clone(),
             verifier: TokenVerifier::new(&token::issuer(&config.public_url)),
             oidc_keep_for: config.oidc.access_token_ttl + Duration::from_secs(token::SKEW_SECS),
+            oidc_keys_needed: !config.oidc.clients.is_empty(),
         }
     }
 }
@@ -138,7 +141,14 @@ impl SessionService {
         }
         let ring = signing_keys::ring(&records, now)?;
         let params = Params::of(config);
-        let oidc = oidc_keys::maintain(store.as_ref(), now, None, params.oidc_keep_for).await?;
+        let oidc = oidc_keys::maintain(
+            store.as_ref(),
+            now,
+            None,
+            params.oidc_keep_for,
+            params.oidc_keys_needed,
+        )
+        .await?;
         let oidc_ring = OidcKeyRing::new(&oidc, now)?;
         let token_ttl = config.session.token_ttl;
         directory.attach_cache(cache.clone());

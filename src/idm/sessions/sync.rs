@@ -45,9 +45,18 @@ impl SessionService {
             self.keys.store(Arc::new(ring));
         }
 
-        let keep_oidc = self.params.load().oidc_keep_for;
-        let oidc =
-            oidc_keys::maintain(store.as_ref(), now, settings.key_rotation, keep_oidc).await?;
+        let (keep_oidc, needed) = {
+            let p = self.params.load();
+            (p.oidc_keep_for, p.oidc_keys_needed)
+        };
+        let oidc = oidc_keys::maintain(
+            store.as_ref(),
+            now,
+            settings.key_rotation,
+            keep_oidc,
+            needed,
+        )
+        .await?;
         let oidc_ring = OidcKeyRing::new(&oidc, now)?;
         let current = self.oidc_keys.load();
         if oidc_ring.kids() != current.kids() || oidc_ring.signing_kids() != current.signing_kids()
@@ -106,8 +115,11 @@ impl SessionService {
         let store = directory.store();
         let kid =
             signing_keys::add_key(store.as_ref(), now, activate_in, Some((tenant, actor))).await?;
-        let oidc = oidc_keys::rotate(store.as_ref(), now, activate_in, tenant, actor).await?;
-        tracing::info!(kids = ?oidc, "OIDC signing keys rotated");
+        // ID-token keys rotate too, once there are any (OIDC clients have been configured).
+        if !store.list_oidc_keys().await?.is_empty() {
+            let oidc = oidc_keys::rotate(store.as_ref(), now, activate_in, tenant, actor).await?;
+            tracing::info!(kids = ?oidc, "OIDC signing keys rotated");
+        }
         Ok(kid)
     }
 
