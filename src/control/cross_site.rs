@@ -11,8 +11,8 @@
 //! entry of an `embedded` authenticator configuration passes (the app's own pages run the
 //! SDK from there; see `cors.rs`). Exactly those origins: any other is still refused, and
 //! the hosted form posts (`/recover`, `/logout`) accept no trusted origin. The OpenID
-//! Connect token, revocation, introspection and userinfo endpoints are exempt: they never
-//! read the session cookie.
+//! Connect token, revocation, introspection and userinfo endpoints are exempt (they never
+//! read the session cookie), and so is its logout (apps post to it from their pages).
 
 use std::sync::Arc;
 
@@ -47,7 +47,9 @@ pub async fn refuse_cross_site(
 }
 
 /// The OpenID Connect endpoints a client calls with its own credentials (client secret,
-/// PKCE verifier, bearer token), never the session cookie: no request forgery to guard.
+/// PKCE verifier, bearer token), never the session cookie: no request forgery to guard;
+/// and RP-initiated logout, which apps post to from their own pages (the same as its GET,
+/// which any page can already navigate to).
 fn cookieless(path: &str) -> bool {
     matches!(
         path,
@@ -55,6 +57,7 @@ fn cookieless(path: &str) -> bool {
             | "/.passgate/oidc/revoke"
             | "/.passgate/oidc/introspect"
             | "/.passgate/oidc/userinfo"
+            | "/.passgate/oidc/logout"
     )
 }
 

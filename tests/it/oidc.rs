@@ -434,6 +434,21 @@ async fn code_flow_refresh_userinfo_revoke_and_logout(backend: Backend) {
     .await;
     assert_eq!(out.status, 302, "{}", out.body);
     assert_eq!(out.header("location"), "http://localhost:9/bye?state=bye-1");
+    // The same as a form post from the app's page (another site): the session is gone.
+    let posted = send(
+        client()
+            .post(env.gw().url("/.passgate/oidc/logout"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "cross-site")
+            .header("cookie", format!("passgate_session={cookie}"))
+            .body(q.clone()),
+    )
+    .await;
+    assert_eq!(posted.status, 302, "{}", posted.body);
+    assert_eq!(
+        posted.header("location"),
+        "http://localhost:9/bye?state=bye-1"
+    );
     assert_eq!(
         userinfo(&env, t["access_token"].as_str().unwrap())
             .await

@@ -1,4 +1,4 @@
-//! `GET /.passgate/oidc/logout`: RP-initiated logout. `id_token_hint` (one of our ID
+//! `GET|POST /.passgate/oidc/logout` (query or form): RP-initiated logout. `id_token_hint` (one of our ID
 //! tokens: signature checked with its key's one algorithm) and/or `client_id` name the
 //! client; `post_logout_redirect_uri` must be exactly one of that client's, else the
 //! request is refused with `invalid_request` and nobody is redirected. The passgate session
@@ -12,13 +12,17 @@ use http::request::Parts;
 use http::{header, HeaderValue};
 
 use super::error::{json_error, redirect_with};
-use super::params::query_params;
+use super::params::{form_params, query_params};
 use crate::control::session_api;
 use crate::control::state::ControlState;
 use crate::control::web;
 use crate::idm::oidc::{OidcError, Provider};
 
-pub async fn logout(State(state): State<Arc<ControlState>>, parts: Parts) -> Response {
+pub async fn logout(
+    State(state): State<Arc<ControlState>>,
+    parts: Parts,
+    body: bytes::Bytes,
+) -> Response {
     if let Err(e) = super::on_auth_host(&state, &parts) {
         return e.into_response();
     }
@@ -31,7 +35,12 @@ pub async fn logout(State(state): State<Arc<ControlState>>, parts: Parts) -> Res
         state.limits.oidc_failed(ip, state.now_secs());
         json_error(&e)
     };
-    let params = match query_params(parts.uri.query()) {
+    let params = if parts.method == http::Method::POST {
+        form_params(&parts.headers, &body)
+    } else {
+        query_params(parts.uri.query())
+    };
+    let params = match params {
         Ok(p) => p,
         Err(e) => return refused(e),
     };

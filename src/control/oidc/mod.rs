@@ -34,7 +34,7 @@ pub fn router() -> Router<Arc<ControlState>> {
             "/oidc/userinfo",
             get(userinfo::userinfo).post(userinfo::userinfo),
         )
-        .route("/oidc/logout", get(logout::logout))
+        .route("/oidc/logout", get(logout::logout).post(logout::logout))
         .route("/oidc/revoke", axum::routing::post(token::revoke))
         .route("/oidc/introspect", axum::routing::post(token::introspect))
 }
