@@ -4,7 +4,8 @@
 //! kind of bad input refused with the OAuth error the RFCs name and nothing issued: wrong
 //! or unregistered redirect URIs, missing or wrong PKCE verifiers, reused and expired codes
 //! (the test clock), another client's secret, `alg: none` and HS256 tokens sent back, open
-//! redirects after logout; tokens end with the session they came from.
+//! redirects after logout; tokens end with the session they came from (sign-out,
+//! suspension, passkey revocation, SCIM deactivation).
 
 use std::collections::HashMap;
 
@@ -843,7 +844,75 @@ async fn tokens_end_with_the_session(backend: Backend) {
     );
 }
 
+async fn passkey_revocation_and_scim_deactivation_end_tokens(backend: Backend) {
+    use crate::support::authenticator::Authenticator;
+    use crate::support::binding::{begin, finish, return_link, token_of};
+    use crate::support::sessions::token_in_set_cookie;
+    let Some(env) = env(backend).await else {
+        return;
+    };
+    // A session started by binding a passkey (the soft authenticator) is tied to it.
+    let mut device = Authenticator::new();
+    let id = env.api.create_identity("frank").await;
+    let (_, link) = return_link(&env.api, &id).await;
+    let (s, options) = begin(&env.api, &token_of(&link)).await;
+    assert_eq!(s, 200, "{options}");
+    let origin = format!("http://localhost:{}", env.api.port);
+    let credential = device.register(&origin, &options).unwrap();
+    let done = finish(&env.api, options["ceremony"].as_str().unwrap(), &credential).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let cookie = token_in_set_cookie(done.set_cookie.as_deref().unwrap());
+    let t = exchange(&env, &code_for(&env, &cookie).await, Some(VERIFIER))
+        .await
+        .json();
+    let access = t["access_token"].as_str().unwrap().to_string();
+    assert_eq!(userinfo(&env, &access).await.status, 200);
+    let passkey = done.body["passkey"]["id"].as_str().unwrap().to_string();
+    let (s, v) = env
+        .api
+        .post(
+            &crate::support::admin::realm_path(&format!("/credentials/{passkey}:revoke")),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(userinfo(&env, &access).await.status, 401);
+    assert_oauth_error(
+        &refresh(&env, t["refresh_token"].as_str().unwrap()).await,
+        400,
+        "invalid_grant",
+    );
+
+    // SCIM deactivation, then reactivation: the tokens stay ended.
+    let (id, cookie) = env.sign_in("grace").await;
+    let t = exchange(&env, &code_for(&env, &cookie).await, Some(VERIFIER))
+        .await
+        .json();
+    let scim = crate::scim::Scim::new(&env.api);
+    for active in ["False", "True"] {
+        let r = scim
+            .patch(
+                &format!("/Users/{id}"),
+                json!([{"op": "Replace", "path": "active", "value": active}]),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    assert_eq!(
+        userinfo(&env, t["access_token"].as_str().unwrap())
+            .await
+            .status,
+        401
+    );
+    assert_oauth_error(
+        &refresh(&env, t["refresh_token"].as_str().unwrap()).await,
+        400,
+        "invalid_grant",
+    );
+}
+
 on_both_backends!(
+    passkey_revocation_and_scim_deactivation_end_tokens,
     discovery_and_keys_on_the_auth_host,
     code_flow_refresh_userinfo_revoke_and_logout,
     bad_authorization_requests_are_refused,
