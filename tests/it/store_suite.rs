@@ -536,6 +536,11 @@ async fn oidc_tokens_are_used_once_and_end_with_their_grant() {
                 .await,
             3
         );
+        // Pruning: expired tokens go, then grants with nothing left (not younger ones).
+        s.prune_oidc_tokens(T0).await.unwrap();
+        assert_eq!(db.count("SELECT COUNT(*) FROM oidc_grants").await, 1);
+        s.prune_oidc_tokens(T0 + 1).await.unwrap();
+        assert_eq!(db.count("SELECT COUNT(*) FROM oidc_grants").await, 0);
         // Keys: added with their algorithm, listed in order, deleted by kid.
         for (kid, alg) in [("k1", "RS256"), ("k2", "EdDSA")] {
             let k = store::OidcKeyRecord {

@@ -269,6 +269,14 @@ impl OidcStore for SqlStore {
             .bind(before_us)
             .execute(&self.pool)
             .await?;
+        // A grant with nothing left under it can never be used again.
+        sqlx::query(
+            "DELETE FROM oidc_grants WHERE create_us < $1 AND NOT EXISTS \
+             (SELECT 1 FROM oidc_tokens t WHERE t.grant_id = oidc_grants.id)",
+        )
+        .bind(before_us)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }

@@ -52,6 +52,7 @@ pub trait OidcStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Deletes one token (revocation of an access token).
     async fn delete_oidc_token(&self, token_hash: &str) -> Result<(), StoreError>;
-    /// Deletes tokens that expired before `before_us`.
+    /// Deletes tokens that expired before `before_us`, and grants made before it with no
+    /// token left.
     async fn prune_oidc_tokens(&self, before_us: i64) -> Result<(), StoreError>;
 }
