@@ -264,6 +264,41 @@ async fn discovery_and_keys_on_the_auth_host(backend: Backend) {
         ktys.contains(&"RS256") && ktys.contains(&"ES256") && ktys.contains(&"EdDSA"),
         "{jwks}"
     );
+    // `passgate keys list` shows them; `keys rotate` adds a pending successor of each.
+    let ours = |out: std::process::Output| -> Vec<(String, String)> {
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|v| v["use"] == "id_token")
+            .map(|v| {
+                (
+                    v["alg"].as_str().unwrap().to_string(),
+                    v["state"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let mut listed = ours(env.cli(&["keys", "list"]));
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            ("ES256", "signing"),
+            ("EdDSA", "signing"),
+            ("RS256", "signing")
+        ]
+        .map(|(a, s)| (a.to_string(), s.to_string()))
+    );
+    let out = env.cli(&["keys", "rotate", "--activate-in", "1h"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = ours(env.cli(&["keys", "list"]));
+    assert_eq!(listed.len(), 6, "{listed:?}");
+    assert_eq!(listed.iter().filter(|(_, s)| s == "pending").count(), 3);
     // Another host passgate answers on: no provider there.
     let other = send(
         client()

@@ -9,7 +9,7 @@ use crate::idm::oidc::keys::{self as oidc_keys, OidcKeyRing};
 use crate::idm::types::RevocationKind;
 use crate::idm::{signing_keys, Directory, IdmError};
 use crate::session::token;
-use crate::store::SigningKeyRecord;
+use crate::store::{OidcKeyRecord, SigningKeyRecord};
 
 impl SessionService {
     /// One background round: follow key changes (rotating when `session.key_rotation` is
@@ -140,6 +140,32 @@ impl SessionService {
                     KeyState::Verifying
                 };
                 KeyListing { record, state }
+            })
+            .collect())
+    }
+}
+
+impl SessionService {
+    /// `passgate keys list`, the ID-token keys of the OpenID Connect provider: each record
+    /// (the private half stays in it) with its state.
+    pub async fn list_oidc_keys(
+        directory: &Directory,
+    ) -> Result<Vec<(OidcKeyRecord, KeyState)>, IdmError> {
+        let records = directory.store().list_oidc_keys().await?;
+        let now = directory.now_us();
+        let ring = OidcKeyRing::new(&records, now)?;
+        Ok(records
+            .into_iter()
+            .map(|r| {
+                let signing = ring.signing_kids().contains(&Some(r.kid.as_str()));
+                let state = if signing {
+                    KeyState::Signing
+                } else if r.activate_us > now {
+                    KeyState::Pending
+                } else {
+                    KeyState::Verifying
+                };
+                (r, state)
             })
             .collect())
     }
