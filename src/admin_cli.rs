@@ -239,6 +239,17 @@ pub fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
                 });
                 println!("{line}");
             }
+            for (k, state) in rt.block_on(SessionService::list_oidc_keys(&dir))? {
+                let line = json!({
+                    "kid": k.kid,
+                    "use": "id_token",
+                    "alg": k.alg,
+                    "create_time": passgate::idm::clock::rfc3339(k.create_us),
+                    "activate_time": passgate::idm::clock::rfc3339(k.activate_us),
+                    "state": state.as_str(),
+                });
+                println!("{line}");
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

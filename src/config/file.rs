@@ -18,6 +18,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "routes",
     "session",
     "email",
+    "oidc",
 ];
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -245,4 +246,34 @@ pub struct FileConfig {
     pub routes: Vec<(usize, RouteFile)>,
     pub session: SessionFile,
     pub email: Option<EmailFile>,
+    pub oidc: Option<OidcFile>,
+}
+
+/// `[oidc]` without its clients (they are parsed one by one, see `load.rs`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct OidcFile {
+    pub access_token_ttl: Option<ConfigDuration>,
+    pub refresh_token_ttl: Option<ConfigDuration>,
+    #[serde(skip)]
+    pub clients: Vec<(usize, OidcClientFile)>,
+}
+
+/// `[[oidc.clients]]`: one relying party.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcClientFile {
+    pub id: String,
+    pub name: Option<String>,
+    pub realm: Option<String>,
+    pub secret_hash: Option<String>,
+    pub secret_env: Option<String>,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    pub allow_groups: Option<Vec<String>>,
+    pub scopes: Option<Vec<String>>,
+    pub token_endpoint_auth_method: Option<String>,
+    pub id_token_signed_response_alg: Option<String>,
 }

@@ -5,8 +5,8 @@
 use serde::de::DeserializeOwned;
 
 use super::file::{
-    EmailFile, FileConfig, ListenerFile, MetricsFile, RealmFile, RouteFile, ServerFile,
-    SessionFile, StoreFile, TOP_LEVEL_KEYS,
+    EmailFile, FileConfig, ListenerFile, MetricsFile, OidcClientFile, OidcFile, RealmFile,
+    RouteFile, ServerFile, SessionFile, StoreFile, TOP_LEVEL_KEYS,
 };
 use super::problem::Problem;
 
@@ -47,6 +47,7 @@ pub fn parse_file(src: &str, problems: &mut Vec<Problem>) -> Option<FileConfig> 
                 }
             }
             "email" => file.email = section::<EmailFile>(value, &key, problems),
+            "oidc" => file.oidc = oidc_section(value, problems),
             "listeners" => file.listeners = elements::<ListenerFile>(value, &key, problems),
             "realms" => file.realms = elements::<RealmFile>(value, &key, problems),
             "routes" => file.routes = elements::<RouteFile>(value, &key, problems),
@@ -97,6 +98,18 @@ fn section<T: DeserializeOwned>(
             _ => return None,
         }
     }
+}
+
+/// `[oidc]`: its keys as one section, `[[oidc.clients]]` element by element.
+fn oidc_section(mut value: toml::Value, problems: &mut Vec<Problem>) -> Option<OidcFile> {
+    let clients = value
+        .as_table_mut()
+        .and_then(|t| t.remove("clients"))
+        .map(|c| elements::<OidcClientFile>(c, "oidc.clients", problems))
+        .unwrap_or_default();
+    let mut oidc = section::<OidcFile>(value, "oidc", problems)?;
+    oidc.clients = clients;
+    Some(oidc)
 }
 
 /// An array of tables: each element on its own, keeping its index for later messages.

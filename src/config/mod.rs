@@ -12,6 +12,7 @@ pub mod file;
 mod glob;
 pub mod load;
 pub mod model;
+pub mod oidc;
 pub mod problem;
 pub mod validate;
 mod validate_access;

@@ -25,6 +25,9 @@ pub struct Config {
     pub session: SessionSettings,
     /// SMTP delivery of binding links (`None`: EMAIL jobs are refused).
     pub email: Option<super::email::EmailSettings>,
+    /// The OpenID Connect provider's clients (`[oidc]`; no clients: the provider answers
+    /// discovery and JWKS but authorizes nobody).
+    pub oidc: super::oidc::OidcSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +52,27 @@ pub struct SessionSettings {
 impl Config {
     pub fn realm(&self, id: &str) -> Option<&Realm> {
         self.realms.iter().find(|r| r.id == id)
+    }
+
+    /// The realm sign-in on `host` is for: that of the first route fronting the host, else
+    /// the `default` realm (or the first configured).
+    pub fn sign_in_realm(&self, host: &str) -> String {
+        let fronting = self.routes.iter().find(|r| match &r.host {
+            HostPattern::Exact(h) => h == host,
+            HostPattern::Wildcard(suffix) => host.ends_with(suffix.as_str()),
+            HostPattern::Any => false,
+        });
+        let any = || {
+            self.routes
+                .iter()
+                .find(|r| matches!(r.host, HostPattern::Any))
+        };
+        fronting
+            .or_else(any)
+            .map(|r| r.realm.clone())
+            .or_else(|| self.realm("default").map(|r| r.id.clone()))
+            .or_else(|| self.realms.first().map(|r| r.id.clone()))
+            .unwrap_or_else(|| "default".into())
     }
 }
 

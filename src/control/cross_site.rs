@@ -10,7 +10,9 @@
 //! One exception: on `/.passgate/api/v1/*` a request whose `Origin` is a `trusted_origins`
 //! entry of an `embedded` authenticator configuration passes (the app's own pages run the
 //! SDK from there; see `cors.rs`). Exactly those origins: any other is still refused, and
-//! the hosted form posts (`/recover`, `/logout`) accept no trusted origin.
+//! the hosted form posts (`/recover`, `/logout`) accept no trusted origin. The OpenID
+//! Connect token, revocation, introspection and userinfo endpoints are exempt (they never
+//! read the session cookie), and so is its logout (apps post to it from their pages).
 
 use std::sync::Arc;
 
@@ -28,7 +30,8 @@ pub async fn refuse_cross_site(
     req: Request,
     next: Next,
 ) -> Response {
-    let trusted = super::cors::trusted_origin(&config, req.headers(), req.uri().path()).is_some();
+    let trusted = super::cors::trusted_origin(&config, req.headers(), req.uri().path()).is_some()
+        || cookieless(req.uri().path());
     if !trusted && cross_site(req.method(), req.headers(), req.uri()) {
         tracing::warn!(
             method = %req.method(),
@@ -41,6 +44,21 @@ pub async fn refuse_cross_site(
         .into_response();
     }
     next.run(req).await
+}
+
+/// The OpenID Connect endpoints a client calls with its own credentials (client secret,
+/// PKCE verifier, bearer token), never the session cookie: no request forgery to guard;
+/// and RP-initiated logout, which apps post to from their own pages (the same as its GET,
+/// which any page can already navigate to).
+fn cookieless(path: &str) -> bool {
+    matches!(
+        path,
+        "/.passgate/oidc/token"
+            | "/.passgate/oidc/revoke"
+            | "/.passgate/oidc/introspect"
+            | "/.passgate/oidc/userinfo"
+            | "/.passgate/oidc/logout"
+    )
 }
 
 /// Whether a browser marks this state-changing request as coming from another origin.

@@ -46,6 +46,18 @@ pub const RECOVERY_EMAIL: Limit = Limit {
     window: Duration::from_secs(3600),
 };
 
+/// Requests to the OpenID Connect endpoints per client address.
+pub const OIDC: Limit = Limit {
+    max: 120,
+    window: Duration::from_secs(60),
+};
+/// Refused OpenID Connect requests (bad client secret, code, token) per client address
+/// before the address is blocked for the rest of the window.
+pub const OIDC_FAILURES: Limit = Limit {
+    max: 20,
+    window: Duration::from_secs(300),
+};
+
 /// How often windows that have ended are swept (by whichever request comes first).
 const SWEEP_EVERY_SECS: u64 = 60;
 
@@ -208,6 +220,34 @@ impl RateLimits {
             .await
         {
             tracing::warn!(error = %e, "a failed sign-in could not be counted");
+        }
+    }
+
+    /// Before an OpenID Connect request: the failure block, then the request limit.
+    pub async fn check_oidc(&self, ip: Option<IpAddr>, now: u64) -> Result<(), ApiError> {
+        let ip = ip_key(ip);
+        self.check(
+            LimitName::OidcFailures,
+            &format!("oidc-fail:{ip}"),
+            OIDC_FAILURES,
+            now,
+        )
+        .await?;
+        self.hit(LimitName::Oidc, &format!("oidc:{ip}"), OIDC, now)
+            .await
+    }
+
+    /// A refused OpenID Connect request from `ip` (a store failure here is logged: the
+    /// answer to the client is already the refusal).
+    pub async fn oidc_failed(&self, ip: Option<IpAddr>, now: u64) {
+        let (start, end) = window_of(OIDC_FAILURES, now);
+        let key = format!("oidc-fail:{}", ip_key(ip));
+        if let Err(e) = self
+            .store
+            .add_to_window(&key, secs(start), secs(end), 1)
+            .await
+        {
+            tracing::warn!(error = %e, "a refused OpenID Connect request could not be counted");
         }
     }
 

@@ -12,6 +12,7 @@ pub mod cross_site;
 pub mod error;
 pub mod health;
 pub mod limits;
+pub mod oidc;
 pub mod openapi;
 pub mod pages;
 pub mod router;

@@ -52,6 +52,8 @@ pub fn build(state: Arc<ControlState>) -> Router {
         .merge(admin::router(state.config.server.control_body_limit))
         // The admin console (its own module; see `console`).
         .merge(console::router())
+        // The OpenID Connect provider (auth host only).
+        .merge(super::oidc::router())
         .merge(super::scim::router(state.config.server.control_body_limit));
     Router::new()
         .nest("/.passgate", api)

@@ -1,4 +1,5 @@
-//! The session endpoints every host serves: `GET /.passgate/jwks.json`,
+//! The session endpoints every host serves: `GET /.passgate/jwks.json` (session keys and
+//! the OpenID Connect provider's ID-token keys),
 //! `GET|DELETE /.passgate/api/v1/session`, `GET|POST /.passgate/logout`.
 
 use std::collections::HashMap;
@@ -26,7 +27,11 @@ fn with_cookie(mut resp: Response, set_cookie: Option<String>) -> Response {
 }
 
 pub async fn jwks(State(state): State<Arc<ControlState>>) -> Response {
-    let mut resp = Json(state.sessions.keys().load().jwks()).into_response();
+    let mut doc = state.sessions.keys().load().jwks();
+    if let Some(keys) = doc["keys"].as_array_mut() {
+        keys.extend(state.sessions.oidc_keys().jwks());
+    }
+    let mut resp = Json(doc).into_response();
     resp.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=60"),
@@ -77,7 +82,7 @@ pub async fn delete_session(
     ))
 }
 
-async fn end(state: &ControlState, parts: &Parts) -> Result<(), ApiError> {
+pub(crate) async fn end(state: &ControlState, parts: &Parts) -> Result<(), ApiError> {
     if let Some(token) = state.sessions.token_in(&parts.headers) {
         state.sessions.sign_out(token).await?;
     }
@@ -106,7 +111,7 @@ pub async fn logout(
     Ok(with_cookie(resp, Some(clear)))
 }
 
-fn signed_out_page() -> Response {
+pub(crate) fn signed_out_page() -> Response {
     let body = respond::page(
         "Signed out",
         "You are signed out. Close this window, or go to /.passgate/login to sign in again.",

@@ -100,23 +100,7 @@ fn parse_forwarded_ip(s: &str) -> Option<IpAddr> {
 /// The realm sign-in on `host` is for: that of the first route fronting the host, else
 /// the `default` realm (or the first configured).
 pub fn realm_for(config: &Config, host: &str) -> String {
-    let fronting = config.routes.iter().find(|r| match &r.host {
-        HostPattern::Exact(h) => h == host,
-        HostPattern::Wildcard(suffix) => host.ends_with(suffix.as_str()),
-        HostPattern::Any => false,
-    });
-    let any = || {
-        config
-            .routes
-            .iter()
-            .find(|r| matches!(r.host, HostPattern::Any))
-    };
-    fronting
-        .or_else(any)
-        .map(|r| r.realm.clone())
-        .or_else(|| config.realm("default").map(|r| r.id.clone()))
-        .or_else(|| config.realms.first().map(|r| r.id.clone()))
-        .unwrap_or_else(|| "default".into())
+    config.sign_in_realm(host)
 }
 
 /// Whether `host` is one passgate fronts (a route's host, or the auth host). A catch-all

@@ -20,6 +20,7 @@ pub mod filter;
 pub mod groups;
 pub mod identities;
 pub mod ids;
+pub mod oidc;
 pub mod origins;
 pub mod paging;
 pub mod realms;

@@ -56,14 +56,18 @@ pub enum LimitName {
     Username,
     RecoveryIp,
     RecoveryEmail,
+    Oidc,
+    OidcFailures,
 }
 
-const LIMITS: [&str; 5] = [
+const LIMITS: [&str; 7] = [
     "ceremony",
     "sign_in_failures",
     "username",
     "recovery_ip",
     "recovery_email",
+    "oidc",
+    "oidc_failures",
 ];
 
 /// The handles of every event family.
@@ -77,7 +81,7 @@ pub struct Events {
     revocations: [IntCounter; 2],
     revocation_lag: Histogram,
     mails: [IntCounter; 2],
-    refusals: [IntCounter; 5],
+    refusals: [IntCounter; 7],
     reloads: [IntCounter; 2],
 }
 

@@ -7,6 +7,7 @@
 
 pub mod error;
 mod metered;
+pub mod oidc_records;
 mod postgres;
 pub mod records;
 pub mod search;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use error::{Duplicate, StoreError};
+pub use oidc_records::*;
 pub use records::*;
 pub use session_records::*;
 pub use traits::*;

@@ -431,3 +431,137 @@ async fn deleting_a_realm_removes_its_directory_but_config_realms_stay() {
         );
     }
 }
+
+fn oidc_audit(action: &str) -> store::AuditRecord {
+    store::AuditRecord {
+        id: passgate::idm::ids::new_id().unwrap(),
+        tenant_id: "default".into(),
+        realm_id: Some("default".into()),
+        actor: "oidc_client:app".into(),
+        action: action.into(),
+        target_ids: vec![],
+        before: None,
+        after: None,
+        create_us: T0,
+    }
+}
+
+fn oidc_token(hash: &str, grant: &str, kind: store::OidcTokenKind) -> store::OidcTokenRecord {
+    store::OidcTokenRecord {
+        token_hash: hash.into(),
+        grant_id: grant.into(),
+        kind,
+        create_us: T0,
+        expire_us: T0 + 60_000_000,
+        use_us: None,
+    }
+}
+
+#[tokio::test]
+async fn oidc_tokens_are_used_once_and_end_with_their_grant() {
+    use store::{OidcTokenKind as K, OidcUse};
+    for db in TestDb::all().await {
+        let s = store::open(&options(&db)).await.unwrap();
+        let grant = store::OidcGrantRecord {
+            id: "g1".into(),
+            tenant_id: "default".into(),
+            realm_id: "default".into(),
+            client_id: "app".into(),
+            identity_id: "i1".into(),
+            session_id: "s1".into(),
+            scope: "openid profile".into(),
+            nonce: Some("n".into()),
+            redirect_uri: "https://app.example.com/cb".into(),
+            code_challenge: None,
+            auth_us: T0,
+            amr: "[\"hwk\"]".into(),
+            create_us: T0,
+            revoke_us: None,
+        };
+        s.create_oidc_grant(
+            &grant,
+            &oidc_token("c1", "g1", K::Code),
+            &oidc_audit("oidc.authorize"),
+        )
+        .await
+        .unwrap();
+        // A code is not a refresh token; the first use wins, the second is a replay.
+        assert_eq!(
+            s.use_oidc_token("c1", K::Refresh, T0).await.unwrap(),
+            OidcUse::Unknown
+        );
+        let OidcUse::First(f) = s.use_oidc_token("c1", K::Code, T0).await.unwrap() else {
+            panic!("{:?}: first use", db.backend)
+        };
+        assert_eq!(f.grant, grant);
+        assert_eq!(f.token.use_us, Some(T0));
+        assert!(matches!(
+            s.use_oidc_token("c1", K::Code, T0 + 1).await.unwrap(),
+            OidcUse::Replayed(_)
+        ));
+        // Concurrent uses of one refresh token: exactly one succeeds.
+        s.insert_oidc_tokens(
+            &[
+                oidc_token("a1", "g1", K::Access),
+                oidc_token("r1", "g1", K::Refresh),
+            ],
+            &oidc_audit("oidc.token"),
+        )
+        .await
+        .unwrap();
+        let s: Arc<dyn store::Store> = s;
+        let tries = (0..8).map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move { s.use_oidc_token("r1", K::Refresh, T0 + i).await.unwrap() })
+        });
+        let mut first = 0;
+        for t in tries {
+            if matches!(t.await.unwrap(), OidcUse::First(_)) {
+                first += 1;
+            }
+        }
+        assert_eq!(first, 1, "{:?}", db.backend);
+        // Revoking the grant ends every token under it, once, audited.
+        s.revoke_oidc_grant("g1", T0 + 5, &oidc_audit("oidc.revoke"))
+            .await
+            .unwrap();
+        assert_eq!(s.find_oidc_token("a1", K::Access).await.unwrap(), None);
+        assert_eq!(db.count("SELECT COUNT(*) FROM oidc_tokens").await, 0);
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM oidc_grants WHERE revoke_us IS NOT NULL")
+                .await,
+            1
+        );
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM audit_events WHERE action LIKE 'oidc.%'")
+                .await,
+            3
+        );
+        // Pruning: expired tokens go, then grants with nothing left (not younger ones).
+        s.prune_oidc_tokens(T0).await.unwrap();
+        assert_eq!(db.count("SELECT COUNT(*) FROM oidc_grants").await, 1);
+        s.prune_oidc_tokens(T0 + 1).await.unwrap();
+        assert_eq!(db.count("SELECT COUNT(*) FROM oidc_grants").await, 0);
+        // Keys: added with their algorithm, listed in order, deleted by kid.
+        for (kid, alg) in [("k1", "RS256"), ("k2", "EdDSA")] {
+            let k = store::OidcKeyRecord {
+                kid: kid.into(),
+                alg: alg.into(),
+                private_pkcs8: "cHJpdmF0ZQ".into(),
+                public_key: "cHVibGlj".into(),
+                create_us: T0,
+                activate_us: T0,
+            };
+            s.insert_oidc_key(&k, None).await.unwrap();
+        }
+        let keys = s.list_oidc_keys().await.unwrap();
+        assert_eq!(
+            keys.iter()
+                .map(|k| (k.kid.as_str(), k.alg.as_str()))
+                .collect::<Vec<_>>(),
+            [("k1", "RS256"), ("k2", "EdDSA")]
+        );
+        s.delete_oidc_keys(&["k1".to_string()]).await.unwrap();
+        assert_eq!(s.list_oidc_keys().await.unwrap().len(), 1);
+    }
+}

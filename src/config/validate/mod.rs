@@ -92,10 +92,12 @@ pub fn validate_with(
         }
     }
 
+    let oidc = super::oidc::oidc_settings(file.oidc.as_ref(), &realms, problems);
+
     if problems.len() > start {
         return None;
     }
-    Some(Config {
+    let config = Config {
         public_url: public_url?,
         auth_host,
         tenant_id,
@@ -107,7 +109,24 @@ pub fn validate_with(
         routes,
         session,
         email,
-    })
+        oidc,
+    };
+    // A client's users sign in on the hosted page of the auth host: its realm.
+    let auth_realm = config.sign_in_realm(&config.auth_host);
+    if let Some(f) = &file.oidc {
+        for ((i, _), c) in f.clients.iter().zip(&config.oidc.clients) {
+            if c.realm != auth_realm {
+                problems.push(Problem::new(
+                    format!("oidc.clients[{i}].realm"),
+                    format!(
+                        "sign-in on the auth host \"{}\" is for realm \"{auth_realm}\": a client of realm \"{}\" could never be signed in to",
+                        config.auth_host, c.realm
+                    ),
+                ));
+            }
+        }
+    }
+    (problems.len() == start).then_some(config)
 }
 
 pub(crate) fn is_identifier(s: &str) -> bool {

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
+use super::oidc::keys::{self as oidc_keys, OidcKeyRing};
 use super::{ids, signing_keys, Directory, IdmError};
 use crate::config::{Config, SessionSettings};
 use crate::session::cache::PrincipalCache;
@@ -93,6 +94,10 @@ struct Params {
     /// Longest a re-issue may wait for the store (`store.connect_timeout` +
     /// `store.timeout`) before it counts as unavailable.
     store_deadline: Duration,
+    /// How long an OIDC key stays published after it stopped signing.
+    oidc_keep_for: Duration,
+    /// OIDC clients are configured: ID-token keys are made and rotated.
+    oidc_keys_needed: bool,
 }
 
 impl Params {
@@ -104,6 +109,8 @@ impl Params {
                 .store
                 .connect_timeout
                 .saturating_add(config.store.timeout),
+            oidc_keep_for: config.oidc.access_token_ttl + Duration::from_secs(token::SKEW_SECS),
+            oidc_keys_needed: !config.oidc.clients.is_empty(),
         }
     }
 }
@@ -118,6 +125,8 @@ struct FeedCursor {
 pub struct SessionService {
     directory: Arc<Directory>,
     keys: Arc<ArcSwap<KeyRing>>,
+    /// The OpenID Connect provider's ID-token keys (rotated with the session keys).
+    oidc_keys: Arc<ArcSwap<OidcKeyRing>>,
     cache: Arc<PrincipalCache>,
     params: ArcSwap<Params>,
     /// Re-issued tokens by session id, until they expire: concurrent and later refreshes of
@@ -145,13 +154,24 @@ impl SessionService {
             records = store.list_signing_keys().await?;
         }
         let ring = signing_keys::ring(&records, now)?;
+        let params = Params::of(config);
+        let oidc = oidc_keys::maintain(
+            store.as_ref(),
+            now,
+            None,
+            params.oidc_keep_for,
+            params.oidc_keys_needed,
+        )
+        .await?;
+        let oidc_ring = OidcKeyRing::new(&oidc, now)?;
         let token_ttl = config.session.token_ttl;
         directory.attach_cache(cache.clone());
         Ok(SessionService {
             directory,
             keys: Arc::new(ArcSwap::from_pointee(ring)),
+            oidc_keys: Arc::new(ArcSwap::from_pointee(oidc_ring)),
             cache,
-            params: ArcSwap::from_pointee(Params::of(config)),
+            params: ArcSwap::from_pointee(params),
             reissued: moka::future::Cache::builder()
                 .max_capacity(1_000_000)
                 .time_to_live(token_ttl)
@@ -169,6 +189,11 @@ impl SessionService {
         self.params.store(Arc::new(Params::of(config)));
         self.cache
             .token_lifetime_is(config.session.token_ttl + config.session.outage_grace);
+    }
+
+    /// The OpenID Connect provider's key ring (replaced on rotation).
+    pub fn oidc_keys(&self) -> Arc<OidcKeyRing> {
+        self.oidc_keys.load_full()
     }
 
     /// The key ring the data plane verifies with (replaced on rotation).

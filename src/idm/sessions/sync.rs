@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{us, SessionService, FEED_WINDOW};
+use crate::idm::oidc::keys::{self as oidc_keys, OidcKeyRing};
 use crate::idm::types::RevocationKind;
 use crate::idm::{signing_keys, Directory, IdmError};
 use crate::metrics::events;
 use crate::session::token;
-use crate::store::SigningKeyRecord;
+use crate::store::{OidcKeyRecord, SigningKeyRecord};
 
 impl SessionService {
     /// One background round: follow key changes (rotating when `session.key_rotation` is
@@ -44,6 +45,26 @@ impl SessionService {
         if ring.kids() != current.kids() || ring.signing_kid() != current.signing_kid() {
             tracing::info!(signing = ?ring.signing_kid(), kids = ?ring.kids(), "session key ring updated");
             self.keys.store(Arc::new(ring));
+        }
+
+        let (keep_oidc, needed) = {
+            let p = self.params.load();
+            (p.oidc_keep_for, p.oidc_keys_needed)
+        };
+        let oidc = oidc_keys::maintain(
+            store.as_ref(),
+            now,
+            settings.key_rotation,
+            keep_oidc,
+            needed,
+        )
+        .await?;
+        let oidc_ring = OidcKeyRing::new(&oidc, now)?;
+        let current = self.oidc_keys.load();
+        if oidc_ring.kids() != current.kids() || oidc_ring.signing_kids() != current.signing_kids()
+        {
+            tracing::info!(kids = ?oidc_ring.kids(), "OIDC key ring updated");
+            self.oidc_keys.store(Arc::new(oidc_ring));
         }
 
         let (last_seq, first_round) = self
@@ -97,11 +118,13 @@ impl SessionService {
         if prune {
             let keep = settings.token_ttl + Duration::from_secs(300);
             store.prune_sessions(now - us(keep)).await?;
+            store.prune_oidc_tokens(now - us(keep)).await?;
         }
         Ok(())
     }
 
-    /// `passgate keys rotate`: a new key, signing after `activate_in`; audited.
+    /// `passgate keys rotate`: a new session key, signing after `activate_in`, and a new
+    /// OIDC key of each algorithm on the same schedule; audited. Returns the session key.
     pub async fn rotate(
         directory: &Directory,
         tenant: &str,
@@ -110,7 +133,14 @@ impl SessionService {
     ) -> Result<String, IdmError> {
         let now = directory.now_us();
         let store = directory.store();
-        signing_keys::add_key(store.as_ref(), now, activate_in, Some((tenant, actor))).await
+        let kid =
+            signing_keys::add_key(store.as_ref(), now, activate_in, Some((tenant, actor))).await?;
+        // ID-token keys rotate too, once there are any (OIDC clients have been configured).
+        if !store.list_oidc_keys().await?.is_empty() {
+            let oidc = oidc_keys::rotate(store.as_ref(), now, activate_in, tenant, actor).await?;
+            tracing::info!(kids = ?oidc, "OIDC signing keys rotated");
+        }
+        Ok(kid)
     }
 
     /// `passgate keys list`: every signing key with its state (its private half stays in
@@ -130,6 +160,32 @@ impl SessionService {
                     KeyState::Verifying
                 };
                 KeyListing { record, state }
+            })
+            .collect())
+    }
+}
+
+impl SessionService {
+    /// `passgate keys list`, the ID-token keys of the OpenID Connect provider: each record
+    /// (the private half stays in it) with its state.
+    pub async fn list_oidc_keys(
+        directory: &Directory,
+    ) -> Result<Vec<(OidcKeyRecord, KeyState)>, IdmError> {
+        let records = directory.store().list_oidc_keys().await?;
+        let now = directory.now_us();
+        let ring = OidcKeyRing::new(&records, now)?;
+        Ok(records
+            .into_iter()
+            .map(|r| {
+                let signing = ring.signing_kids().contains(&Some(r.kid.as_str()));
+                let state = if signing {
+                    KeyState::Signing
+                } else if r.activate_us > now {
+                    KeyState::Pending
+                } else {
+                    KeyState::Verifying
+                };
+                (r, state)
             })
             .collect())
     }

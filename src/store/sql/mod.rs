@@ -10,6 +10,7 @@ mod groups;
 mod identities;
 mod keys;
 mod limits;
+mod oidc;
 mod query;
 mod realms;
 mod rows;

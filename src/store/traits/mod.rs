@@ -1,11 +1,13 @@
 //! The store's operations, one trait per aggregate ([`directory`]: realms, identities,
 //! groups, API tokens, the audit log; [`passkeys`]: binding jobs, credentials, ceremonies,
-//! sessions, signing keys; [`limits`]: rate-limit windows); [`Store`] is their sum (every type with all of them is a
+//! sessions, signing keys; [`limits`]: rate-limit windows; [`oidc`]: the OpenID Connect
+//! provider); [`Store`] is their sum (every type with all of them is a
 //! `Store`). Services take the traits they use; `dyn Store` upcasts to any of them. Writes
 //! that belong together, their audit record included, are one transaction.
 
 mod directory;
 mod limits;
+mod oidc;
 mod passkeys;
 mod search;
 
@@ -13,6 +15,7 @@ use async_trait::async_trait;
 
 pub use directory::{AuditStore, GroupStore, IdentityStore, MemberChange, RealmStore, TokenStore};
 pub use limits::LimitStore;
+pub use oidc::OidcStore;
 pub use passkeys::{BindingStore, CeremonyStore, CredentialStore, KeyStore, SessionStore};
 pub use search::SearchStore;
 
@@ -40,6 +43,7 @@ pub trait Store:
     + AuditStore
     + SessionStore
     + KeyStore
+    + OidcStore
     + SearchStore
     + LimitStore
 {
@@ -57,6 +61,7 @@ impl<T> Store for T where
         + AuditStore
         + SessionStore
         + KeyStore
+        + OidcStore
         + SearchStore
         + LimitStore
 {
