@@ -10,6 +10,7 @@ mod groups;
 mod on_create;
 mod patch;
 mod sessions;
+mod substring_index;
 mod tokens;
 mod users;
 
