@@ -82,3 +82,40 @@ impl TokenCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::idm::scopes::Scope;
+
+    fn principal(id: &str) -> ApiPrincipal {
+        ApiPrincipal {
+            token_id: id.into(),
+            tenant_id: "default".into(),
+            realm_id: None,
+            scopes: vec![Scope::Scim],
+        }
+    }
+
+    #[test]
+    fn hits_until_the_token_expires_or_is_forgotten() {
+        let cache = TokenCache::default();
+        let a = TokenCache::key("pgt_a_secret");
+        let b = TokenCache::key("pgt_b_secret");
+        assert_ne!(
+            a,
+            TokenCache::key("pgt_a_other"),
+            "the secret is part of the key"
+        );
+        assert!(!a.contains("secret"));
+        cache.put(a.clone(), principal("a"), Some(1_000));
+        cache.put(b.clone(), principal("b"), None);
+        assert_eq!(cache.get(&a, 999).map(|p| p.token_id), Some("a".into()));
+        // Expired by the directory's clock: refused, and dropped.
+        assert!(cache.get(&a, 1_000).is_none());
+        assert!(cache.get(&a, 0).is_none());
+        assert!(cache.get(&b, i64::MAX).is_some());
+        cache.forget("b");
+        assert!(cache.get(&b, 0).is_none());
+    }
+}
