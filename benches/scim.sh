@@ -5,13 +5,18 @@
 #  (2) fills the realm up to USERS identities (bulk SQL insert, same columns as the store
 #      writes) and measures with wrk, on one connection (latency) for DURATION seconds each:
 #      GET /Users?filter=userName eq "user<random>"   (the indexed username key)
-#      GET /Users?filter=emails.value co "<random>@"  (a LIKE over the realm's rows)
+#      GET /Users?filter=emails.value co "<random>@"  (LIKE '%…%': a trigram index on
+#                                                      PostgreSQL with pg_trgm, a scan on SQLite)
+#      GET /ServiceProviderConfig                     (MODES=auth: token check + realm
+#                                                      check + a fixed document, no search)
 # Everything started here is stopped on exit; the PostgreSQL database made for the run is
 # dropped.
 #
 #   benches/scim.sh                                     # SQLite, release build
 #   BACKEND=postgres PG_URL=postgres://postgres@127.0.0.1:5432 benches/scim.sh
 #   PROFILE=debug BUILD=0 benches/scim.sh               # the test build as it is
+#   BIN=/tmp/passgate-old BUILD=0 benches/scim.sh       # another binary (a before/after)
+#   MODES="auth eq co" CREATE=1000 USERS=10000 …        # what to measure, smaller realms
 set -euo pipefail
 
 BACKEND=${BACKEND:-sqlite}
@@ -31,7 +36,8 @@ if [ "$BUILD" = 1 ]; then
   if [ "$PROFILE" = release ]; then cargo build --release --quiet --bin passgate
   else cargo build --quiet --bin passgate; fi
 fi
-bin="$target/$PROFILE/passgate"
+bin=${BIN:-$target/$PROFILE/passgate}
+MODES=${MODES:-eq co}
 
 work=$(mktemp -d)
 pid=""
@@ -73,7 +79,7 @@ for _ in $(seq 100); do
 done
 token=$("$bin" token create --config "$work/passgate.toml" --name bench --scope scim)
 base="http://localhost:$PORT/.passgate/v1/tenants/default/realms/default/scim/v2"
-echo "== passgate ($PROFILE build) on $BACKEND, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+echo "== passgate ($bin, $PROFILE build) on $BACKEND, $(nproc) cores, $(uptime | sed 's/.*load/load/')"
 
 echo "== creating $CREATE users over SCIM ($CONCURRENCY connections)"
 python3 - "$PORT" "$token" "$CREATE" "$CONCURRENCY" <<'PY'
@@ -114,6 +120,12 @@ SQL
   psql "$url" -At -c "EXPLAIN SELECT i.id FROM identities i WHERE i.tenant_id = 'default' AND i.realm_id = 'default' AND i.username_key = 'user4242' ORDER BY i.seq LIMIT 100 OFFSET 0" | sed 's/^/  /'
   echo "plan of the emails.value co query:"
   psql "$url" -At -c "EXPLAIN SELECT i.id FROM identities i WHERE i.tenant_id = 'default' AND i.realm_id = 'default' AND ((i.email_key IS NOT NULL AND i.email_key <> '') AND i.email_key LIKE '%user4242@%' ESCAPE '\\') ORDER BY i.seq LIMIT 100 OFFSET 0" | sed 's/^/  /'
+  echo "the same as passgate sends it (bound values), generic plan:"
+  psql "$url" -At <<'SQL' | sed 's/^/  /'
+SET plan_cache_mode = force_generic_plan;
+PREPARE co(text, text, text) AS SELECT i.id FROM identities i WHERE i.tenant_id = $1 AND i.realm_id = $2 AND ((i.email_key IS NOT NULL AND i.email_key <> '') AND i.email_key LIKE $3 ESCAPE '\') ORDER BY i.seq LIMIT 100 OFFSET 0;
+EXPLAIN EXECUTE co('default', 'default', '%user4242@%');
+SQL
 else
   sqlite3 "$work/passgate.db" >/dev/null <<SQL
 PRAGMA busy_timeout = 10000;
@@ -129,7 +141,7 @@ SQL
   echo "plan of the userName eq query:"
   sqlite3 "$work/passgate.db" "EXPLAIN QUERY PLAN SELECT i.id FROM identities i WHERE i.tenant_id = 'default' AND i.realm_id = 'default' AND i.username_key = 'user4242' ORDER BY i.seq LIMIT 100 OFFSET 0" | sed 's/^/  /'
   echo "plan of the emails.value co query:"
-  sqlite3 "$work/passgate.db" "EXPLAIN QUERY PLAN SELECT i.id FROM identities i WHERE i.tenant_id = 'default' AND i.realm_id = 'default' AND ((i.email_key IS NOT NULL AND i.email_key <> '') AND i.email_key LIKE '%user4242@%' ESCAPE '\\') ORDER BY i.seq LIMIT 100 OFFSET 0" | sed 's/^/  /'
+  sqlite3 "$work/passgate.db" "EXPLAIN QUERY PLAN SELECT i.id FROM identities i WHERE i.tenant_id = 'default' AND i.realm_id = 'default' AND ((i.email_key IS NOT NULL AND i.email_key <> '') AND i.email_key GLOB '*user4242@*') ORDER BY i.seq LIMIT 100 OFFSET 0" | sed 's/^/  /'
 fi
 total=$(curl -sf -H "Authorization: Bearer $token" "$base/Users?count=0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totalResults"])')
 echo "realm holds $total users"
@@ -141,7 +153,10 @@ math.randomseed(os.time())
 request = function()
   local n = math.random(0, users - 1)
   local f
-  if mode == "co" then
+  if mode == "auth" then
+    return wrk.format("GET", "/.passgate/v1/tenants/default/realms/default/scim/v2/ServiceProviderConfig",
+      {["Authorization"] = "Bearer $token"})
+  elseif mode == "co" then
     f = 'emails.value%20co%20%22user' .. n .. '%40%22'
   else
     f = 'userName%20eq%20%22user' .. n .. '%22'
@@ -150,8 +165,8 @@ request = function()
     {["Authorization"] = "Bearer $token"})
 end
 LUA
-for mode in eq co; do
-  echo "== filter $mode: wrk, 1 connection, ${DURATION}s"
+for mode in $MODES; do
+  echo "== $mode: wrk, 1 connection, ${DURATION}s ($(uptime | sed 's/.*load/load/'))"
   MODE=$mode wrk -t1 -c1 -d"${DURATION}s" --latency -s "$work/filter.lua" "http://localhost:$PORT" \
     | grep -E "Latency|50%|90%|99%|Requests/sec|requests in|Non-2xx"
 done

@@ -30,6 +30,7 @@ pub mod self_service;
 pub mod sessions;
 pub mod signin_ceremony;
 pub mod signing_keys;
+pub mod token_cache;
 pub mod tokens;
 pub mod types;
 pub mod views;
@@ -52,6 +53,8 @@ pub struct Directory {
     /// This instance's cache of verified sessions, when it serves requests: suspending or
     /// deleting an identity invalidates it at once (other instances follow the store's feed).
     cache: OnceLock<Arc<PrincipalCache>>,
+    /// API tokens verified within the last [`token_cache::TTL`].
+    tokens: token_cache::TokenCache,
 }
 
 impl Directory {
@@ -60,6 +63,7 @@ impl Directory {
             store,
             clock,
             cache: OnceLock::new(),
+            tokens: token_cache::TokenCache::default(),
         }
     }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::audit::Change;
 pub use super::scopes::{Action, ApiPrincipal, Family, Grant, Scope};
+use super::token_cache::TokenCache;
 use super::types::Resource;
 use super::{ids, views, Actor, Directory, IdmError};
 use crate::store::{ApiTokenRecord, StoreError};
@@ -143,12 +144,19 @@ impl Directory {
         self.store()
             .revoke_token(tenant, id, self.now_us(), &audit)
             .await?;
+        // At once here; other processes within the cache's TTL.
+        self.tokens.forget(id);
         Ok(())
     }
 
-    /// Checks a bearer value; any failure is the same `Unauthenticated`.
+    /// Checks a bearer value; any failure is the same `Unauthenticated`. A token verified
+    /// within [`TTL`](super::token_cache::TTL) is not read again (see [`TokenCache`]).
     pub async fn authenticate(&self, bearer: &str) -> Result<ApiPrincipal, IdmError> {
         let (id, secret) = split_bearer(bearer).ok_or(IdmError::Unauthenticated)?;
+        let key = TokenCache::key(bearer);
+        if let Some(principal) = self.tokens.get(&key, self.now_us()) {
+            return Ok(principal);
+        }
         let token = match self.store().get_token(id).await {
             Ok(t) => t,
             Err(StoreError::NotFound(_)) => return Err(IdmError::Unauthenticated),
@@ -159,7 +167,7 @@ impl Directory {
         if !ids::constant_time_eq(&ids::sha256_hex(secret), &token.secret_hash) || !live {
             return Err(IdmError::Unauthenticated);
         }
-        Ok(ApiPrincipal {
+        let principal = ApiPrincipal {
             token_id: token.id,
             tenant_id: token.tenant_id,
             realm_id: token.realm_id,
@@ -169,7 +177,9 @@ impl Directory {
                 .iter()
                 .filter_map(|s| Scope::parse(s))
                 .collect(),
-        })
+        };
+        self.tokens.put(key, principal.clone(), token.expire_us);
+        Ok(principal)
     }
 }
 

@@ -1,13 +1,17 @@
 //! The two backends' migrations build the same schema: after migrating a fresh SQLite file
 //! and a fresh PostgreSQL schema, both have the same tables, the same columns (name, type
 //! family, nullability), the same named indexes (table and columns) and the same unique
-//! keys. Skipped, with a note, when PostgreSQL is not configured.
+//! keys, apart from PostgreSQL's trigram indexes for substring filters (`*_trgm`, made when
+//! pg_trgm is available; SQLite has no such index). Without pg_trgm the migration leaves them
+//! out and substring filters still answer. Skipped, with a note, when PostgreSQL is not
+//! configured.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use sqlx::{Connection, Row};
 
+use passgate::store::search::{Condition, Search, SearchField, SearchOp, SearchValue};
 use passgate::store::{self, StoreOptions};
 
 use crate::support::db::TestDb;
@@ -34,6 +38,8 @@ fn family(t: &str) -> String {
 }
 
 const SKIP: &[&str] = &["_sqlx_migrations", "sqlite_sequence"];
+/// The suffix of PostgreSQL's trigram indexes (migration 0005).
+const TRIGRAM: &str = "_trgm";
 
 async fn sqlite_schema(url: &str) -> Schema {
     let mut c = sqlx::AnyConnection::connect(url).await.unwrap();
@@ -126,8 +132,9 @@ async fn postgres_schema(url: &str) -> Schema {
     .unwrap();
     for r in indexes {
         let (name, table, cols): (String, String, String) = (r.get(0), r.get(1), r.get(2));
-        if SKIP.contains(&table.as_str()) || cols == "seq" {
-            // SQLite's `seq INTEGER PRIMARY KEY` is the row id itself: no index to compare.
+        if SKIP.contains(&table.as_str()) || cols == "seq" || name.ends_with(TRIGRAM) {
+            // SQLite's `seq INTEGER PRIMARY KEY` is the row id itself: no index to compare;
+            // trigram indexes exist on PostgreSQL only (checked apart).
             continue;
         }
         let backs_constraint = r.get::<i32, _>(4) != 0;
@@ -210,6 +217,24 @@ async fn sqlite_and_postgres_schemas_are_the_same() {
         only_i(&b.indexes, &a.indexes)
     );
 
+    // With pg_trgm in the database, the substring filters' trigram indexes are there.
+    let trgm = pg
+        .count("SELECT COUNT(*) FROM pg_extension WHERE extname = 'pg_trgm'")
+        .await;
+    let trigram_indexes = pg
+        .count(
+            "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() \
+             AND tablename = 'identities' AND indexname IN \
+             ('identities_username_trgm', 'identities_email_trgm') AND indexdef LIKE '%gin%'",
+        )
+        .await;
+    if trgm == 1 {
+        assert_eq!(trigram_indexes, 2, "pg_trgm is installed but not used");
+    } else {
+        eprintln!("pg_trgm is not installed: no trigram indexes to check");
+        assert_eq!(trigram_indexes, 0);
+    }
+
     // A drift on one side is seen.
     pg.exec("CREATE INDEX drift ON identities (display_name)")
         .await;
@@ -218,4 +243,146 @@ async fn sqlite_and_postgres_schemas_are_the_same() {
     let drifted = postgres_schema(&pg.url).await;
     assert_ne!(drifted.indexes, a.indexes);
     assert_ne!(drifted.columns, a.columns);
+}
+
+/// Drops the database and role made for [`without_pg_trgm_the_migration_leaves_the_trigram_indexes_out`].
+struct Scratch {
+    server: String,
+    name: String,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let (server, name) = (self.server.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if let Ok(mut c) = sqlx::PgConnection::connect(&server).await {
+                    for sql in [
+                        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                        format!("DROP ROLE IF EXISTS {name}"),
+                    ] {
+                        let _ = tokio::time::timeout(
+                            Duration::from_secs(10),
+                            sqlx::query(&sql).execute(&mut c),
+                        )
+                        .await;
+                    }
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// pg_trgm cannot be had (a fresh database where it is not installed, and a role without
+/// the CREATE privilege on the database that creating it takes): the migrations still
+/// succeed, without the trigram indexes, and a substring search answers (by reading the
+/// rows).
+#[tokio::test]
+async fn without_pg_trgm_the_migration_leaves_the_trigram_indexes_out() {
+    let Ok(server) = std::env::var(crate::support::db::PG_ENV) else {
+        eprintln!("pg_trgm fallback test skipped: PostgreSQL is not configured");
+        return;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!("passgate_notrgm_{:x}_{:x}", nanos, std::process::id());
+    let _scratch = Scratch {
+        server: server.clone(),
+        name: name.clone(),
+    };
+    let mut c = sqlx::PgConnection::connect(&server).await.unwrap();
+    for sql in [
+        format!("CREATE ROLE {name} LOGIN"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::query(&sql).execute(&mut c).await.unwrap();
+    }
+    let mut owner_url = url::Url::parse(&server).unwrap();
+    owner_url.set_path(&name);
+    let mut c = sqlx::PgConnection::connect(owner_url.as_str())
+        .await
+        .unwrap();
+    // The role may create tables in `public`, not extensions in the database.
+    sqlx::query(&format!("GRANT USAGE, CREATE ON SCHEMA public TO {name}"))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let mut role_url = owner_url.clone();
+    role_url.set_username(&name).unwrap();
+    let db = role_url.to_string();
+
+    let store = store::open(&StoreOptions {
+        url: db.clone(),
+        max_connections: 2,
+        connect_timeout: Duration::from_secs(10),
+    })
+    .await
+    .expect("the migrations succeed without pg_trgm");
+    let one = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            let mut c = sqlx::AnyConnection::connect(&db).await.unwrap();
+            sqlx::query(sql)
+                .fetch_one(&mut c)
+                .await
+                .unwrap()
+                .get::<i64, _>(0)
+        }
+    };
+    assert_eq!(
+        one("SELECT COUNT(*) FROM pg_extension WHERE extname = 'pg_trgm'").await,
+        0
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) FROM pg_indexes WHERE indexname LIKE '%\\_trgm'").await,
+        0
+    );
+    assert_eq!(
+        one("SELECT MAX(version) FROM _sqlx_migrations WHERE success").await,
+        5
+    );
+    let mut c = sqlx::AnyConnection::connect(&db).await.unwrap();
+    for sql in [
+        "INSERT INTO realms (tenant_id, id, display_name, rp_id, rp_name, from_config, \
+         create_us, update_us) VALUES ('t', 'r', 'R', 'localhost', 'R', 0, 0, 0)",
+        "INSERT INTO identities (id, tenant_id, realm_id, display_name, status, \
+         enrollment_status, username, username_key, primary_email_address, email_key, \
+         extra_traits, version, create_us, update_us) VALUES ('i1', 't', 'r', 'Ann', \
+         'active', 'UNENROLLED', 'Ann', 'ann', 'Ann@Example.com', 'ann@example.com', '{}', \
+         1, 0, 0)",
+    ] {
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+    let search = |needle: &str| Search {
+        condition: Condition::Compare {
+            field: SearchField::Email,
+            op: SearchOp::Contains,
+            value: SearchValue::Text(needle.into()),
+            fold: true,
+        },
+        sort: None,
+        offset: 0,
+        limit: 10,
+    };
+    let found = store
+        .search_identities("t", "r", &search("@example"))
+        .await
+        .unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items[0].id, "i1");
+    let found = store
+        .search_identities("t", "r", &search("nobody"))
+        .await
+        .unwrap();
+    assert_eq!((found.total, found.items.len()), (0, 0));
+    drop(store);
 }

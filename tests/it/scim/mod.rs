@@ -10,6 +10,8 @@ mod groups;
 mod on_create;
 mod patch;
 mod sessions;
+mod substring_index;
+mod tokens;
 mod users;
 
 use reqwest::Method;

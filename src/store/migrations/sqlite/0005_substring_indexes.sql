@@ -1,0 +1,5 @@
+-- Substring filters (SCIM `co`, `sw` and `ew` on userName and emails.value): PostgreSQL's
+-- 0005 adds trigram indexes for them when pg_trgm is available. SQLite has no index type
+-- that serves LIKE or GLOB '%…%' (its B-trees serve a fixed prefix only), so here such a
+-- filter reads every row of the realm; docs/performance.md (SCIM) gives what that costs.
+-- Nothing to change: this file keeps the two backends' migration numbers in step.
