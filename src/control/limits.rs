@@ -282,6 +282,7 @@ mod tests {
             url: format!("sqlite://{}", dir.path().join("l.db").display()),
             max_connections: 2,
             connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(5),
         })
         .await
         .unwrap();

@@ -22,9 +22,10 @@ pub enum Family {
     Keys,
     Search,
     Limits,
+    Oidc,
 }
 
-const FAMILIES: [&str; 13] = [
+const FAMILIES: [&str; 14] = [
     "info",
     "realms",
     "identities",
@@ -38,6 +39,7 @@ const FAMILIES: [&str; 13] = [
     "keys",
     "search",
     "limits",
+    "oidc",
 ];
 
 /// Whether an operation only reads.

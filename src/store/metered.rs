@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use crate::idm::types::JobState;
 use crate::metrics::metrics;
 use crate::metrics::store::{Failure, Family, Op};
+use crate::store::oidc_records::*;
 use crate::store::records::*;
 use crate::store::search::*;
 use crate::store::session_records::*;
@@ -866,5 +867,39 @@ impl LimitStore for Metered {
 
     async fn sweep_windows(&self, now: i64) -> Result<u64, StoreError> {
         timed(Family::Limits, Op::Write, self.inner.sweep_windows(now)).await
+    }
+}
+
+#[async_trait]
+impl OidcStore for Metered {
+    async fn list_oidc_keys(&self) -> Result<Vec<OidcKeyRecord>, StoreError> {
+        timed(Family::Oidc, Op::Read, self.inner.list_oidc_keys()).await
+    }
+    async fn insert_oidc_key(&self, key: &OidcKeyRecord, audit: Option<&AuditRecord>) -> Result<(), StoreError> {
+        timed(Family::Oidc, Op::Write, self.inner.insert_oidc_key(key, audit)).await
+    }
+    async fn delete_oidc_keys(&self, kids: &[String]) -> Result<(), StoreError> {
+        timed(Family::Oidc, Op::Write, self.inner.delete_oidc_keys(kids)).await
+    }
+    async fn create_oidc_grant(&self, grant: &OidcGrantRecord, code: &OidcTokenRecord, audit: &AuditRecord) -> Result<(), StoreError> {
+        timed(Family::Oidc, Op::Write, self.inner.create_oidc_grant(grant, code, audit)).await
+    }
+    async fn insert_oidc_tokens(&self, tokens: &[OidcTokenRecord], audit: &AuditRecord) -> Result<(), StoreError> {
+        timed(Family::Oidc, Op::Write, self.inner.insert_oidc_tokens(tokens, audit)).await
+    }
+    async fn find_oidc_token(&self, token_hash: &str, kind: OidcTokenKind) -> Result<Option<OidcTokenFound>, StoreError> {
+        timed(Family::Oidc, Op::Read, self.inner.find_oidc_token(token_hash, kind)).await
+    }
+    async fn use_oidc_token(&self, token_hash: &str, kind: OidcTokenKind, now_us: i64) -> Result<OidcUse, StoreError> {
+        timed(Family::Oidc, Op::Write, self.inner.use_oidc_token(token_hash, kind, now_us)).await
+    }
+    async fn revoke_oidc_grant(&self, grant_id: &str, now_us: i64, audit: &AuditRecord) -> Result<(), StoreError> {
+        timed(Family::Oidc, Op::Write, self.inner.revoke_oidc_grant(grant_id, now_us, audit)).await
+    }
+    async fn delete_oidc_token(&self, token_hash: &str) -> Result<(), StoreError> {
+        timed(Family::Oidc, Op::Write, self.inner.delete_oidc_token(token_hash)).await
+    }
+    async fn prune_oidc_tokens(&self, before_us: i64) -> Result<(), StoreError> {
+        timed(Family::Oidc, Op::Write, self.inner.prune_oidc_tokens(before_us)).await
     }
 }

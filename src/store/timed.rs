@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::oidc_records::*;
 use super::records::*;
 use super::search::{Found, MemberRef, Search};
 use super::session_records::*;
@@ -483,6 +484,9 @@ impl CeremonyStore for Timed {
 
 #[async_trait]
 impl SessionStore for Timed {
+    async fn count_live_sessions(&self, now_us: i64) -> Result<i64, StoreError> {
+        self.bound(self.inner.count_live_sessions(now_us)).await
+    }
     async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
         self.bound(self.inner.create_session(s)).await
     }
@@ -586,3 +590,38 @@ impl LimitStore for Timed {
         self.bound(self.inner.sweep_windows(now)).await
     }
 }
+
+#[async_trait]
+impl OidcStore for Timed {
+    async fn list_oidc_keys(&self) -> Result<Vec<OidcKeyRecord>, StoreError> {
+        self.bound(self.inner.list_oidc_keys()).await
+    }
+    async fn insert_oidc_key(&self, key: &OidcKeyRecord, audit: Option<&AuditRecord>) -> Result<(), StoreError> {
+        self.bound(self.inner.insert_oidc_key(key, audit)).await
+    }
+    async fn delete_oidc_keys(&self, kids: &[String]) -> Result<(), StoreError> {
+        self.bound(self.inner.delete_oidc_keys(kids)).await
+    }
+    async fn create_oidc_grant(&self, grant: &OidcGrantRecord, code: &OidcTokenRecord, audit: &AuditRecord) -> Result<(), StoreError> {
+        self.bound(self.inner.create_oidc_grant(grant, code, audit)).await
+    }
+    async fn insert_oidc_tokens(&self, tokens: &[OidcTokenRecord], audit: &AuditRecord) -> Result<(), StoreError> {
+        self.bound(self.inner.insert_oidc_tokens(tokens, audit)).await
+    }
+    async fn find_oidc_token(&self, token_hash: &str, kind: OidcTokenKind) -> Result<Option<OidcTokenFound>, StoreError> {
+        self.bound(self.inner.find_oidc_token(token_hash, kind)).await
+    }
+    async fn use_oidc_token(&self, token_hash: &str, kind: OidcTokenKind, now_us: i64) -> Result<OidcUse, StoreError> {
+        self.bound(self.inner.use_oidc_token(token_hash, kind, now_us)).await
+    }
+    async fn revoke_oidc_grant(&self, grant_id: &str, now_us: i64, audit: &AuditRecord) -> Result<(), StoreError> {
+        self.bound(self.inner.revoke_oidc_grant(grant_id, now_us, audit)).await
+    }
+    async fn delete_oidc_token(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.bound(self.inner.delete_oidc_token(token_hash)).await
+    }
+    async fn prune_oidc_tokens(&self, before_us: i64) -> Result<(), StoreError> {
+        self.bound(self.inner.prune_oidc_tokens(before_us)).await
+    }
+}
+

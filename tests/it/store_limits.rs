@@ -14,6 +14,7 @@ fn options(db: &TestDb) -> StoreOptions {
         url: db.url.clone(),
         max_connections: 4,
         connect_timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(5),
     }
 }
 

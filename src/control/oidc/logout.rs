@@ -31,7 +31,7 @@ pub async fn logout(
         return e.into_response();
     }
     let provider = Provider::new(&state.directory, state.sessions.oidc_keys(), &state.config);
-    let refused = |e: OidcError| {
+    let refused = async |e: OidcError| {
         state.limits.oidc_failed(ip, state.now_secs()).await;
         json_error(&e)
     };
@@ -42,7 +42,7 @@ pub async fn logout(
     };
     let params = match params {
         Ok(p) => p,
-        Err(e) => return refused(e),
+        Err(e) => return refused(e).await,
     };
     let get = |k: &str| params.get(k).map(String::as_str);
     let hinted = match get("id_token_hint").map(|h| provider.check_id_token_hint(h)) {
@@ -50,7 +50,7 @@ pub async fn logout(
         Some(Ok((aud, _sid))) => Some(aud),
         Some(Err(e)) => {
             provider.audit_refusal(get("client_id"), "logout", &e).await;
-            return refused(e);
+            return refused(e).await;
         }
     };
     let client_id = match (get("client_id"), hinted.as_deref()) {
@@ -58,6 +58,7 @@ pub async fn logout(
             return refused(OidcError::InvalidRequest(
                 "client_id is not the audience of id_token_hint".into(),
             ))
+            .await
         }
         (Some(c), _) => Some(c.to_string()),
         (None, a) => a.map(str::to_string),
@@ -77,7 +78,7 @@ pub async fn logout(
             provider
                 .audit_refusal(client_id.as_deref(), "logout", &e)
                 .await;
-            return refused(e);
+            return refused(e).await;
         }
     };
     if let Err(e) = session_api::end(&state, &parts).await {
