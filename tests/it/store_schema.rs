@@ -324,6 +324,7 @@ async fn without_pg_trgm_the_migration_leaves_the_trigram_indexes_out() {
         url: db.clone(),
         max_connections: 2,
         connect_timeout: Duration::from_secs(10),
+        timeout: Duration::from_secs(10),
     })
     .await
     .expect("the migrations succeed without pg_trgm");
