@@ -521,6 +521,20 @@ impl BindingStore for Metered {
         .await
     }
 
+    async fn set_binding_token(
+        &self,
+        id: &str,
+        token_hash: &str,
+        now_us: i64,
+    ) -> Result<bool, StoreError> {
+        timed(
+            Family::Binding,
+            Op::Write,
+            self.inner.set_binding_token(id, token_hash, now_us),
+        )
+        .await
+    }
+
     async fn record_delivery(
         &self,
         job: &BindingJobRecord,
@@ -875,31 +889,98 @@ impl OidcStore for Metered {
     async fn list_oidc_keys(&self) -> Result<Vec<OidcKeyRecord>, StoreError> {
         timed(Family::Oidc, Op::Read, self.inner.list_oidc_keys()).await
     }
-    async fn insert_oidc_key(&self, key: &OidcKeyRecord, audit: Option<&AuditRecord>) -> Result<(), StoreError> {
-        timed(Family::Oidc, Op::Write, self.inner.insert_oidc_key(key, audit)).await
+    async fn insert_oidc_key(
+        &self,
+        key: &OidcKeyRecord,
+        audit: Option<&AuditRecord>,
+    ) -> Result<(), StoreError> {
+        timed(
+            Family::Oidc,
+            Op::Write,
+            self.inner.insert_oidc_key(key, audit),
+        )
+        .await
     }
     async fn delete_oidc_keys(&self, kids: &[String]) -> Result<(), StoreError> {
         timed(Family::Oidc, Op::Write, self.inner.delete_oidc_keys(kids)).await
     }
-    async fn create_oidc_grant(&self, grant: &OidcGrantRecord, code: &OidcTokenRecord, audit: &AuditRecord) -> Result<(), StoreError> {
-        timed(Family::Oidc, Op::Write, self.inner.create_oidc_grant(grant, code, audit)).await
+    async fn create_oidc_grant(
+        &self,
+        grant: &OidcGrantRecord,
+        code: &OidcTokenRecord,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        timed(
+            Family::Oidc,
+            Op::Write,
+            self.inner.create_oidc_grant(grant, code, audit),
+        )
+        .await
     }
-    async fn insert_oidc_tokens(&self, tokens: &[OidcTokenRecord], audit: &AuditRecord) -> Result<(), StoreError> {
-        timed(Family::Oidc, Op::Write, self.inner.insert_oidc_tokens(tokens, audit)).await
+    async fn insert_oidc_tokens(
+        &self,
+        tokens: &[OidcTokenRecord],
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        timed(
+            Family::Oidc,
+            Op::Write,
+            self.inner.insert_oidc_tokens(tokens, audit),
+        )
+        .await
     }
-    async fn find_oidc_token(&self, token_hash: &str, kind: OidcTokenKind) -> Result<Option<OidcTokenFound>, StoreError> {
-        timed(Family::Oidc, Op::Read, self.inner.find_oidc_token(token_hash, kind)).await
+    async fn find_oidc_token(
+        &self,
+        token_hash: &str,
+        kind: OidcTokenKind,
+    ) -> Result<Option<OidcTokenFound>, StoreError> {
+        timed(
+            Family::Oidc,
+            Op::Read,
+            self.inner.find_oidc_token(token_hash, kind),
+        )
+        .await
     }
-    async fn use_oidc_token(&self, token_hash: &str, kind: OidcTokenKind, now_us: i64) -> Result<OidcUse, StoreError> {
-        timed(Family::Oidc, Op::Write, self.inner.use_oidc_token(token_hash, kind, now_us)).await
+    async fn use_oidc_token(
+        &self,
+        token_hash: &str,
+        kind: OidcTokenKind,
+        now_us: i64,
+    ) -> Result<OidcUse, StoreError> {
+        timed(
+            Family::Oidc,
+            Op::Write,
+            self.inner.use_oidc_token(token_hash, kind, now_us),
+        )
+        .await
     }
-    async fn revoke_oidc_grant(&self, grant_id: &str, now_us: i64, audit: &AuditRecord) -> Result<(), StoreError> {
-        timed(Family::Oidc, Op::Write, self.inner.revoke_oidc_grant(grant_id, now_us, audit)).await
+    async fn revoke_oidc_grant(
+        &self,
+        grant_id: &str,
+        now_us: i64,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        timed(
+            Family::Oidc,
+            Op::Write,
+            self.inner.revoke_oidc_grant(grant_id, now_us, audit),
+        )
+        .await
     }
     async fn delete_oidc_token(&self, token_hash: &str) -> Result<(), StoreError> {
-        timed(Family::Oidc, Op::Write, self.inner.delete_oidc_token(token_hash)).await
+        timed(
+            Family::Oidc,
+            Op::Write,
+            self.inner.delete_oidc_token(token_hash),
+        )
+        .await
     }
     async fn prune_oidc_tokens(&self, before_us: i64) -> Result<(), StoreError> {
-        timed(Family::Oidc, Op::Write, self.inner.prune_oidc_tokens(before_us)).await
+        timed(
+            Family::Oidc,
+            Op::Write,
+            self.inner.prune_oidc_tokens(before_us),
+        )
+        .await
     }
 }

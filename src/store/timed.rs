@@ -358,6 +358,15 @@ impl BindingStore for Timed {
         )
         .await
     }
+    async fn set_binding_token(
+        &self,
+        id: &str,
+        token_hash: &str,
+        now_us: i64,
+    ) -> Result<bool, StoreError> {
+        self.bound(self.inner.set_binding_token(id, token_hash, now_us))
+            .await
+    }
     async fn record_delivery(
         &self,
         job: &BindingJobRecord,
@@ -596,26 +605,58 @@ impl OidcStore for Timed {
     async fn list_oidc_keys(&self) -> Result<Vec<OidcKeyRecord>, StoreError> {
         self.bound(self.inner.list_oidc_keys()).await
     }
-    async fn insert_oidc_key(&self, key: &OidcKeyRecord, audit: Option<&AuditRecord>) -> Result<(), StoreError> {
+    async fn insert_oidc_key(
+        &self,
+        key: &OidcKeyRecord,
+        audit: Option<&AuditRecord>,
+    ) -> Result<(), StoreError> {
         self.bound(self.inner.insert_oidc_key(key, audit)).await
     }
     async fn delete_oidc_keys(&self, kids: &[String]) -> Result<(), StoreError> {
         self.bound(self.inner.delete_oidc_keys(kids)).await
     }
-    async fn create_oidc_grant(&self, grant: &OidcGrantRecord, code: &OidcTokenRecord, audit: &AuditRecord) -> Result<(), StoreError> {
-        self.bound(self.inner.create_oidc_grant(grant, code, audit)).await
+    async fn create_oidc_grant(
+        &self,
+        grant: &OidcGrantRecord,
+        code: &OidcTokenRecord,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        self.bound(self.inner.create_oidc_grant(grant, code, audit))
+            .await
     }
-    async fn insert_oidc_tokens(&self, tokens: &[OidcTokenRecord], audit: &AuditRecord) -> Result<(), StoreError> {
-        self.bound(self.inner.insert_oidc_tokens(tokens, audit)).await
+    async fn insert_oidc_tokens(
+        &self,
+        tokens: &[OidcTokenRecord],
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        self.bound(self.inner.insert_oidc_tokens(tokens, audit))
+            .await
     }
-    async fn find_oidc_token(&self, token_hash: &str, kind: OidcTokenKind) -> Result<Option<OidcTokenFound>, StoreError> {
-        self.bound(self.inner.find_oidc_token(token_hash, kind)).await
+    async fn find_oidc_token(
+        &self,
+        token_hash: &str,
+        kind: OidcTokenKind,
+    ) -> Result<Option<OidcTokenFound>, StoreError> {
+        self.bound(self.inner.find_oidc_token(token_hash, kind))
+            .await
     }
-    async fn use_oidc_token(&self, token_hash: &str, kind: OidcTokenKind, now_us: i64) -> Result<OidcUse, StoreError> {
-        self.bound(self.inner.use_oidc_token(token_hash, kind, now_us)).await
+    async fn use_oidc_token(
+        &self,
+        token_hash: &str,
+        kind: OidcTokenKind,
+        now_us: i64,
+    ) -> Result<OidcUse, StoreError> {
+        self.bound(self.inner.use_oidc_token(token_hash, kind, now_us))
+            .await
     }
-    async fn revoke_oidc_grant(&self, grant_id: &str, now_us: i64, audit: &AuditRecord) -> Result<(), StoreError> {
-        self.bound(self.inner.revoke_oidc_grant(grant_id, now_us, audit)).await
+    async fn revoke_oidc_grant(
+        &self,
+        grant_id: &str,
+        now_us: i64,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        self.bound(self.inner.revoke_oidc_grant(grant_id, now_us, audit))
+            .await
     }
     async fn delete_oidc_token(&self, token_hash: &str) -> Result<(), StoreError> {
         self.bound(self.inner.delete_oidc_token(token_hash)).await
@@ -624,4 +665,3 @@ impl OidcStore for Timed {
         self.bound(self.inner.prune_oidc_tokens(before_us)).await
     }
 }
-

@@ -30,6 +30,19 @@ impl Directory {
         actor: &Actor,
     ) -> Result<BindingJobRecord, IdmError> {
         let link = binding_link(config, &job.realm_id, &job.authenticator_config_id, &token);
+        // The new token's hash is stored before the mail goes out: a link opened the
+        // moment it arrives must already work, and a link whose hash could not be stored is
+        // never sent.
+        let token_hash = ids::sha256_hex(&token);
+        if job.token_hash != token_hash {
+            let open = self
+                .store()
+                .set_binding_token(&job.id, &token_hash, self.now_us())
+                .await?;
+            if !open {
+                return Ok(job);
+            }
+        }
         let expire_time = rfc3339(job.expire_us);
         let outcome = match (mailer, &identity.traits.primary_email_address) {
             (Some(m), Some(to)) => m
@@ -48,7 +61,7 @@ impl Directory {
         let now = self.now_us();
         job.send_attempts += 1;
         job.update_us = now;
-        job.token_hash = ids::sha256_hex(&token);
+        job.token_hash = token_hash;
         let action = match outcome {
             Ok(()) => {
                 job.state = JobState::LinkSent;

@@ -222,6 +222,22 @@ impl BindingStore for SqlStore {
         Ok(moved)
     }
 
+    async fn set_binding_token(
+        &self,
+        id: &str,
+        token_hash: &str,
+        now_us: i64,
+    ) -> Result<bool, StoreError> {
+        let (open, state_binds) = states_in(4, JobState::OPEN);
+        let sql = format!(
+            "UPDATE binding_jobs SET token_hash = $1, update_us = $2 \
+             WHERE id = $3 AND state IN ({open})"
+        );
+        let q = sqlx::query(&sql).bind(token_hash).bind(now_us).bind(id);
+        let done = bind_all(q, &state_binds).execute(&self.pool).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn record_delivery(
         &self,
         j: &BindingJobRecord,

@@ -53,6 +53,14 @@ pub trait BindingStore: Send + Sync {
         now_us: i64,
         audit: Option<&AuditRecord>,
     ) -> Result<bool, StoreError>;
+    /// Gives an open job the hash of a new link token, before the link is mailed (so a link
+    /// opened the moment it arrives already works). `false`: the job is no longer open.
+    async fn set_binding_token(
+        &self,
+        id: &str,
+        token_hash: &str,
+        now_us: i64,
+    ) -> Result<bool, StoreError>;
     /// Records an email delivery attempt: `LinkSent` on success, `FailedToSend` with the
     /// reason and the next attempt's time on failure (only while the job is still open).
     async fn record_delivery(

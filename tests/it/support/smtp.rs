@@ -1,5 +1,8 @@
 //! A small real SMTP server for the email tests: speaks enough of RFC 5321 (EHLO/HELO,
 //! MAIL, RCPT, DATA, RSET, NOOP, QUIT) over TCP for `lettre`, and keeps every message.
+//! A holding server ([`SmtpServer::start_holding`]) keeps each message but withholds its
+//! `250` until the test releases it: the moment between a mail's arrival and the sender
+//! learning that it was accepted.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,6 +20,8 @@ pub struct Mail {
 pub struct SmtpServer {
     pub port: u16,
     pub mails: Arc<Mutex<Vec<Mail>>>,
+    /// For a holding server: one permit per `250` it may send.
+    hold: Option<Arc<tokio::sync::Semaphore>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -29,24 +34,47 @@ impl Drop for SmtpServer {
 impl SmtpServer {
     /// Listens on 127.0.0.1:`port` (0: any free port).
     pub async fn start(port: u16) -> SmtpServer {
+        Self::listen(port, None).await
+    }
+
+    /// Like [`SmtpServer::start`], but each message's `250` waits for [`SmtpServer::release`].
+    pub async fn start_holding(port: u16) -> SmtpServer {
+        Self::listen(port, Some(Arc::new(tokio::sync::Semaphore::new(0)))).await
+    }
+
+    /// Lets a held message's `250` go out.
+    pub fn release(&self) {
+        if let Some(h) = &self.hold {
+            h.add_permits(1);
+        }
+    }
+
+    async fn listen(port: u16, hold: Option<Arc<tokio::sync::Semaphore>>) -> SmtpServer {
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind smtp");
         let port = listener.local_addr().unwrap().port();
         let mails = Arc::new(Mutex::new(Vec::new()));
         let store = mails.clone();
+        let held = hold.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((sock, _)) = listener.accept().await else {
                     return;
                 };
                 let store = store.clone();
+                let held = held.clone();
                 tokio::spawn(async move {
-                    let _ = session(sock, store).await;
+                    let _ = session(sock, store, held).await;
                 });
             }
         });
-        SmtpServer { port, mails, task }
+        SmtpServer {
+            port,
+            mails,
+            hold,
+            task,
+        }
     }
 
     /// Waits for the `n`th message (1-based) for up to `secs`.
@@ -65,7 +93,11 @@ impl SmtpServer {
     }
 }
 
-async fn session(sock: tokio::net::TcpStream, store: Arc<Mutex<Vec<Mail>>>) -> std::io::Result<()> {
+async fn session(
+    sock: tokio::net::TcpStream,
+    store: Arc<Mutex<Vec<Mail>>>,
+    hold: Option<Arc<tokio::sync::Semaphore>>,
+) -> std::io::Result<()> {
     let (read, mut write) = sock.into_split();
     let mut lines = BufReader::new(read).lines();
     write.write_all(b"220 localhost test SMTP\r\n").await?;
@@ -102,6 +134,9 @@ async fn session(sock: tokio::net::TcpStream, store: Arc<Mutex<Vec<Mail>>>) -> s
             }
             mail.data = data;
             store.lock().unwrap().push(mail.clone());
+            if let Some(h) = &hold {
+                h.acquire().await.expect("hold").forget();
+            }
             b"250 OK queued\r\n"
         } else if upper.starts_with("QUIT") {
             write.write_all(b"221 bye\r\n").await?;
