@@ -67,9 +67,9 @@ pub async fn verify(State(state): State<Arc<ControlState>>, parts: Parts) -> Res
         Action::Proxy { route, principal } => {
             let mut resp = answer(200, "text/plain", Bytes::new());
             if let Some(p) = principal {
-                let host = request::host(&req);
                 let out = resp.headers_mut();
-                let set = gate.identity_headers(&runtime, &route.route, &p, &host, |n, _, v| {
+                let host = || request::host(&req);
+                let set = gate.identity_headers(&runtime, &route.route, &p, host, |n, _, v| {
                     out.insert(n.clone(), v);
                     Ok(())
                 });

@@ -6,6 +6,7 @@
 //! "Now" is the injected [`Clock`]'s. No store here: re-issuing goes through the trait the
 //! control plane implements.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -182,21 +183,26 @@ impl Gate {
     }
 
     /// The identity headers for `p` on `route` (see [`identity_headers`]), signed with the
-    /// live key and the runtime's issuer at the gate's now.
-    pub fn identity_headers(
+    /// live key and the runtime's issuer at the gate's now. The key ring, the clock and
+    /// the request's host (`req_host`) are read only for a route that sends the assertion:
+    /// the plain signed-in request pays for none of them.
+    pub fn identity_headers<'h>(
         &self,
         runtime: &Runtime,
         route: &Route,
         p: &Principal,
-        req_host: &str,
-        put: impl FnMut(&HeaderName, &Bytes, HeaderValue) -> pingora::Result<()>,
+        req_host: impl FnOnce() -> Cow<'h, str>,
+        mut put: impl FnMut(&HeaderName, &Bytes, HeaderValue) -> pingora::Result<()>,
     ) -> pingora::Result<()> {
+        if !route.assertion {
+            return put_identity(route, p, &mut put);
+        }
         let ring = self.check.keys.load();
         let signer = Signer {
             ring: &ring,
             issuer: runtime.verifier.issuer(),
         };
-        identity_headers(route, p, &signer, req_host, self.now(), put)
+        identity_headers(route, p, &signer, &req_host(), self.now(), put)
     }
 }
 
@@ -223,12 +229,7 @@ pub fn identity_headers(
     now: u64,
     mut put: impl FnMut(&HeaderName, &Bytes, HeaderValue) -> pingora::Result<()>,
 ) -> pingora::Result<()> {
-    let ids = &route.identity;
-    for ((name, claim), wire) in ids.set.iter().zip(&ids.wire) {
-        if let Some(v) = headers::claim_value(p, *claim) {
-            put(name, wire, v)?;
-        }
-    }
+    put_identity(route, p, &mut put)?;
     if route.assertion {
         let aud = match &route.host {
             HostPattern::Exact(h) => h.as_str(),
@@ -246,6 +247,23 @@ pub fn identity_headers(
                     "assertion signing failed",
                 ));
             }
+        }
+    }
+    Ok(())
+}
+
+/// The route's identity headers for `p` (without the assertion), in order; claims `p`
+/// lacks, or whose value is unsafe, are left out.
+#[inline]
+fn put_identity(
+    route: &Route,
+    p: &Principal,
+    put: &mut impl FnMut(&HeaderName, &Bytes, HeaderValue) -> pingora::Result<()>,
+) -> pingora::Result<()> {
+    let ids = &route.identity;
+    for ((name, claim), wire) in ids.set.iter().zip(&ids.wire) {
+        if let Some(v) = headers::claim_value(p, *claim) {
+            put(name, wire, v)?;
         }
     }
     Ok(())

@@ -214,11 +214,14 @@ impl ProxyHttp for Gateway {
             headers::strip_cookie(upstream, &ctx.runtime.config.session.cookie_name)?;
         }
         if let Some(p) = ctx.principal.as_ref() {
-            let host = request::host(session.req_header());
-            self.gate
-                .identity_headers(&ctx.runtime, r, p, &host, |_, wire, v| {
-                    upstream.insert_header(wire.clone(), v)
-                })?;
+            let req = session.req_header();
+            self.gate.identity_headers(
+                &ctx.runtime,
+                r,
+                p,
+                || request::host(req),
+                |_, wire, v| upstream.insert_header(wire.clone(), v),
+            )?;
         }
         let req = session.req_header();
         // The Host as the client sent it (with any port), for X-Forwarded-Host and Host.
