@@ -318,10 +318,14 @@ fn comp_value(t: Option<&Token>) -> Result<CompValue, ParseError> {
             "null" => Ok(CompValue::Null),
             "true" => Ok(CompValue::Bool(true)),
             "false" => Ok(CompValue::Bool(false)),
-            // JSON numbers only (no "inf", "NaN", "+1").
+            // JSON numbers only (no "inf", "NaN", "+1"), read correctly rounded: serde_json's
+            // default float reading can be one unit in the last place off, so a number did not
+            // print back as itself.
             n => match serde_json::from_str::<serde_json::Number>(n) {
-                Ok(num) => num
-                    .as_f64()
+                Ok(_) => n
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
                     .map(CompValue::Number)
                     .ok_or_else(|| ParseError(format!("\"{n}\" is not a number"))),
                 Err(_) => err(format!(
