@@ -453,3 +453,24 @@ fn scim_numbers_are_read_correctly_rounded() {
     assert_eq!(n, 1.0715660391465826e-75);
     shared::scim_filter_round_trips("a eq 1.0715660391465826e-75", 0);
 }
+
+/// `passgate check` panicked inside toml_edit 0.23 ("all items have spans") on malformed
+/// TOML such as `==\n[.` (found by the `config_check` fuzz target in its first minute):
+/// the span-preserving parse that adds line numbers ran on every failed document. It now
+/// runs only for problems that need a line (never for a syntax error, which has one).
+#[test]
+fn config_check_reports_toml_edit_panics_as_syntax_errors() {
+    for src in [
+        "==\n[.",
+        "#y_nam# [\n  {=?\n= = e a\n[.................s).....s)..UUUUUU..s).",
+    ] {
+        shared::config_problems_carry_a_key_path(src);
+        let problems = passgate::config::from_str(src, std::path::Path::new("."))
+            .err()
+            .expect("refused");
+        assert!(
+            problems[0].message.starts_with("TOML syntax") && problems[0].line.is_some(),
+            "{problems:?}"
+        );
+    }
+}
