@@ -1,7 +1,8 @@
 //! PATCH (RFC 7644 §3.5.2) on a resource's JSON: the operations read from the request
 //! ([`parse_ops`]: `op` in any case, Entra ID's capitalised names included) and applied in
-//! order to a copy of the resource ([`apply`]). The caller writes the result in one
-//! transaction, or nothing when any operation fails, so a PATCH is all or nothing.
+//! order to a copy of the resource ([`apply`]), which is returned only when every
+//! operation succeeded. The caller writes that copy in one transaction, or nothing, so a
+//! PATCH is all or nothing (the property `scim_patch_is_all_or_nothing` in `fuzz/`).
 //!
 //! Client habits handled: `add`/`replace` without a path whose value keys are paths
 //! (`"name.givenName"`, `"emails[type eq \"work\"].value"`); a value filter that selects
