@@ -50,16 +50,33 @@ pub fn parse_file(src: &str, problems: &mut Vec<Problem>) -> Option<FileConfig> 
             "listeners" => file.listeners = elements::<ListenerFile>(value, &key, problems),
             "realms" => file.realms = elements::<RealmFile>(value, &key, problems),
             "routes" => file.routes = elements::<RouteFile>(value, &key, problems),
-            _ => problems.push(Problem::new(
-                key.clone(),
-                format!(
-                    "unknown key `{key}`; expected one of: {}",
-                    TOP_LEVEL_KEYS.join(", ")
-                ),
-            )),
+            _ => {
+                let spelled = toml_key(&key);
+                problems.push(Problem::new(
+                    spelled.clone(),
+                    format!(
+                        "unknown key `{spelled}`; expected one of: {}",
+                        TOP_LEVEL_KEYS.join(", ")
+                    ),
+                ))
+            }
         }
     }
     Some(file)
+}
+
+/// A key as TOML spells it: bare when it can be, else quoted, so an empty key (`""`, found
+/// by the `config_check` fuzz target) still has a key path.
+fn toml_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if bare {
+        return key.to_string();
+    }
+    // A JSON string is a TOML basic string (the escapes serde_json writes are TOML's).
+    serde_json::to_string(key).unwrap_or_else(|_| format!("{key:?}"))
 }
 
 /// Deserializes one table. On an error the offending key is dropped and the table tried

@@ -474,3 +474,26 @@ fn config_check_reports_toml_edit_panics_as_syntax_errors() {
         );
     }
 }
+
+/// An empty top-level key (`"" = 1`, `"".x = 1`) was an unknown key with an empty key path
+/// and no line (found by the `config_check` fuzz target): the path is the key as TOML
+/// spells it now, `""`, and other odd keys are quoted the same way.
+#[test]
+fn config_unknown_keys_are_named_as_toml_spells_them() {
+    for (src, path) in [
+        ("\"\" = 1", "\"\""),
+        ("\"\"._header = \"ups\"", "\"\""),
+        ("\"a b\" = 1", "\"a b\""),
+        ("bogus = 1", "bogus"),
+    ] {
+        shared::config_problems_carry_a_key_path(src);
+        let problems = passgate::config::from_str(src, std::path::Path::new("."))
+            .err()
+            .expect("refused");
+        let p = problems
+            .iter()
+            .find(|p| p.message.starts_with("unknown key"))
+            .unwrap_or_else(|| panic!("{src}: {problems:?}"));
+        assert_eq!(p.path, path, "{src}: {p:?}");
+    }
+}
