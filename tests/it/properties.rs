@@ -507,7 +507,9 @@ fn session_tokens_too_large_for_a_cookie_are_not_signed() {
         sub: "a".repeat(32),
         username: "u".into(),
         email: None,
-        groups: (0..200).map(|i| format!("group number {i:03} of a long list")).collect(),
+        groups: (0..200)
+            .map(|i| format!("group number {i:03} of a long list"))
+            .collect(),
         iat: 1_000,
         before: Vec::new(),
         edits: Vec::new(),
