@@ -15,6 +15,10 @@ use passgate::control::error::ApiError;
 use passgate::dataplane::forward::rebuild;
 use passgate::dataplane::request::{normalize_host, strip_port};
 use passgate::idm::tokens::split_bearer;
+use passgate::scim::filter as scim_filter;
+use passgate::scim::patch;
+use passgate::scim::path as scim_path;
+use passgate::scim::schema::{self, ResourceKind};
 use passgate::session::claims::SessionClaims;
 use passgate::session::cookie;
 use passgate::session::keys::{KeyMaterial, KeyRing};
@@ -200,7 +204,8 @@ pub struct TokenInput {
     pub edits: Vec<(u16, u8)>,
 }
 
-/// The session cookie is found among arbitrary other cookies; a token that verifies
+/// A token is signed only when it verifies (claims too large for a cookie are refused);
+/// the session cookie is found among arbitrary other cookies; a token that verifies
 /// re-encodes to the same bytes; and no edit of a valid token verifies unless it is the
 /// same token.
 pub fn token_in_cookie_verifies_only_as_issued(input: &TokenInput) {
@@ -220,7 +225,16 @@ pub fn token_in_cookie_verifies_only_as_issued(input: &TokenInput) {
         amr: vec!["hwk".into(), "user".into()],
     };
     let ring = ring();
-    let token = sign(ring, &claims).expect("sign");
+    // Claims too large for one cookie are refused when signing (never issued as a token
+    // that does not verify).
+    let token = match sign(ring, &claims) {
+        Ok(t) => t,
+        Err(passgate::session::keys::KeyError::TokenTooLarge { len, max }) => {
+            assert!(len > max);
+            return;
+        }
+        Err(e) => panic!("sign: {e}"),
+    };
     let verifier = TokenVerifier::new(ISSUER);
     let got = verifier
         .verify(ring, &token, now)
@@ -266,6 +280,367 @@ pub fn token_in_cookie_verifies_only_as_issued(input: &TokenInput) {
     if let Ok(text) = std::str::from_utf8(&edited) {
         if let Ok(c) = verifier.verify(ring, text, now) {
             assert_eq!(text, token, "an edited token verified: {c:?}");
+        }
+    }
+}
+
+/// What the SCIM filter parser refuses a canonical spelling for: too long (printing adds
+/// spaces a compact input may leave out, `a eq"x"`), nothing else.
+fn refused_only_for_length(printed: &str, e: &scim_filter::ParseError, input: &str) {
+    assert!(
+        printed.len() > scim_filter::MAX_LEN && e.0.contains("longer than"),
+        "{input:?} printed as {printed:?} does not parse: {e}"
+    );
+}
+
+/// A SCIM filter that parses prints (its canonical spelling) as a filter that parses to
+/// the same filter; its nesting is within the limit; `wrap` more parentheses around it are
+/// accepted, as the same filter, exactly while the nesting stays within
+/// [`scim_filter::MAX_DEPTH`], and refused with the depth error after. The same input as
+/// a PATCH path: one that parses prints as a path that parses to the same path.
+pub fn scim_filter_round_trips(input: &str, wrap: usize) {
+    if let Ok(p) = scim_path::parse(input) {
+        let printed = p.to_string();
+        match scim_path::parse(&printed) {
+            Ok(again) => assert_eq!(again, p, "{input:?} printed as {printed:?}"),
+            Err(e) => refused_only_for_length(&printed, &e, input),
+        }
+    }
+    let Ok(f) = scim_filter::parse(input) else {
+        return;
+    };
+    let nesting = f.nesting();
+    assert!(
+        nesting <= scim_filter::MAX_DEPTH,
+        "{input:?} parsed with nesting {nesting}"
+    );
+    let printed = f.to_string();
+    match scim_filter::parse(&printed) {
+        Ok(again) => assert_eq!(again, f, "{input:?} printed as {printed:?}"),
+        Err(e) => {
+            refused_only_for_length(&printed, &e, input);
+            return;
+        }
+    }
+    let wrapped = format!("{}{printed}{}", "(".repeat(wrap), ")".repeat(wrap));
+    match scim_filter::parse(&wrapped) {
+        Ok(again) => {
+            assert!(
+                nesting + wrap <= scim_filter::MAX_DEPTH,
+                "{wrapped:?} is nested {} deep and was accepted",
+                nesting + wrap
+            );
+            assert_eq!(again, f, "{wrapped:?}");
+        }
+        Err(e) if wrapped.len() > scim_filter::MAX_LEN => {
+            refused_only_for_length(&wrapped, &e, input)
+        }
+        Err(e) => assert!(
+            nesting + wrap > scim_filter::MAX_DEPTH && e.0.contains("nested deeper"),
+            "{wrapped:?} (nesting {}) refused: {e}",
+            nesting + wrap
+        ),
+    }
+}
+
+/// Nesting made of `pieces` (each byte picks `(`, `not (` or `emails[`), `levels` deep, a
+/// term inside: parsing never exhausts the stack (a test that fails by crashing), and the
+/// filter is refused exactly when it is nested deeper than the limit or nests value
+/// filters.
+pub fn scim_deep_nesting_is_refused(pieces: &[u8], levels: usize) {
+    let (mut open, mut close) = (String::new(), String::new());
+    let (mut depth, mut value_paths) = (0, 0);
+    for i in 0..levels {
+        match pieces.get(i % pieces.len().max(1)).map_or(0, |b| b % 3) {
+            0 => {
+                open.push('(');
+                close.push(')');
+                depth += 1;
+            }
+            1 => {
+                open.push_str("not (");
+                close.push(')');
+                depth += 2;
+            }
+            _ => {
+                open.push_str("emails[");
+                close.push(']');
+                depth += 1;
+                value_paths += 1;
+            }
+        }
+    }
+    let close: String = close.chars().rev().collect();
+    let input = format!("{open}value eq \"x\"{close}");
+    let r = scim_filter::parse(&input);
+    if input.len() > scim_filter::MAX_LEN {
+        assert!(r.is_err());
+    } else if depth > scim_filter::MAX_DEPTH || value_paths > 1 {
+        assert!(r.is_err(), "{input:?} was accepted");
+    } else {
+        let f = r.unwrap_or_else(|e| panic!("{input:?}: {e}"));
+        // Parentheses around one term add no nesting to the canonical spelling.
+        assert!(f.nesting() <= depth, "{input:?} printed as {f}");
+    }
+}
+
+/// Reads choices from fuzzer bytes (zeros when they run out), so proptest and the fuzz
+/// target build PATCH requests the same way.
+struct Choices<'b>(&'b [u8]);
+
+impl Choices<'_> {
+    fn byte(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((b, rest)) => {
+                self.0 = rest;
+                *b
+            }
+            None => 0,
+        }
+    }
+
+    fn pick<'v>(&mut self, from: &[&'v str]) -> &'v str {
+        from[usize::from(self.byte()) % from.len()]
+    }
+
+    /// Text from the bytes themselves (a length byte, then up to that many bytes, lossily
+    /// UTF-8).
+    fn text(&mut self) -> String {
+        let n = usize::from(self.byte() % 24).min(self.0.len());
+        let (t, rest) = self.0.split_at(n);
+        self.0 = rest;
+        String::from_utf8_lossy(t).into_owned()
+    }
+}
+
+const PATCH_PATHS: &[&str] = &[
+    "userName",
+    "displayName",
+    "nickName",
+    "title",
+    "active",
+    "externalId",
+    "name",
+    "name.givenName",
+    "NAME.GIVENNAME",
+    "name.familyName",
+    "emails",
+    "emails.value",
+    "Emails.Type",
+    "emails[type eq \"work\"]",
+    "emails[type eq \"work\"].value",
+    "emails[TYPE eq \"home\"].Value",
+    "emails[type eq \"work\" and primary eq true]",
+    "emails[value co \"@\"]",
+    "emails[not (type pr)]",
+    "emails[type eq \"work\" or type eq \"home\"].display",
+    "emails[primary eq true].primary",
+    "phoneNumbers[type eq \"mobile\"].value",
+    "phoneNumbers[Type Eq \"mobile\"]",
+    "addresses[type eq \"work\"].locality",
+    "members",
+    "members[value eq \"1\"]",
+    "members[value eq \"2\"].display",
+    "members[display sw \"t\"]",
+    "members.value",
+    "id",
+    "meta",
+    "meta.version",
+    "groups",
+    "groups[value eq \"g1\"]",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+    "urn:ietf:params:scim:schemas:core:2.0:User:userName",
+    "urn:ietf:params:scim:schemas:core:2.0:Group:displayName",
+    "department",
+    "noSuch",
+    "emails[type eq \"work\"",
+    "a.b[x eq 1]",
+];
+
+const PATCH_OPS: &[&str] = &[
+    "add", "Add", "remove", "Remove", "replace", "REPLACE", "jump",
+];
+
+const PATCH_KEYS: &[&str] = &[
+    "value",
+    "type",
+    "primary",
+    "display",
+    "givenName",
+    "familyName",
+    "Value",
+    "TYPE",
+    "$ref",
+    "locality",
+    "other",
+];
+
+/// A JSON value of a kind SCIM clients send (depth-bounded).
+fn patch_value(c: &mut Choices, depth: u8) -> serde_json::Value {
+    use serde_json::{json, Value};
+    match c.byte() % if depth == 0 { 10 } else { 13 } {
+        0 => json!("x"),
+        1 => json!("work"),
+        2 => json!("1"),
+        3 => json!(1),
+        4 => json!(true),
+        5 => json!(false),
+        6 => Value::Null,
+        7 => json!("False"),
+        8 => json!(c.text()),
+        9 => json!(1.5),
+        10 | 11 => {
+            let n = c.byte() % 4;
+            let mut m = serde_json::Map::new();
+            for _ in 0..n {
+                let k = c.pick(PATCH_KEYS).to_string();
+                m.insert(k, patch_value(c, depth - 1));
+            }
+            Value::Object(m)
+        }
+        _ => {
+            let n = c.byte() % 4;
+            Value::Array((0..n).map(|_| patch_value(c, depth - 1)).collect())
+        }
+    }
+}
+
+/// A SCIM resource and a PatchOp body built from `bytes`: a user or a group as the
+/// service provider renders them, and 1 to 6 operations over the paths and values
+/// clients send (or arbitrary text as the path).
+pub fn patch_request(bytes: &[u8]) -> (ResourceKind, serde_json::Value, serde_json::Value) {
+    use serde_json::{json, Value};
+    let mut c = Choices(bytes);
+    let kind = if c.byte() % 2 == 0 {
+        ResourceKind::User
+    } else {
+        ResourceKind::Group
+    };
+    let n = 1 + c.byte() % 6;
+    let ops: Vec<Value> = (0..n)
+        .map(|_| {
+            let mut op = serde_json::Map::new();
+            op.insert("op".into(), json!(c.pick(PATCH_OPS)));
+            match c.byte() % 8 {
+                0 => {} // no path: the value's keys are paths
+                1 => {
+                    op.insert("path".into(), json!(c.text()));
+                }
+                _ => {
+                    op.insert("path".into(), json!(c.pick(PATCH_PATHS)));
+                }
+            }
+            match c.byte() % 6 {
+                0 => {}
+                1 => {
+                    // Path-less form: keys that are paths.
+                    let mut m = serde_json::Map::new();
+                    for _ in 0..1 + c.byte() % 3 {
+                        let k = c.pick(PATCH_PATHS).to_string();
+                        m.insert(k, patch_value(&mut c, 2));
+                    }
+                    if c.byte() % 3 == 0 {
+                        let k = c.pick(&["manager", "department", "Department", "x"]);
+                        let v = patch_value(&mut c, 1);
+                        m.insert(schema::ENTERPRISE.into(), json!({ k: v }));
+                    }
+                    op.insert("value".into(), Value::Object(m));
+                }
+                _ => {
+                    op.insert("value".into(), patch_value(&mut c, 2));
+                }
+            }
+            Value::Object(op)
+        })
+        .collect();
+    let resource = match kind {
+        ResourceKind::User => json!({
+            "schemas": [schema::USER, schema::ENTERPRISE],
+            "id": "u1",
+            "userName": "pat",
+            "displayName": "Pat",
+            "name": {"givenName": "Pat", "familyName": "Smith"},
+            "active": true,
+            "emails": [
+                {"value": "pat@work.example", "type": "work", "primary": true},
+                {"value": "pat@home.example", "type": "home"}
+            ],
+            "groups": [{"value": "g1", "display": "G"}],
+            (schema::ENTERPRISE): {"manager": {"value": "m1"}, "department": "Sales"},
+            "meta": {"resourceType": "User", "version": "W/\"1\""}
+        }),
+        _ => json!({
+            "schemas": [schema::GROUP],
+            "id": "g1",
+            "displayName": "g",
+            "members": [{"value": "1"}, {"value": "2", "display": "two"}],
+            "meta": {"resourceType": "Group", "version": "W/\"1\""}
+        }),
+    };
+    let body = json!({"schemas": [schema::PATCH_OP], "Operations": ops});
+    (kind, resource, body)
+}
+
+/// A PATCH is all or nothing: applying the operations either gives the resource after
+/// each of them in turn, or fails at the first operation that fails on its own (named by
+/// its index, same error); read-only attributes (`id`, `meta`, a user's `groups`) are as
+/// they were; the result is still in canonical spelling; every path that parsed prints
+/// and parses back to itself.
+pub fn scim_patch_is_all_or_nothing(
+    kind: ResourceKind,
+    resource: &serde_json::Value,
+    body: &serde_json::Value,
+) {
+    let Ok(ops) = patch::parse_ops(body) else {
+        return;
+    };
+    for p in ops.iter().filter_map(|o| o.path.as_ref()) {
+        assert_eq!(
+            scim_path::parse(&p.to_string()).as_ref(),
+            Ok(p),
+            "path printed as {p}"
+        );
+    }
+    let whole = patch::apply(kind, resource, &ops);
+    let mut step = resource.clone();
+    let mut failed = None;
+    for (i, op) in ops.iter().enumerate() {
+        match patch::apply(kind, &step, std::slice::from_ref(op)) {
+            Ok(next) => step = next,
+            Err(e) => {
+                failed = Some((i, e));
+                break;
+            }
+        }
+    }
+    match (whole, failed) {
+        (Ok(out), None) => {
+            assert_eq!(out, step, "{body}");
+            let fixed: &[&str] = match kind {
+                ResourceKind::User => &["id", "meta", "groups", "schemas"],
+                _ => &["id", "meta", "schemas"],
+            };
+            for k in fixed {
+                assert_eq!(out.get(k), resource.get(k), "{k} changed by {body}");
+            }
+            let mut canonical = out.clone();
+            patch::canonicalize(kind, &mut canonical);
+            assert_eq!(canonical, out, "not canonical after {body}");
+        }
+        (Err(e), Some((i, alone))) => {
+            assert_eq!(e.scim_type, alone.scim_type, "{body}");
+            let rest = alone.detail.strip_prefix("Operations[0]: ");
+            assert_eq!(
+                Some(e.detail.as_str()),
+                rest.map(|r| format!("Operations[{i}]: {r}")).as_deref(),
+                "{body}"
+            );
+        }
+        (whole, one_by_one) => {
+            panic!("{body}: all at once {whole:?}, one at a time {one_by_one:?}")
         }
     }
 }

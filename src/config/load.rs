@@ -51,16 +51,33 @@ pub fn parse_file(src: &str, problems: &mut Vec<Problem>) -> Option<FileConfig> 
             "listeners" => file.listeners = elements::<ListenerFile>(value, &key, problems),
             "realms" => file.realms = elements::<RealmFile>(value, &key, problems),
             "routes" => file.routes = elements::<RouteFile>(value, &key, problems),
-            _ => problems.push(Problem::new(
-                key.clone(),
-                format!(
-                    "unknown key `{key}`; expected one of: {}",
-                    TOP_LEVEL_KEYS.join(", ")
-                ),
-            )),
+            _ => {
+                let spelled = toml_key(&key);
+                problems.push(Problem::new(
+                    spelled.clone(),
+                    format!(
+                        "unknown key `{spelled}`; expected one of: {}",
+                        TOP_LEVEL_KEYS.join(", ")
+                    ),
+                ))
+            }
         }
     }
     Some(file)
+}
+
+/// A key as TOML spells it: bare when it can be, else quoted, so an empty key (`""`, found
+/// by the `config_check` fuzz target) still has a key path.
+fn toml_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if bare {
+        return key.to_string();
+    }
+    // A JSON string is a TOML basic string (the escapes serde_json writes are TOML's).
+    serde_json::to_string(key).unwrap_or_else(|_| format!("{key:?}"))
 }
 
 /// Deserializes one table. On an error the offending key is dropped and the table tried
@@ -166,6 +183,16 @@ fn problem_from_serde(base: &str, e: serde_path_to_error::Error<toml::de::Error>
 
 /// Fills in `line` for every problem whose key path can be found in the document.
 pub fn attach_lines(src: &str, problems: &mut [Problem]) {
+    // Only problems with a key path and no line need the span-preserving parse; a TOML
+    // syntax error has its line already. toml_edit 0.23 panics on some malformed
+    // documents (`==\n[.`: "all items have spans", found by the `config_check` fuzz
+    // target), so it only ever parses a document `toml` accepted.
+    if !problems
+        .iter()
+        .any(|p| p.line.is_none() && !p.path.is_empty())
+    {
+        return;
+    }
     let Ok(doc) = toml_edit::Document::parse(src) else {
         return;
     };

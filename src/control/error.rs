@@ -50,8 +50,10 @@ pub enum ApiError {
     },
     #[error("request body too large")]
     PayloadTooLarge,
+    /// `405`, with `Allow` naming the methods the path does allow; `None` only where the
+    /// router adds it (a method no handler of a route takes).
     #[error("method not allowed for this endpoint")]
-    MethodNotAllowed,
+    MethodNotAllowed { allow: Option<&'static str> },
     #[error("{message}")]
     Unprocessable {
         message: String,
@@ -88,7 +90,7 @@ impl ApiError {
             ApiError::Gone(_) => ErrorCode::Gone,
             ApiError::PreconditionFailed { .. } => ErrorCode::PreconditionFailed,
             ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
-            ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            ApiError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
             ApiError::Unprocessable { .. } => ErrorCode::UnprocessableEntity,
             ApiError::TooManyRequests { .. } => ErrorCode::TooManyRequests,
             ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable,
@@ -160,6 +162,9 @@ pub fn to_response(err: &ApiError) -> http::Response<Bytes> {
         http::header::CACHE_CONTROL,
         http::HeaderValue::from_static("no-store"),
     );
+    if let ApiError::MethodNotAllowed { allow: Some(allow) } = err {
+        h.insert(http::header::ALLOW, http::HeaderValue::from_static(allow));
+    }
     let retry_after = match err {
         ApiError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
         ApiError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_SECS),

@@ -70,8 +70,9 @@ pub fn build(state: Arc<ControlState>) -> Router {
         .with_state(state)
 }
 
+/// A method no handler of the route takes: axum adds `Allow` with the route's methods.
 async fn method_not_allowed() -> ApiError {
-    ApiError::MethodNotAllowed
+    ApiError::MethodNotAllowed { allow: None }
 }
 
 async fn not_found() -> ApiError {

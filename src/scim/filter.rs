@@ -103,7 +103,17 @@ impl fmt::Display for CompValue {
         match self {
             CompValue::Null => f.write_str("null"),
             CompValue::Bool(b) => write!(f, "{b}"),
-            CompValue::Number(n) => write!(f, "{n}"),
+            // The shorter of the plain and the exponent spelling (both JSON numbers that
+            // parse back to the same f64): `1e-300` stays 6 bytes, not 302.
+            CompValue::Number(n) => {
+                let plain = n.to_string();
+                let exp = format!("{n:e}");
+                f.write_str(if exp.len() < plain.len() {
+                    &exp
+                } else {
+                    &plain
+                })
+            }
             CompValue::Str(s) => f.write_str(&serde_json::to_string(s).map_err(|_| fmt::Error)?),
         }
     }
@@ -128,14 +138,67 @@ pub enum Filter {
     },
 }
 
+/// How tightly a filter binds when printed: `or` loosest, then `and`, then a term.
+#[derive(PartialEq, PartialOrd)]
+enum Binding {
+    Or,
+    And,
+    Term,
+}
+
+impl Filter {
+    fn binding(&self) -> Binding {
+        match self {
+            Filter::Or(..) => Binding::Or,
+            Filter::And(..) => Binding::And,
+            _ => Binding::Term,
+        }
+    }
+
+    /// Prints `self` where the grammar needs at least `need`: in parentheses when it binds
+    /// looser, bare otherwise (so printing adds no nesting the parser would count).
+    fn fmt_at(&self, f: &mut fmt::Formatter<'_>, need: Binding) -> fmt::Result {
+        if self.binding() < need {
+            write!(f, "({self})")
+        } else {
+            write!(f, "{self}")
+        }
+    }
+
+    /// The nesting the parser counts for the canonical spelling ([`fmt::Display`]):
+    /// parentheses and value filters one level each, `not (…)` two. The parser refuses a
+    /// filter whose nesting exceeds [`MAX_DEPTH`].
+    pub fn nesting(&self) -> usize {
+        match self {
+            Filter::Compare { .. } | Filter::Present(_) => 0,
+            Filter::Or(a, b) => a
+                .nesting()
+                .max(b.nesting() + usize::from(b.binding() < Binding::And)),
+            Filter::And(a, b) => (a.nesting() + usize::from(a.binding() < Binding::And))
+                .max(b.nesting() + usize::from(b.binding() < Binding::Term)),
+            Filter::Not(a) => a.nesting() + 2,
+            Filter::ValuePath { filter, .. } => filter.nesting() + 1,
+        }
+    }
+}
+
 impl fmt::Display for Filter {
-    /// The canonical spelling (parses back to the same filter).
+    /// The canonical spelling: parses back to the same filter, with parentheses only where
+    /// the grammar needs them (`and` binds tighter than `or`, both group to the left).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Filter::Compare { path, op, value } => write!(f, "{path} {} {value}", op.as_str()),
             Filter::Present(p) => write!(f, "{p} pr"),
-            Filter::And(a, b) => write!(f, "({a} and {b})"),
-            Filter::Or(a, b) => write!(f, "({a} or {b})"),
+            Filter::Or(a, b) => {
+                a.fmt_at(f, Binding::Or)?;
+                f.write_str(" or ")?;
+                b.fmt_at(f, Binding::And)
+            }
+            Filter::And(a, b) => {
+                a.fmt_at(f, Binding::And)?;
+                f.write_str(" and ")?;
+                b.fmt_at(f, Binding::Term)
+            }
             Filter::Not(a) => write!(f, "not ({a})"),
             Filter::ValuePath { path, filter } => write!(f, "{path}[{filter}]"),
         }
@@ -255,10 +318,14 @@ fn comp_value(t: Option<&Token>) -> Result<CompValue, ParseError> {
             "null" => Ok(CompValue::Null),
             "true" => Ok(CompValue::Bool(true)),
             "false" => Ok(CompValue::Bool(false)),
-            // JSON numbers only (no "inf", "NaN", "+1").
+            // JSON numbers only (no "inf", "NaN", "+1"), read correctly rounded: serde_json's
+            // default float reading can be one unit in the last place off, so a number did not
+            // print back as itself.
             n => match serde_json::from_str::<serde_json::Number>(n) {
-                Ok(num) => num
-                    .as_f64()
+                Ok(_) => n
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
                     .map(CompValue::Number)
                     .ok_or_else(|| ParseError(format!("\"{n}\" is not a number"))),
                 Err(_) => err(format!(

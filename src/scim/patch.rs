@@ -1,7 +1,8 @@
 //! PATCH (RFC 7644 §3.5.2) on a resource's JSON: the operations read from the request
 //! ([`parse_ops`]: `op` in any case, Entra ID's capitalised names included) and applied in
-//! order to a copy of the resource ([`apply`]). The caller writes the result in one
-//! transaction, or nothing when any operation fails, so a PATCH is all or nothing.
+//! order to a copy of the resource ([`apply`]), which is returned only when every
+//! operation succeeded. The caller writes that copy in one transaction, or nothing, so a
+//! PATCH is all or nothing (the property `scim_patch_is_all_or_nothing` in `fuzz/`).
 //!
 //! Client habits handled: `add`/`replace` without a path whose value keys are paths
 //! (`"name.givenName"`, `"emails[type eq \"work\"].value"`); a value filter that selects
@@ -177,19 +178,17 @@ fn canonicalize_value(a: &'static Attr, v: &mut Value) {
     }
 }
 
-/// Applies `ops` in order to `resource` (canonical keys); stops at the first failure.
-pub fn apply(
-    kind: ResourceKind,
-    resource: &mut Value,
-    ops: &[Operation],
-) -> Result<(), PatchError> {
+/// Applies `ops` in order to a copy of `resource` (canonical keys) and returns the copy:
+/// all of them, or none (the first failure, named by its index, and `resource` as it was).
+pub fn apply(kind: ResourceKind, resource: &Value, ops: &[Operation]) -> Result<Value, PatchError> {
+    let mut out = resource.clone();
     for (i, op) in ops.iter().enumerate() {
-        apply_one(kind, resource, op).map_err(|e| PatchError {
+        apply_one(kind, &mut out, op).map_err(|e| PatchError {
             scim_type: e.scim_type,
             detail: format!("Operations[{i}]: {}", e.detail),
         })?;
     }
-    Ok(())
+    Ok(out)
 }
 
 fn apply_one(kind: ResourceKind, resource: &mut Value, op: &Operation) -> Result<(), PatchError> {
@@ -373,6 +372,8 @@ fn apply_path(
                             format!("no value of \"{name}\" matches the filter"),
                         );
                     };
+                    // In canonical spelling (`Type eq "mobile"` creates `type`).
+                    canonicalize_attrs(attr.subs, &mut fresh);
                     set_in_element(&mut fresh, sub, v, op)?;
                     items.push(fresh);
                 } else {
@@ -581,11 +582,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn run(kind: ResourceKind, mut res: Value, ops: Value) -> Result<Value, PatchError> {
+    fn run(kind: ResourceKind, res: Value, ops: Value) -> Result<Value, PatchError> {
         let body = json!({"schemas": [schema::PATCH_OP], "Operations": ops});
         let ops = parse_ops(&body)?;
-        apply(kind, &mut res, &ops)?;
-        Ok(res)
+        apply(kind, &res, &ops)
     }
 
     #[test]

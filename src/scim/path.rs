@@ -15,6 +15,20 @@ pub struct PatchPath {
     pub sub: Option<String>,
 }
 
+impl std::fmt::Display for PatchPath {
+    /// The canonical spelling (parses back to the same path).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.attr)?;
+        if let Some(filter) = &self.filter {
+            write!(f, "[{filter}]")?;
+        }
+        if let Some(sub) = &self.sub {
+            write!(f, ".{sub}")?;
+        }
+        Ok(())
+    }
+}
+
 pub fn parse(input: &str) -> Result<PatchPath, ParseError> {
     let tokens = filter::tokenize(input)?;
     let mut it = tokens.iter();

@@ -19,6 +19,12 @@ pub enum KeyError {
     BadPrivateKey { kid: String },
     #[error("the key ring holds no key to sign with")]
     NoSigningKey,
+    /// The signed token would be longer than verification accepts
+    /// (`token::MAX_TOKEN_LEN`): too many or too long groups or names for one cookie.
+    #[error(
+        "the session token would be {len} bytes, more than the {max} a session cookie may carry"
+    )]
+    TokenTooLarge { len: usize, max: usize },
 }
 
 /// One Ed25519 key pair as stored: PKCS#8 private key and raw 32-byte public key.

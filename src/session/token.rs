@@ -139,14 +139,24 @@ pub fn issuer(public_url: &url::Url) -> String {
     public_url.as_str().trim_end_matches('/').to_string()
 }
 
-/// Signs `claims` with the ring's newest key (header `alg: EdDSA`, `kid`).
+/// Signs `claims` with the ring's newest key (header `alg: EdDSA`, `kid`). A token longer
+/// than verification accepts ([`MAX_TOKEN_LEN`]) is refused here rather than issued as a
+/// cookie that never verifies (found by the `cookie_token` fuzz target).
 pub fn sign(ring: &KeyRing, claims: &SessionClaims) -> Result<String, KeyError> {
     let (kid, key) = ring.signing_key()?;
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(kid.to_string());
-    jsonwebtoken::encode(&header, claims, key).map_err(|_| KeyError::BadPrivateKey {
-        kid: kid.to_string(),
-    })
+    let token =
+        jsonwebtoken::encode(&header, claims, key).map_err(|_| KeyError::BadPrivateKey {
+            kid: kid.to_string(),
+        })?;
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(KeyError::TokenTooLarge {
+            len: token.len(),
+            max: MAX_TOKEN_LEN,
+        });
+    }
+    Ok(token)
 }
 
 #[cfg(test)]

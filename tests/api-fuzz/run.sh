@@ -2,9 +2,9 @@
 # The property-based API fuzzer: schemathesis (PyPI, pinned below, in a venv under
 # target/api-fuzz) against a live passgate on SQLite with an admin API token, driven by
 # the committed docs/openapi.json. Checks: no 5xx, every status code and response body as
-# documented, JSON content types, and requests that violate the schema refused with a 4xx
-# (CHECKS overrides the list); then the directory is still consistent (store_check.py) and
-# the gateway still ready.
+# documented, JSON content types, requests that violate the schema refused with a 4xx, and
+# methods a path does not document answered 405 with `Allow` (CHECKS overrides the list);
+# then the directory is still consistent (store_check.py) and the gateway still ready.
 #
 #   tests/api-fuzz/run.sh            bounded (CI): ~2 minutes of generated requests
 #   tests/api-fuzz/run.sh long       manual: 20 minutes
@@ -99,7 +99,7 @@ status=0
 "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run docs/openapi.json \
     --url "http://localhost:$port" \
     --header "Authorization: Bearer $token" \
-    --checks ${CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection} \
+    --checks ${CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection,unsupported_method} \
     --phases examples,coverage,fuzzing \
     --max-time "$max_time" \
     --workers 2 \

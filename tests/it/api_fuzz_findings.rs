@@ -1,6 +1,7 @@
 //! Regression tests for what the API fuzzer (`tests/api-fuzz/run.sh`, schemathesis) found:
 //! arrays taken as objects, repeated or out-of-range list parameters taken quietly, and
-//! POSTs on item paths without a custom method answered as bad bodies instead of `405`.
+//! POSTs on item paths without a custom method answered as bad bodies instead of `405`,
+//! and `405`s without `Allow` (schemathesis' `unsupported_method` check).
 
 use reqwest::Method;
 use serde_json::json;
@@ -166,4 +167,121 @@ async fn a_malformed_patch_is_400_before_its_precondition() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 412);
+}
+
+/// Every `405` names the methods the path allows (RFC 9110 §15.5.6: `Allow` is required),
+/// custom methods included: `…/{id}:listMembers` allows GET and HEAD whatever the `{id}`
+/// path allows (a POST there was a 404, a PUT had the item's methods). An unknown custom
+/// method is still 404. Found by schemathesis' `unsupported_method` check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_405_names_the_allowed_methods() {
+    use std::collections::BTreeSet;
+    let api = AdminApi::start(Backend::Sqlite).await.unwrap();
+    let id = api.create_identity("walter").await;
+    let (_, group) = api
+        .post(
+            &realm_path("/groups"),
+            json!({"group": {"display_name": "g"}}),
+        )
+        .await;
+    let gid = group["id"].as_str().unwrap().to_string();
+    let item = "GET, HEAD, PATCH, DELETE";
+    let read = "GET, HEAD";
+    let scim = |rest: &str| format!("{}{rest}", crate::scim::scim_path(""));
+    let cases: Vec<(Method, String, &str)> = vec![
+        (Method::POST, realm_path(&format!("/groups/{gid}")), item),
+        (Method::PUT, realm_path(&format!("/groups/{gid}")), item),
+        (
+            Method::POST,
+            realm_path(&format!("/groups/{gid}:listMembers")),
+            read,
+        ),
+        (
+            Method::PUT,
+            realm_path(&format!("/groups/{gid}:listMembers")),
+            read,
+        ),
+        (
+            Method::GET,
+            realm_path(&format!("/groups/{gid}:addMembers")),
+            "POST",
+        ),
+        (
+            Method::DELETE,
+            realm_path(&format!("/groups/{gid}:deleteMembers")),
+            "POST",
+        ),
+        (Method::POST, realm_path(&format!("/identities/{id}")), item),
+        (
+            Method::DELETE,
+            realm_path(&format!("/identities/{id}:listGroups")),
+            read,
+        ),
+        (Method::POST, realm_path("/credentials/abc"), read),
+        (Method::GET, realm_path("/credentials/abc:revoke"), "POST"),
+        (
+            Method::PATCH,
+            realm_path(&format!("/identities/{id}/credentials/abc:revoke")),
+            "POST",
+        ),
+        (
+            Method::DELETE,
+            realm_path(&format!(
+                "/identities/{id}/credential-binding-jobs/abc:revoke"
+            )),
+            "POST",
+        ),
+        (
+            Method::DELETE,
+            realm_path("/batch-credential-binding-jobs/b:listResults"),
+            read,
+        ),
+        (Method::PUT, realm_path("/authenticator-configs/x"), read),
+        (Method::DELETE, realm_path("/identities"), "GET, HEAD, POST"),
+        (Method::GET, realm_path("/identities:batchDelete"), "POST"),
+        (Method::PUT, tenant_path(""), read),
+        (Method::POST, "/.passgate/healthz".to_string(), read),
+        (Method::DELETE, scim("/Users"), "GET, HEAD, POST"),
+        (Method::POST, scim("/ServiceProviderConfig"), read),
+    ];
+    let set = |s: &str| -> BTreeSet<String> {
+        s.split(',')
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .collect()
+    };
+    let client = reqwest::Client::new();
+    for (method, path, allow) in cases {
+        let r = client
+            .request(method.clone(), api.url(&path))
+            .bearer_auth(&api.token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let got = r
+            .headers()
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = r.text().await.unwrap();
+        assert_eq!(status, 405, "{method} {path}: {body}");
+        let got = got.unwrap_or_else(|| panic!("{method} {path}: 405 without Allow"));
+        assert_eq!(set(&got), set(allow), "{method} {path}");
+    }
+    let (s, v) = api
+        .call(
+            Method::GET,
+            &realm_path(&format!("/groups/{gid}:bogus")),
+            None,
+        )
+        .await;
+    assert_eq!(s, 404, "{v}");
+    let (s, v) = api
+        .call(
+            Method::PUT,
+            &realm_path(&format!("/groups/{gid}:bogus")),
+            None,
+        )
+        .await;
+    assert_eq!(s, 404, "{v}");
 }

@@ -2,7 +2,7 @@
 //! configurations (read-only: every realm has its hosted web one).
 
 use super::extract::{split_action, Admin, Segments};
-use super::identities::no_such_method;
+use super::methods::AUTHENTICATOR_CONFIG;
 use super::reply::{ok, Reply};
 use crate::idm::tokens::{Action, Family};
 use crate::idm::views;
@@ -17,7 +17,7 @@ pub async fn list(admin: Admin, Segments((t, r)): Segments<(String, String)>) ->
 
 pub async fn get(admin: Admin, Segments((t, r, seg)): Segments<(String, String, String)>) -> Reply {
     let (id, None) = split_action(&seg) else {
-        return Err(no_such_method());
+        return Err(AUTHENTICATOR_CONFIG.refuse(&seg));
     };
     let at = admin.in_realm(&t, &r, Family::AuthenticatorConfigs, Action::Read)?;
     let s = &admin.state;

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::bodies::{BatchForm, BatchRequest, JobRequest};
 use super::extract::{split_action, Admin, Body, ListParams, Segments};
-use super::identities::{no_such_method, not_an_action};
+use super::methods::{BATCH, BINDING_JOB};
 use super::reply::{listing, ok, Reply};
 use crate::control::error::ApiError;
 use crate::idm::binding::views::{self, BatchView};
@@ -91,7 +91,7 @@ pub async fn list(admin: Admin, Segments((t, r, id)): IdentityPath, q: ListParam
 
 pub async fn get(admin: Admin, Segments((t, r, id, job)): JobPath) -> Reply {
     let (job, None) = split_action(&job) else {
-        return Err(no_such_method());
+        return Err(BINDING_JOB.refuse(&job));
     };
     let at = admin.in_realm(&t, &r, JOBS, Action::Read)?;
     let dir = &admin.state.directory;
@@ -101,7 +101,7 @@ pub async fn get(admin: Admin, Segments((t, r, id, job)): JobPath) -> Reply {
 
 pub async fn action(admin: Admin, Segments((t, r, id, job)): JobPath) -> Reply {
     let (job, Some("revoke")) = split_action(&job) else {
-        return Err(not_an_action(&job));
+        return Err(BINDING_JOB.refuse(&job));
     };
     let at = admin.in_realm(&t, &r, JOBS, Action::Revoke)?;
     let dir = &admin.state.directory;
@@ -178,6 +178,6 @@ pub async fn get_batch(admin: Admin, Segments((t, r, seg)): BatchPath, q: ListPa
             }
             ok(out)
         }
-        _ => Err(no_such_method()),
+        _ => Err(BATCH.refuse(&seg)),
     }
 }

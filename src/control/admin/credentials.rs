@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use super::extract::{split_action, Admin, ListParams, Segments};
-use super::identities::{no_such_method, not_an_action};
+use super::methods::CREDENTIAL;
 use super::reply::{listing, ok, Reply};
 use crate::control::error::ApiError;
 use crate::idm::tokens::{Action, Family};
@@ -61,7 +61,7 @@ pub async fn get_of_identity(
     Segments((t, r, identity, seg)): IdentityItemPath,
 ) -> Reply {
     let (id, None) = split_action(&seg) else {
-        return Err(no_such_method());
+        return Err(CREDENTIAL.refuse(&seg));
     };
     let at = admin.in_realm(&t, &r, Family::Credentials, Action::Read)?;
     let c = admin
@@ -78,7 +78,7 @@ pub async fn action_of_identity(
     Segments((t, r, identity, seg)): IdentityItemPath,
 ) -> Reply {
     let (id, Some("revoke")) = split_action(&seg) else {
-        return Err(not_an_action(&seg));
+        return Err(CREDENTIAL.refuse(&seg));
     };
     let revoked = revoke(&admin, &t, &r, identity_of(&identity), id).await?;
     ok(views::credential(&revoked))
@@ -87,7 +87,7 @@ pub async fn action_of_identity(
 /// `GET …/credentials/{cid}` → `{"credential": …}`.
 pub async fn get(admin: Admin, Segments((t, r, seg)): ItemPath) -> Reply {
     let (id, None) = split_action(&seg) else {
-        return Err(no_such_method());
+        return Err(CREDENTIAL.refuse(&seg));
     };
     let at = admin.in_realm(&t, &r, Family::Credentials, Action::Read)?;
     let c = admin.state.directory.credential(&at, None, id).await?;
@@ -97,7 +97,7 @@ pub async fn get(admin: Admin, Segments((t, r, seg)): ItemPath) -> Reply {
 /// `POST …/credentials/{cid}:revoke` → `{"credential": …}`.
 pub async fn action(admin: Admin, Segments((t, r, seg)): ItemPath) -> Reply {
     let (id, Some("revoke")) = split_action(&seg) else {
-        return Err(not_an_action(&seg));
+        return Err(CREDENTIAL.refuse(&seg));
     };
     let revoked = revoke(&admin, &t, &r, None, id).await?;
     ok(json!({ "credential": views::credential(&revoked) }))

@@ -4,9 +4,8 @@
 
 use super::bodies::{GroupPatchRequest, IdentityIds, NewGroupRequest};
 use super::extract::{split_action, Admin, Body, IfMatch, ListParams, RawBody, Segments};
-use super::identities::no_such_method;
+use super::methods::GROUP;
 use super::reply::{empty, listing, versioned, Reply};
-use crate::control::error::ApiError;
 use crate::idm::tokens::{Action, Family};
 use crate::idm::types::Resource;
 use crate::idm::views;
@@ -58,7 +57,7 @@ pub async fn get(admin: Admin, Segments((t, r, seg)): ItemPath, q: ListParams) -
                 .await?;
             listing("identities", &page, page.items.iter().map(views::identity))
         }
-        _ => Err(no_such_method()),
+        _ => Err(GROUP.refuse(&seg)),
     }
 }
 
@@ -69,7 +68,7 @@ pub async fn patch(
     Body(body): Body<GroupPatchRequest>,
 ) -> Reply {
     let (id, None) = split_action(&seg) else {
-        return Err(no_such_method());
+        return Err(GROUP.refuse(&seg));
     };
     let at = admin.in_realm(&t, &r, Family::Groups, Action::Update)?;
     let patch = body.into_patch(if_match.expected(Resource::Group, id)?);
@@ -84,7 +83,7 @@ pub async fn patch(
 
 pub async fn delete(admin: Admin, Segments((t, r, seg)): ItemPath, if_match: IfMatch) -> Reply {
     let (id, None) = split_action(&seg) else {
-        return Err(no_such_method());
+        return Err(GROUP.refuse(&seg));
     };
     let at = admin.in_realm(&t, &r, Family::Groups, Action::Delete)?;
     let expected = if_match.expected(Resource::Group, id)?;
@@ -106,8 +105,7 @@ pub async fn action(
     let (id, add) = match split_action(&seg) {
         (id, Some("addMembers")) => (id, true),
         (id, Some("deleteMembers")) => (id, false),
-        (_, None) => return Err(ApiError::MethodNotAllowed),
-        _ => return Err(no_such_method()),
+        _ => return Err(GROUP.refuse(&seg)),
     };
     let body: IdentityIds = raw.parse()?;
     let at = admin.in_realm(&t, &r, Family::Groups, Action::Update)?;

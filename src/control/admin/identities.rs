@@ -4,6 +4,7 @@
 
 use super::bodies::{BatchDelete, IdentityRequest};
 use super::extract::{split_action, Admin, Body, IfMatch, ListParams, Segments};
+use super::methods::IDENTITY;
 use super::reply::{empty, listing, versioned, Reply};
 use crate::control::error::ApiError;
 use crate::idm::tokens::{Action, Family};
@@ -74,7 +75,7 @@ pub async fn get(admin: Admin, Segments((t, r, seg)): ItemPath, q: ListParams) -
                 .await?;
             listing("groups", &page, page.items.iter().map(views::group))
         }
-        _ => Err(no_such_method()),
+        _ => Err(IDENTITY.refuse(&seg)),
     }
 }
 
@@ -85,7 +86,7 @@ pub async fn patch(
     Body(body): Body<IdentityRequest>,
 ) -> Reply {
     let (id, None) = split_action(&seg) else {
-        return Err(no_such_method());
+        return Err(IDENTITY.refuse(&seg));
     };
     let at = admin.in_realm(&t, &r, Family::Identities, Action::Update)?;
     // A malformed body is a 400 whatever the version (found by the API fuzzer).
@@ -102,7 +103,7 @@ pub async fn patch(
 
 pub async fn delete(admin: Admin, Segments((t, r, seg)): ItemPath, if_match: IfMatch) -> Reply {
     let (id, None) = split_action(&seg) else {
-        return Err(no_such_method());
+        return Err(IDENTITY.refuse(&seg));
     };
     let at = admin.in_realm(&t, &r, Family::Identities, Action::Delete)?;
     let expected = if_match.expected(Resource::Identity, id)?;
@@ -112,17 +113,4 @@ pub async fn delete(admin: Admin, Segments((t, r, seg)): ItemPath, if_match: IfM
         .delete_identity(&at, id, expected)
         .await?;
     empty()
-}
-
-/// A POST on an item path that names no custom method (`…/{id}` rather than
-/// `…/{id}:revoke`): `405`; an unknown custom method: `404`.
-pub(super) fn not_an_action(segment: &str) -> ApiError {
-    match split_action(segment) {
-        (_, None) => ApiError::MethodNotAllowed,
-        _ => no_such_method(),
-    }
-}
-
-pub(super) fn no_such_method() -> ApiError {
-    ApiError::NotFound("no such passgate endpoint".into())
 }

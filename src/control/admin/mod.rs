@@ -9,6 +9,7 @@ mod events;
 pub(crate) mod extract;
 mod groups;
 mod identities;
+pub(crate) mod methods;
 mod realms;
 mod reply;
 mod sessions;
@@ -47,7 +48,8 @@ pub fn router(body_limit: usize) -> Router<Arc<ControlState>> {
             &format!("{realm}/identities/{{identity}}"),
             get(identities::get)
                 .patch(identities::patch)
-                .delete(identities::delete),
+                .delete(identities::delete)
+                .fallback(|p| methods::IDENTITY.fallback(p)),
         )
         .route(
             &format!("{realm}/groups"),
@@ -58,7 +60,8 @@ pub fn router(body_limit: usize) -> Router<Arc<ControlState>> {
             get(groups::get)
                 .patch(groups::patch)
                 .delete(groups::delete)
-                .post(groups::action),
+                .post(groups::action)
+                .fallback(|p| methods::GROUP.fallback(p)),
         )
         .route(
             &format!("{realm}/identities/{{identity}}/sessions"),
@@ -75,7 +78,9 @@ pub fn router(body_limit: usize) -> Router<Arc<ControlState>> {
         )
         .route(
             &format!("{realm}/identities/{{identity}}/credential-binding-jobs/{{job}}"),
-            get(binding_jobs::get).post(binding_jobs::action),
+            get(binding_jobs::get)
+                .post(binding_jobs::action)
+                .fallback(|p| methods::BINDING_JOB.fallback(p)),
         )
         .route(
             &format!("{realm}/batch-credential-binding-jobs"),
@@ -83,7 +88,7 @@ pub fn router(body_limit: usize) -> Router<Arc<ControlState>> {
         )
         .route(
             &format!("{realm}/batch-credential-binding-jobs/{{batch}}"),
-            get(binding_jobs::get_batch),
+            get(binding_jobs::get_batch).fallback(|p| methods::BATCH.fallback(p)),
         )
         .route(
             &format!("{realm}/identities/{{identity}}/credentials"),
@@ -91,11 +96,15 @@ pub fn router(body_limit: usize) -> Router<Arc<ControlState>> {
         )
         .route(
             &format!("{realm}/identities/{{identity}}/credentials/{{credential}}"),
-            get(credentials::get_of_identity).post(credentials::action_of_identity),
+            get(credentials::get_of_identity)
+                .post(credentials::action_of_identity)
+                .fallback(|p| methods::CREDENTIAL.fallback(p)),
         )
         .route(
             &format!("{realm}/credentials/{{credential}}"),
-            get(credentials::get).post(credentials::action),
+            get(credentials::get)
+                .post(credentials::action)
+                .fallback(|p| methods::CREDENTIAL.fallback(p)),
         )
         .route(
             &format!("{realm}/authenticator-configs"),
@@ -103,7 +112,7 @@ pub fn router(body_limit: usize) -> Router<Arc<ControlState>> {
         )
         .route(
             &format!("{realm}/authenticator-configs/{{config}}"),
-            get(authenticator_configs::get),
+            get(authenticator_configs::get).fallback(|p| methods::AUTHENTICATOR_CONFIG.fallback(p)),
         )
         .layer(DefaultBodyLimit::max(body_limit))
 }

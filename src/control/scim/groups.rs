@@ -137,8 +137,8 @@ pub async fn patch(
         }
         let members = dir.members_of(std::slice::from_ref(&current)).await?;
         let refs: Vec<&MemberRef> = members.iter().collect();
-        let mut doc = group_map::to_json(&current, &refs, &scim.base);
-        apply(ResourceKind::Group, &mut doc, &ops)?;
+        let current_doc = group_map::to_json(&current, &refs, &scim.base);
+        let doc = apply(ResourceKind::Group, &current_doc, &ops)?;
         let (name, new_members) = group_map::fields(&doc)?;
         let patch = group_map::to_patch(name, Some(current.version));
         match dir

@@ -140,8 +140,8 @@ pub async fn patch(
             ));
         }
         // Applied to the whole current resource; written once, or not at all.
-        let mut doc = user_map::to_json(&current, &[], &scim.base);
-        apply(ResourceKind::User, &mut doc, &ops)?;
+        let current_doc = user_map::to_json(&current, &[], &scim.base);
+        let doc = apply(ResourceKind::User, &current_doc, &ops)?;
         let change = user_map::to_patch(&doc, Some(current.version))?;
         match dir.patch_identity(&scim.at(), id, change).await {
             Ok(i) => return one(&scim, &i, &proj, StatusCode::OK).await,
