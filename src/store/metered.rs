@@ -1,11 +1,18 @@
-//! The one place store operations are measured: [`Metered`] wraps the store [`super::open`]
-//! returns and times every operation of every aggregate (latency by family and read or
-//! write, failures by kind) into `passgate_store_*`. Each method passes its arguments on
-//! unchanged; a method added to a store trait fails to compile until it is added here.
+//! The one place store operations are bounded in time and measured: [`Metered`] wraps the
+//! store [`super::open`] returns. Every operation of every aggregate
+//! - answers [`StoreError::Unavailable`] when it (waiting for a connection included) takes
+//!   longer than `store.connect_timeout` + `store.timeout`. PostgreSQL cancels a slow
+//!   statement itself (`statement_timeout`); this bound also covers a database that has
+//!   gone silent (a network dropping packets without a reset), where no error would come;
+//! - is timed into `passgate_store_*` (latency by family and read or write, failures by
+//!   kind; a call cut off by the bound counts as `unavailable`).
+//!
+//! Each method passes its arguments on unchanged; a method added to a store trait fails to
+//! compile until it is added here.
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
@@ -18,26 +25,41 @@ use crate::store::search::*;
 use crate::store::session_records::*;
 use crate::store::*;
 
-/// A store whose every operation is measured.
+/// A store whose every operation is bounded in time and measured.
 pub(super) struct Metered {
     inner: Arc<dyn Store>,
+    /// The longest one operation may take.
+    limit: Duration,
 }
 
 impl Metered {
-    pub(super) fn new(inner: Arc<dyn Store>) -> Self {
-        Metered { inner }
+    pub(super) fn new(inner: Arc<dyn Store>, limit: Duration) -> Self {
+        Metered { inner, limit }
+    }
+
+    /// Runs one store operation within the bound, timing it and counting its failure.
+    async fn timed<T>(
+        &self,
+        family: Family,
+        op: Op,
+        operation: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        let started = Instant::now();
+        let out = match tokio::time::timeout(self.limit, operation).await {
+            Ok(result) => result,
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "the database did not answer within {:?} (store.connect_timeout + store.timeout)",
+                self.limit
+            ))),
+        };
+        measure(family, op, started, &out);
+        out
     }
 }
 
-/// Runs one store operation, timing it and counting its failure.
-async fn timed<T>(
-    family: Family,
-    op: Op,
-    operation: impl Future<Output = Result<T, StoreError>>,
-) -> Result<T, StoreError> {
-    let started = Instant::now();
-    let out = operation.await;
-    let failure = match &out {
+/// Counts one operation's latency and failure.
+fn measure<T>(family: Family, op: Op, started: Instant, out: &Result<T, StoreError>) {
+    let failure = match out {
         Err(StoreError::Unavailable(_)) => Some(Failure::Unavailable),
         Err(StoreError::Database(_) | StoreError::Migration(_)) => Some(Failure::Database),
         _ => None,
@@ -45,7 +67,6 @@ async fn timed<T>(
     metrics()
         .store
         .observe(family, op, started.elapsed().as_secs_f64(), failure);
-    out
 }
 
 #[async_trait]
@@ -55,7 +76,7 @@ impl StoreInfo for Metered {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        timed(Family::Info, Op::Read, self.inner.ping()).await
+        self.timed(Family::Info, Op::Read, self.inner.ping()).await
     }
 }
 
@@ -67,7 +88,7 @@ impl RealmStore for Metered {
         realms: &[RealmRecord],
         now_us: i64,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Realms,
             Op::Write,
             self.inner.sync_config_realms(tenant, realms, now_us),
@@ -80,7 +101,7 @@ impl RealmStore for Metered {
         realm: &RealmRecord,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Realms,
             Op::Write,
             self.inner.create_realm(realm, audit),
@@ -89,7 +110,8 @@ impl RealmStore for Metered {
     }
 
     async fn get_realm(&self, tenant: &str, id: &str) -> Result<RealmRecord, StoreError> {
-        timed(Family::Realms, Op::Read, self.inner.get_realm(tenant, id)).await
+        self.timed(Family::Realms, Op::Read, self.inner.get_realm(tenant, id))
+            .await
     }
 
     async fn list_realms(
@@ -97,7 +119,7 @@ impl RealmStore for Metered {
         tenant: &str,
         page: PageRequest,
     ) -> Result<Page<RealmRecord>, StoreError> {
-        timed(
+        self.timed(
             Family::Realms,
             Op::Read,
             self.inner.list_realms(tenant, page),
@@ -110,7 +132,7 @@ impl RealmStore for Metered {
         realm: &RealmRecord,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Realms,
             Op::Write,
             self.inner.update_realm(realm, audit),
@@ -124,7 +146,7 @@ impl RealmStore for Metered {
         id: &str,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Realms,
             Op::Write,
             self.inner.delete_realm(tenant, id, audit),
@@ -140,7 +162,7 @@ impl IdentityStore for Metered {
         identity: &IdentityRecord,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Identities,
             Op::Write,
             self.inner.create_identity(identity, audit),
@@ -154,7 +176,7 @@ impl IdentityStore for Metered {
         realm: &str,
         id: &str,
     ) -> Result<IdentityRecord, StoreError> {
-        timed(
+        self.timed(
             Family::Identities,
             Op::Read,
             self.inner.get_identity(tenant, realm, id),
@@ -168,7 +190,7 @@ impl IdentityStore for Metered {
         realm: &str,
         username: &str,
     ) -> Result<IdentityRecord, StoreError> {
-        timed(
+        self.timed(
             Family::Identities,
             Op::Read,
             self.inner
@@ -184,7 +206,7 @@ impl IdentityStore for Metered {
         filter: Option<&IdentityFilter>,
         page: PageRequest,
     ) -> Result<Page<IdentityRecord>, StoreError> {
-        timed(
+        self.timed(
             Family::Identities,
             Op::Read,
             self.inner.list_identities(tenant, realm, filter, page),
@@ -198,7 +220,7 @@ impl IdentityStore for Metered {
         expected: i64,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Identities,
             Op::Write,
             self.inner.update_identity(identity, expected, audit),
@@ -214,7 +236,7 @@ impl IdentityStore for Metered {
         expected: Option<i64>,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Identities,
             Op::Write,
             self.inner
@@ -232,7 +254,7 @@ impl GroupStore for Metered {
         members: &[String],
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Groups,
             Op::Write,
             self.inner.create_group(group, members, audit),
@@ -246,7 +268,7 @@ impl GroupStore for Metered {
         realm: &str,
         id: &str,
     ) -> Result<GroupRecord, StoreError> {
-        timed(
+        self.timed(
             Family::Groups,
             Op::Read,
             self.inner.get_group(tenant, realm, id),
@@ -260,7 +282,7 @@ impl GroupStore for Metered {
         realm: &str,
         page: PageRequest,
     ) -> Result<Page<GroupRecord>, StoreError> {
-        timed(
+        self.timed(
             Family::Groups,
             Op::Read,
             self.inner.list_groups(tenant, realm, page),
@@ -274,7 +296,7 @@ impl GroupStore for Metered {
         expected: i64,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Groups,
             Op::Write,
             self.inner.update_group(group, expected, audit),
@@ -289,7 +311,7 @@ impl GroupStore for Metered {
         members: Option<&[String]>,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Groups,
             Op::Write,
             self.inner.rewrite_group(group, expected, members, audit),
@@ -305,7 +327,7 @@ impl GroupStore for Metered {
         expected: Option<i64>,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Groups,
             Op::Write,
             self.inner.delete_group(tenant, realm, id, expected, audit),
@@ -320,7 +342,7 @@ impl GroupStore for Metered {
         change: MemberChange<'_>,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Groups,
             Op::Write,
             self.inner.change_members(group, expected, change, audit),
@@ -333,7 +355,7 @@ impl GroupStore for Metered {
         group: &GroupRecord,
         page: PageRequest,
     ) -> Result<Page<IdentityRecord>, StoreError> {
-        timed(
+        self.timed(
             Family::Groups,
             Op::Read,
             self.inner.list_members(group, page),
@@ -346,7 +368,7 @@ impl GroupStore for Metered {
         identity_id: &str,
         page: PageRequest,
     ) -> Result<Page<GroupRecord>, StoreError> {
-        timed(
+        self.timed(
             Family::Groups,
             Op::Read,
             self.inner.list_identity_groups(identity_id, page),
@@ -362,7 +384,7 @@ impl TokenStore for Metered {
         token: &ApiTokenRecord,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Tokens,
             Op::Write,
             self.inner.create_token(token, audit),
@@ -371,11 +393,13 @@ impl TokenStore for Metered {
     }
 
     async fn get_token(&self, id: &str) -> Result<ApiTokenRecord, StoreError> {
-        timed(Family::Tokens, Op::Read, self.inner.get_token(id)).await
+        self.timed(Family::Tokens, Op::Read, self.inner.get_token(id))
+            .await
     }
 
     async fn list_tokens(&self, tenant: &str) -> Result<Vec<ApiTokenRecord>, StoreError> {
-        timed(Family::Tokens, Op::Read, self.inner.list_tokens(tenant)).await
+        self.timed(Family::Tokens, Op::Read, self.inner.list_tokens(tenant))
+            .await
     }
 
     async fn revoke_token(
@@ -385,7 +409,7 @@ impl TokenStore for Metered {
         now_us: i64,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Tokens,
             Op::Write,
             self.inner.revoke_token(tenant, id, now_us, audit),
@@ -397,7 +421,8 @@ impl TokenStore for Metered {
 #[async_trait]
 impl AuditStore for Metered {
     async fn insert_audit(&self, audit: &AuditRecord) -> Result<(), StoreError> {
-        timed(Family::Audit, Op::Write, self.inner.insert_audit(audit)).await
+        self.timed(Family::Audit, Op::Write, self.inner.insert_audit(audit))
+            .await
     }
 
     async fn list_events(
@@ -406,7 +431,7 @@ impl AuditStore for Metered {
         realm: &str,
         page: PageRequest,
     ) -> Result<Page<AuditRecord>, StoreError> {
-        timed(
+        self.timed(
             Family::Audit,
             Op::Read,
             self.inner.list_events(tenant, realm, page),
@@ -423,7 +448,7 @@ impl BindingStore for Metered {
         batch: Option<&BindingBatchRecord>,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Binding,
             Op::Write,
             self.inner.create_binding_jobs(jobs, batch, audit),
@@ -437,7 +462,7 @@ impl BindingStore for Metered {
         realm: &str,
         id: &str,
     ) -> Result<BindingJobRecord, StoreError> {
-        timed(
+        self.timed(
             Family::Binding,
             Op::Read,
             self.inner.get_binding_job(tenant, realm, id),
@@ -449,7 +474,7 @@ impl BindingStore for Metered {
         &self,
         token_hash: &str,
     ) -> Result<BindingJobRecord, StoreError> {
-        timed(
+        self.timed(
             Family::Binding,
             Op::Read,
             self.inner.find_binding_job_by_token(token_hash),
@@ -464,7 +489,7 @@ impl BindingStore for Metered {
         filter: &BindingJobFilter,
         page: PageRequest,
     ) -> Result<Page<BindingJobRecord>, StoreError> {
-        timed(
+        self.timed(
             Family::Binding,
             Op::Read,
             self.inner.list_binding_jobs(tenant, realm, filter, page),
@@ -473,7 +498,7 @@ impl BindingStore for Metered {
     }
 
     async fn list_batch_jobs(&self, batch_id: &str) -> Result<Vec<BindingJobRecord>, StoreError> {
-        timed(
+        self.timed(
             Family::Binding,
             Op::Read,
             self.inner.list_batch_jobs(batch_id),
@@ -487,7 +512,7 @@ impl BindingStore for Metered {
         realm: &str,
         id: &str,
     ) -> Result<BindingBatchRecord, StoreError> {
-        timed(
+        self.timed(
             Family::Binding,
             Op::Read,
             self.inner.get_binding_batch(tenant, realm, id),
@@ -496,7 +521,7 @@ impl BindingStore for Metered {
     }
 
     async fn expire_binding_jobs(&self, now_us: i64) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Binding,
             Op::Write,
             self.inner.expire_binding_jobs(now_us),
@@ -512,7 +537,7 @@ impl BindingStore for Metered {
         now_us: i64,
         audit: Option<&AuditRecord>,
     ) -> Result<bool, StoreError> {
-        timed(
+        self.timed(
             Family::Binding,
             Op::Write,
             self.inner
@@ -527,7 +552,7 @@ impl BindingStore for Metered {
         token_hash: &str,
         now_us: i64,
     ) -> Result<bool, StoreError> {
-        timed(
+        self.timed(
             Family::Binding,
             Op::Write,
             self.inner.set_binding_token(id, token_hash, now_us),
@@ -540,7 +565,7 @@ impl BindingStore for Metered {
         job: &BindingJobRecord,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Binding,
             Op::Write,
             self.inner.record_delivery(job, audit),
@@ -553,7 +578,7 @@ impl BindingStore for Metered {
         now_us: i64,
         limit: u32,
     ) -> Result<Vec<BindingJobRecord>, StoreError> {
-        timed(
+        self.timed(
             Family::Binding,
             Op::Read,
             self.inner.due_deliveries(now_us, limit),
@@ -566,7 +591,7 @@ impl BindingStore for Metered {
         completion: &BindingCompletion,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Binding,
             Op::Write,
             self.inner.complete_binding(completion, audit),
@@ -583,7 +608,7 @@ impl CredentialStore for Metered {
         realm: &str,
         id: &str,
     ) -> Result<CredentialRecord, StoreError> {
-        timed(
+        self.timed(
             Family::Credentials,
             Op::Read,
             self.inner.get_credential(tenant, realm, id),
@@ -592,7 +617,7 @@ impl CredentialStore for Metered {
     }
 
     async fn find_credential(&self, credential_id: &str) -> Result<CredentialRecord, StoreError> {
-        timed(
+        self.timed(
             Family::Credentials,
             Op::Read,
             self.inner.find_credential(credential_id),
@@ -607,7 +632,7 @@ impl CredentialStore for Metered {
         identity_id: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<CredentialRecord>, StoreError> {
-        timed(
+        self.timed(
             Family::Credentials,
             Op::Read,
             self.inner
@@ -623,7 +648,7 @@ impl CredentialStore for Metered {
         passkey: &str,
         now_us: i64,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Credentials,
             Op::Write,
             self.inner
@@ -640,7 +665,7 @@ impl CredentialStore for Metered {
         now_us: i64,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Credentials,
             Op::Write,
             self.inner
@@ -658,7 +683,7 @@ impl CredentialStore for Metered {
         now_us: i64,
         audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
-        timed(
+        self.timed(
             Family::Credentials,
             Op::Write,
             self.inner
@@ -676,7 +701,7 @@ impl CredentialStore for Metered {
         now_us: i64,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Credentials,
             Op::Write,
             self.inner
@@ -689,7 +714,7 @@ impl CredentialStore for Metered {
 #[async_trait]
 impl CeremonyStore for Metered {
     async fn put_ceremony(&self, ceremony: &CeremonyRecord) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Ceremonies,
             Op::Write,
             self.inner.put_ceremony(ceremony),
@@ -698,7 +723,7 @@ impl CeremonyStore for Metered {
     }
 
     async fn take_ceremony(&self, id: &str, now_us: i64) -> Result<CeremonyRecord, StoreError> {
-        timed(
+        self.timed(
             Family::Ceremonies,
             Op::Write,
             self.inner.take_ceremony(id, now_us),
@@ -710,15 +735,17 @@ impl CeremonyStore for Metered {
 #[async_trait]
 impl SessionStore for Metered {
     async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
-        timed(Family::Sessions, Op::Write, self.inner.create_session(s)).await
+        self.timed(Family::Sessions, Op::Write, self.inner.create_session(s))
+            .await
     }
 
     async fn get_session(&self, id: &str) -> Result<SessionRecord, StoreError> {
-        timed(Family::Sessions, Op::Read, self.inner.get_session(id)).await
+        self.timed(Family::Sessions, Op::Read, self.inner.get_session(id))
+            .await
     }
 
     async fn touch_session(&self, id: &str, now_us: i64) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Sessions,
             Op::Write,
             self.inner.touch_session(id, now_us),
@@ -731,7 +758,7 @@ impl SessionStore for Metered {
         identity_id: &str,
         now_us: i64,
     ) -> Result<Vec<SessionRecord>, StoreError> {
-        timed(
+        self.timed(
             Family::Sessions,
             Op::Read,
             self.inner.list_live_sessions(identity_id, now_us),
@@ -745,7 +772,7 @@ impl SessionStore for Metered {
         now_us: i64,
         audit: Option<&AuditRecord>,
     ) -> Result<Vec<String>, StoreError> {
-        timed(
+        self.timed(
             Family::Sessions,
             Op::Write,
             self.inner.revoke_sessions(target, now_us, audit),
@@ -758,7 +785,7 @@ impl SessionStore for Metered {
         after_seq: i64,
         since_us: i64,
     ) -> Result<Vec<RevocationRecord>, StoreError> {
-        timed(
+        self.timed(
             Family::Sessions,
             Op::Read,
             self.inner.revocations_since(after_seq, since_us),
@@ -767,7 +794,7 @@ impl SessionStore for Metered {
     }
 
     async fn count_live_sessions(&self, now_us: i64) -> Result<i64, StoreError> {
-        timed(
+        self.timed(
             Family::Sessions,
             Op::Read,
             self.inner.count_live_sessions(now_us),
@@ -776,7 +803,7 @@ impl SessionStore for Metered {
     }
 
     async fn prune_sessions(&self, before_us: i64) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Sessions,
             Op::Write,
             self.inner.prune_sessions(before_us),
@@ -788,7 +815,8 @@ impl SessionStore for Metered {
 #[async_trait]
 impl KeyStore for Metered {
     async fn list_signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError> {
-        timed(Family::Keys, Op::Read, self.inner.list_signing_keys()).await
+        self.timed(Family::Keys, Op::Read, self.inner.list_signing_keys())
+            .await
     }
 
     async fn insert_signing_key(
@@ -796,7 +824,7 @@ impl KeyStore for Metered {
         key: &SigningKeyRecord,
         audit: Option<&AuditRecord>,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Keys,
             Op::Write,
             self.inner.insert_signing_key(key, audit),
@@ -805,7 +833,7 @@ impl KeyStore for Metered {
     }
 
     async fn delete_signing_keys(&self, kids: &[String]) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Keys,
             Op::Write,
             self.inner.delete_signing_keys(kids),
@@ -822,7 +850,7 @@ impl SearchStore for Metered {
         realm: &str,
         search: &Search,
     ) -> Result<Found<IdentityRecord>, StoreError> {
-        timed(
+        self.timed(
             Family::Search,
             Op::Read,
             self.inner.search_identities(tenant, realm, search),
@@ -836,7 +864,7 @@ impl SearchStore for Metered {
         realm: &str,
         search: &Search,
     ) -> Result<Found<GroupRecord>, StoreError> {
-        timed(
+        self.timed(
             Family::Search,
             Op::Read,
             self.inner.search_groups(tenant, realm, search),
@@ -845,11 +873,13 @@ impl SearchStore for Metered {
     }
 
     async fn members_of(&self, group_ids: &[String]) -> Result<Vec<MemberRef>, StoreError> {
-        timed(Family::Search, Op::Read, self.inner.members_of(group_ids)).await
+        self.timed(Family::Search, Op::Read, self.inner.members_of(group_ids))
+            .await
     }
 
     async fn groups_of(&self, identity_ids: &[String]) -> Result<Vec<MemberRef>, StoreError> {
-        timed(Family::Search, Op::Read, self.inner.groups_of(identity_ids)).await
+        self.timed(Family::Search, Op::Read, self.inner.groups_of(identity_ids))
+            .await
     }
 }
 
@@ -862,7 +892,7 @@ impl LimitStore for Metered {
         expire_at: i64,
         add: i64,
     ) -> Result<i64, StoreError> {
-        timed(
+        self.timed(
             Family::Limits,
             Op::Write,
             self.inner.add_to_window(key, window_start, expire_at, add),
@@ -871,7 +901,7 @@ impl LimitStore for Metered {
     }
 
     async fn window_count(&self, key: &str, window_start: i64) -> Result<i64, StoreError> {
-        timed(
+        self.timed(
             Family::Limits,
             Op::Read,
             self.inner.window_count(key, window_start),
@@ -880,21 +910,23 @@ impl LimitStore for Metered {
     }
 
     async fn sweep_windows(&self, now: i64) -> Result<u64, StoreError> {
-        timed(Family::Limits, Op::Write, self.inner.sweep_windows(now)).await
+        self.timed(Family::Limits, Op::Write, self.inner.sweep_windows(now))
+            .await
     }
 }
 
 #[async_trait]
 impl OidcStore for Metered {
     async fn list_oidc_keys(&self) -> Result<Vec<OidcKeyRecord>, StoreError> {
-        timed(Family::Oidc, Op::Read, self.inner.list_oidc_keys()).await
+        self.timed(Family::Oidc, Op::Read, self.inner.list_oidc_keys())
+            .await
     }
     async fn insert_oidc_key(
         &self,
         key: &OidcKeyRecord,
         audit: Option<&AuditRecord>,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Oidc,
             Op::Write,
             self.inner.insert_oidc_key(key, audit),
@@ -902,7 +934,8 @@ impl OidcStore for Metered {
         .await
     }
     async fn delete_oidc_keys(&self, kids: &[String]) -> Result<(), StoreError> {
-        timed(Family::Oidc, Op::Write, self.inner.delete_oidc_keys(kids)).await
+        self.timed(Family::Oidc, Op::Write, self.inner.delete_oidc_keys(kids))
+            .await
     }
     async fn create_oidc_grant(
         &self,
@@ -910,7 +943,7 @@ impl OidcStore for Metered {
         code: &OidcTokenRecord,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Oidc,
             Op::Write,
             self.inner.create_oidc_grant(grant, code, audit),
@@ -922,7 +955,7 @@ impl OidcStore for Metered {
         tokens: &[OidcTokenRecord],
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Oidc,
             Op::Write,
             self.inner.insert_oidc_tokens(tokens, audit),
@@ -934,7 +967,7 @@ impl OidcStore for Metered {
         token_hash: &str,
         kind: OidcTokenKind,
     ) -> Result<Option<OidcTokenFound>, StoreError> {
-        timed(
+        self.timed(
             Family::Oidc,
             Op::Read,
             self.inner.find_oidc_token(token_hash, kind),
@@ -947,7 +980,7 @@ impl OidcStore for Metered {
         kind: OidcTokenKind,
         now_us: i64,
     ) -> Result<OidcUse, StoreError> {
-        timed(
+        self.timed(
             Family::Oidc,
             Op::Write,
             self.inner.use_oidc_token(token_hash, kind, now_us),
@@ -960,7 +993,7 @@ impl OidcStore for Metered {
         now_us: i64,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Oidc,
             Op::Write,
             self.inner.revoke_oidc_grant(grant_id, now_us, audit),
@@ -968,7 +1001,7 @@ impl OidcStore for Metered {
         .await
     }
     async fn delete_oidc_token(&self, token_hash: &str) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Oidc,
             Op::Write,
             self.inner.delete_oidc_token(token_hash),
@@ -976,7 +1009,7 @@ impl OidcStore for Metered {
         .await
     }
     async fn prune_oidc_tokens(&self, before_us: i64) -> Result<(), StoreError> {
-        timed(
+        self.timed(
             Family::Oidc,
             Op::Write,
             self.inner.prune_oidc_tokens(before_us),

@@ -14,7 +14,6 @@ pub mod search;
 pub mod session_records;
 mod sql;
 mod sqlite;
-mod timed;
 pub mod traits;
 
 use std::sync::Arc;
@@ -48,7 +47,7 @@ impl From<&crate::config::StoreSettings> for StoreOptions {
 }
 
 /// Opens (creating a SQLite file if needed) and migrates the store named by `options.url`,
-/// wrapped so every operation is bounded in time (`timed.rs`) and measured (`metered.rs`).
+/// wrapped so every operation is bounded in time and measured (`metered.rs`).
 pub async fn open(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
     sqlx::any::install_default_drivers();
     let store: Arc<dyn Store> = if options.url.starts_with("sqlite:") {
@@ -60,9 +59,7 @@ pub async fn open(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> 
             "use sqlite://PATH or postgres://USER@HOST/DB".into(),
         ));
     };
-    // Every call bounded in time (`timed.rs`), then measured (`metered.rs`): a call cut
-    // off by the bound is counted as an `unavailable` error.
+    // Every call bounded in time and measured (`metered.rs`).
     let limit = options.connect_timeout.saturating_add(options.timeout);
-    let timed: Arc<dyn Store> = Arc::new(timed::Timed::new(store, limit));
-    Ok(Arc::new(metered::Metered::new(timed)))
+    Ok(Arc::new(metered::Metered::new(store, limit)))
 }
