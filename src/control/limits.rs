@@ -212,14 +212,21 @@ impl RateLimits {
     /// A failed sign-in from `ip` (a store failure here is logged: the answer to the
     /// client is already the failure's).
     pub async fn failed(&self, ip: Option<IpAddr>, now: u64) {
-        let (start, end) = window_of(FAILURES, now);
         let key = format!("fail:{}", ip_key(ip));
+        self.count_failure(&key, FAILURES, now, "a failed sign-in")
+            .await;
+    }
+
+    /// Counts one failure for `key` under `limit` without refusing anything; a store
+    /// failure is logged (the client's answer is already the failure's).
+    async fn count_failure(&self, key: &str, limit: Limit, now: u64, what: &str) {
+        let (start, end) = window_of(limit, now);
         if let Err(e) = self
             .store
-            .add_to_window(&key, secs(start), secs(end), 1)
+            .add_to_window(key, secs(start), secs(end), 1)
             .await
         {
-            tracing::warn!(error = %e, "a failed sign-in could not be counted");
+            tracing::warn!(error = %e, "{what} could not be counted");
         }
     }
 
@@ -240,15 +247,9 @@ impl RateLimits {
     /// A refused OpenID Connect request from `ip` (a store failure here is logged: the
     /// answer to the client is already the refusal).
     pub async fn oidc_failed(&self, ip: Option<IpAddr>, now: u64) {
-        let (start, end) = window_of(OIDC_FAILURES, now);
         let key = format!("oidc-fail:{}", ip_key(ip));
-        if let Err(e) = self
-            .store
-            .add_to_window(&key, secs(start), secs(end), 1)
-            .await
-        {
-            tracing::warn!(error = %e, "a refused OpenID Connect request could not be counted");
-        }
+        self.count_failure(&key, OIDC_FAILURES, now, "a refused OpenID Connect request")
+            .await;
     }
 
     /// Before a recovery request: per IP and per (lower-cased) email address.
