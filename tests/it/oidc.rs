@@ -749,6 +749,23 @@ async fn bad_token_requests_are_refused(backend: Backend) {
     )
     .await;
     assert_oauth_error(&r, 400, "invalid_request");
+
+    // The refusals above that name a client are in its realm's audit log, with the OAuth
+    // error each answered (they used to be written tenant-wide, where no realm log shows them).
+    let events = crate::support::console::events(&env).await;
+    let refused: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["action"] == "oidc.token.refused")
+        .collect();
+    assert!(refused.len() >= 8, "token refusals audited: {refused:?}");
+    let errors = refused
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    for code in ["invalid_grant", "invalid_client", "unsupported_grant_type"] {
+        assert!(errors.contains(code), "{code} not in {errors}");
+    }
 }
 
 async fn tokens_sent_back_and_logout_redirects_are_refused(backend: Backend) {

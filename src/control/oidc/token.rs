@@ -92,7 +92,12 @@ async fn begin(
     let provider = Provider::new(&state.directory, state.sessions.oidc_keys(), &state.config);
     let form = match form_params(&parts.headers, body) {
         Ok(f) => f,
-        Err(e) => return Err(json_error(&e)),
+        Err(e) => {
+            // No client is known yet: counted against the address, audited tenant-wide.
+            state.limits.oidc_failed(ip, state.now_secs()).await;
+            provider.audit_refusal(None, what, &e).await;
+            return Err(json_error(&e));
+        }
     };
     match client_auth(state, parts, &form) {
         Ok(c) => Ok((form, c)),

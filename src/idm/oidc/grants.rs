@@ -123,16 +123,20 @@ impl<'a> Provider<'a> {
         })
     }
 
-    /// Records a refusal (`oidc.<what>.refused`) with the OAuth error; failures to audit are
-    /// logged, never hide the refusal itself.
+    /// Records a refusal (`oidc.<what>.refused`) with the OAuth error, in the realm of the
+    /// client it names (where that realm's admins read it; tenant-wide for an unknown
+    /// client); failures to audit are logged, never hide the refusal itself.
     pub async fn audit_refusal(&self, client_id: Option<&str>, what: &str, e: &OidcError) {
         if matches!(e, OidcError::Internal(_)) {
             tracing::error!(error = %e, what, "OIDC request failed");
             return;
         }
         let actor = format!("oidc_client:{}", client_id.unwrap_or("-"));
+        let realm = client_id
+            .and_then(|id| self.settings.client(id))
+            .map(|c| c.realm.as_str());
         let record = self.audit(
-            None,
+            realm,
             &actor,
             &format!("oidc.{what}.refused"),
             client_id.map(|c| vec![c.to_string()]).unwrap_or_default(),
