@@ -99,8 +99,14 @@ pub async fn verify(State(state): State<Arc<ControlState>>, parts: Parts) -> Res
         Action::Unavailable { .. } => {
             ApiError::Unavailable(respond::UNAVAILABLE_MESSAGE.into()).into_response()
         }
-        Action::Deny { principal, .. } => {
-            let (s, ctype, body) = respond::forbidden_body(request::accepts_html(&req), &principal);
+        Action::Deny {
+            route,
+            principal,
+            redirect,
+        } => {
+            let switch = gate::switch_account_location(&route.route, redirect.as_deref());
+            let (s, ctype, body) =
+                respond::forbidden_body(request::accepts_html(&req), &principal, &switch);
             answer(s, ctype, body)
         }
         Action::NoRoute | Action::Control => {

@@ -41,9 +41,13 @@ pub enum Action {
         redirect: Option<String>,
         step_up: bool,
     },
+    /// Signed in but not allowed: `redirect` holds the original URL for browser
+    /// navigations (the 403 page's "Switch account" goes to the route's sign-in page with
+    /// it, see [`super::gate::switch_account_location`]).
     Deny {
         route: Arc<RouteRuntime>,
         principal: Arc<Principal>,
+        redirect: Option<String>,
     },
     /// The session's token expired and could not be re-issued because the store is out
     /// (past `session.outage_grace`): `503` with `Retry-After`, not a sign-in.
@@ -100,10 +104,13 @@ pub fn policy(
             .metrics
             .by_session(principal.is_some() && verdict.rule != authz::Rule::Realm);
     }
+    let redirect = || {
+        request::is_browser_navigation(req)
+            .then(|| original_url(req, tls, runtime.config.server.trust_forwarded_headers))
+    };
     let challenge = |step_up: bool| Action::Challenge {
         route: route.clone(),
-        redirect: request::is_browser_navigation(req)
-            .then(|| original_url(req, tls, runtime.config.server.trust_forwarded_headers)),
+        redirect: redirect(),
         step_up,
     };
     match verdict.decision {
@@ -121,6 +128,7 @@ pub fn policy(
             Some(principal) => Action::Deny {
                 route: route.clone(),
                 principal,
+                redirect: redirect(),
             },
             None => challenge(false),
         },

@@ -269,6 +269,19 @@ fn put_identity(
     Ok(())
 }
 
+/// The 403 page's "Switch account" link: the route's sign-in page (its `login_url`, else
+/// `/.passgate/login`), with the URL the browser asked for in `rd` when it navigated.
+/// Relative, so it works on the app's host through either plane.
+pub fn switch_account_location(route: &Route, original_url: Option<&str>) -> String {
+    match original_url {
+        Some(url) => route.login_location(url),
+        None => route
+            .login_url
+            .clone()
+            .unwrap_or_else(|| "/.passgate/login".to_string()),
+    }
+}
+
 /// Where a browser that must sign in is sent: the route's sign-in page
 /// ([`Route::login_location`]: its `login_url`, else `/.passgate/login`), carrying the URL
 /// it asked for in `rd`. `origin` (`scheme://host`) makes the location absolute

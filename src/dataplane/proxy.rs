@@ -158,11 +158,16 @@ impl ProxyHttp for Gateway {
                 .await?;
                 Ok(true)
             }
-            Action::Deny { route, principal } => {
+            Action::Deny {
+                route,
+                principal,
+                redirect,
+            } => {
+                let switch = gate::switch_account_location(&route.route, redirect.as_deref());
                 ctx.route = Some(route);
                 ctx.outcome = Outcome::Denied;
                 ctx.status = Some(403);
-                respond::forbidden(session, &principal, extra).await?;
+                respond::forbidden(session, &principal, &switch, extra).await?;
                 ctx.principal = Some(principal);
                 Ok(true)
             }

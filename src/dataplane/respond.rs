@@ -114,14 +114,22 @@ pub fn challenge_body(step_up: bool) -> Bytes {
 pub async fn forbidden(
     session: &mut Session,
     p: &crate::session::Principal,
+    switch_account: &str,
     extra: &[(&str, &str)],
 ) -> Result<()> {
-    let (status, ctype, body) = forbidden_body(request::accepts_html(session.req_header()), p);
+    let html = request::accepts_html(session.req_header());
+    let (status, ctype, body) = forbidden_body(html, p, switch_account);
     write(session, status, ctype, extra, body).await
 }
 
-/// Status, content type and body of the 403 answer (shared with `/.passgate/verify`).
-pub fn forbidden_body(html: bool, p: &crate::session::Principal) -> (u16, &'static str, Bytes) {
+/// Status, content type and body of the 403 answer (shared with `/.passgate/verify`);
+/// `switch_account`: where the page's "Switch account" link goes
+/// ([`super::gate::switch_account_location`]).
+pub fn forbidden_body(
+    html: bool,
+    p: &crate::session::Principal,
+    switch_account: &str,
+) -> (u16, &'static str, Bytes) {
     const MSG: &str = "You are signed in but not allowed to open this page.";
     if !html {
         let who = Who {
@@ -135,13 +143,14 @@ pub fn forbidden_body(html: bool, p: &crate::session::Principal) -> (u16, &'stat
         Some(e) => format!("{} ({})", escape(&p.username), escape(e)),
         None => escape(&p.username),
     };
+    let switch = escape(switch_account);
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Access denied</title>\
 <style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2328}}\
 h1{{font-size:1.4rem}}p{{line-height:1.5}}small{{color:#59636e}}</style></head>\
 <body><main><h1>Access denied</h1><p>{MSG}</p><p>Signed in as <strong>{who}</strong>.</p>\
-<p><a href=\"/.passgate/logout\">Sign out</a> · <a href=\"/.passgate/login\">Switch account</a></p>\
+<p><a href=\"/.passgate/logout\">Sign out</a> · <a href=\"{switch}\">Switch account</a></p>\
 <p><small>passgate</small></p></main></body></html>"
     );
     (403, "text/html; charset=utf-8", Bytes::from(body))

@@ -53,6 +53,13 @@ host = "*"
 path_prefix = "/fresh"
 upstream = "{u}"
 max_auth_age = "5m"
+
+[[routes]]
+host = "*"
+path_prefix = "/portal"
+upstream = "{u}"
+allow_groups = ["staff"]
+login_url = "/app/static/signin?app=portal"
 "#;
 
 /// A token the gateway accepts for `username` with `email`, `groups`, signed in `age` seconds
@@ -197,7 +204,26 @@ async fn allow_lists_method_rules_public_paths_and_step_up() {
     r.assert_html_page(403);
     assert!(r.body.contains("carol"), "{}", r.body);
     assert!(r.body.contains("/.passgate/logout"), "{}", r.body);
-    assert!(r.body.contains("/.passgate/login"), "{}", r.body);
+    // "Switch account" signs in again and comes back to the page that was refused.
+    let back = "%2Fgroups";
+    assert!(
+        r.body.contains("href=\"/.passgate/login?rd=http%3A%2F%2F")
+            && r.body.contains(&format!("{back}\">Switch account")),
+        "{}",
+        r.body
+    );
+    // On a route with its own sign-in page, "Switch account" goes there (escaped for
+    // the attribute), not to passgate's.
+    let r = call(&env, Method::GET, "/portal/x?y=1", Some(&carol), HTML).await;
+    r.assert_html_page(403);
+    assert!(
+        r.body
+            .contains("href=\"/app/static/signin?app=portal&amp;rd=http%3A%2F%2F")
+            && r.body.contains("%2Fportal%2Fx%3Fy%3D1\">Switch account"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("/.passgate/login"), "{}", r.body);
 }
 
 pub fn check_routes(routes: &str) -> Vec<String> {
