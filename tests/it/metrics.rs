@@ -511,24 +511,13 @@ mod events {
 /// Skipped without `PASSGATE_TEST_POSTGRES_URL`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_reachable_and_unavailable_errors_follow_the_store() {
-    use std::net::ToSocketAddrs;
-
     use crate::support::db::TestDb;
     use crate::support::relay::Relay;
 
     let Some(db) = TestDb::postgres().await else {
         return;
     };
-    let pg = url::Url::parse(&db.url).unwrap();
-    let target = (pg.host_str().unwrap(), pg.port().unwrap_or(5432))
-        .to_socket_addrs()
-        .unwrap()
-        .next()
-        .unwrap();
-    let mut relay = Relay::start(target).await;
-    let mut relayed = pg.clone();
-    relayed.set_host(Some("127.0.0.1")).unwrap();
-    relayed.set_port(Some(relay.port)).unwrap();
+    let (mut relay, relayed) = Relay::to_postgres(&db.url).await;
     let (port, mp) = (free_port(), free_port());
     let config = format!(
         "{}\n[store]\nurl = \"{relayed}\"\nconnect_timeout = \"1s\"\n\n[metrics]\n\

@@ -12,7 +12,6 @@
 //! The figures are printed (`--nocapture`); `docs/deployment.md` reports them.
 
 use std::collections::BTreeMap;
-use std::net::ToSocketAddrs;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -331,13 +330,7 @@ async fn an_instance_cut_off_from_the_store_keeps_serving_and_catches_up() {
     let Some(db) = TestDb::postgres().await else {
         return;
     };
-    let pg = url::Url::parse(&db.url).unwrap();
-    let target = (pg.host_str().unwrap(), pg.port().unwrap_or(5432))
-        .to_socket_addrs()
-        .unwrap()
-        .next()
-        .unwrap();
-    let mut relay = Relay::start(target).await;
+    let (mut relay, _) = Relay::to_postgres(&db.url).await;
     let relay_port = relay.port;
     // Node 0 reaches PostgreSQL through the relay, the others directly.
     let c = Cluster::start_on(
@@ -588,16 +581,7 @@ async fn a_silent_store_answers_503_within_the_store_timeout() {
     let Some(db) = TestDb::postgres().await else {
         return;
     };
-    let pg = url::Url::parse(&db.url).unwrap();
-    let target = (pg.host_str().unwrap(), pg.port().unwrap_or(5432))
-        .to_socket_addrs()
-        .unwrap()
-        .next()
-        .unwrap();
-    let mut relay = Relay::start(target).await;
-    let mut relayed = pg.clone();
-    relayed.set_host(Some("127.0.0.1")).unwrap();
-    relayed.set_port(Some(relay.port)).unwrap();
+    let (mut relay, relayed) = Relay::to_postgres(&db.url).await;
     let port = crate::support::free_port();
     let config = format!(
         "{}\n[store]\nurl = \"{relayed}\"\nconnect_timeout = \"1s\"\ntimeout = \"1s\"\n",

@@ -1,7 +1,6 @@
 //! `/.passgate/readyz` follows the store: 503 while PostgreSQL is cut off, 200 once it is
 //! back (through a real TCP relay; skipped without `PASSGATE_TEST_POSTGRES_URL`).
 
-use std::net::ToSocketAddrs;
 use std::time::{Duration, Instant};
 
 use crate::support::db::TestDb;
@@ -38,16 +37,7 @@ async fn readyz_is_503_while_the_store_is_unreachable() {
     let Some(db) = TestDb::postgres().await else {
         return;
     };
-    let pg = url::Url::parse(&db.url).unwrap();
-    let target = (pg.host_str().unwrap(), pg.port().unwrap_or(5432))
-        .to_socket_addrs()
-        .unwrap()
-        .next()
-        .unwrap();
-    let mut relay = Relay::start(target).await;
-    let mut relayed = pg.clone();
-    relayed.set_host(Some("127.0.0.1")).unwrap();
-    relayed.set_port(Some(relay.port)).unwrap();
+    let (mut relay, relayed) = Relay::to_postgres(&db.url).await;
 
     let port = free_port();
     let config = format!(

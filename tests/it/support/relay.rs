@@ -64,6 +64,23 @@ impl Relay {
         relay
     }
 
+    /// A relay in front of the PostgreSQL server `url` names, and `url` rewritten to go
+    /// through it.
+    pub async fn to_postgres(url: &str) -> (Relay, url::Url) {
+        use std::net::ToSocketAddrs;
+        let pg = url::Url::parse(url).unwrap();
+        let target = (pg.host_str().unwrap(), pg.port().unwrap_or(5432))
+            .to_socket_addrs()
+            .unwrap()
+            .next()
+            .unwrap();
+        let relay = Relay::start(target).await;
+        let mut relayed = pg;
+        relayed.set_host(Some("127.0.0.1")).unwrap();
+        relayed.set_port(Some(relay.port)).unwrap();
+        (relay, relayed)
+    }
+
     /// Listens (again) on `port`.
     async fn resume(&mut self, port: u16) {
         // An aborted accept task lets go of the port a moment later.
