@@ -9,6 +9,28 @@ use super::query::placeholders;
 use super::SqlStore;
 use crate::store::{AuditRecord, KeyStore, SigningKeyRecord, StoreError};
 
+/// Deletes the keys `kids` from `table` (`signing_keys`, or the OIDC provider's
+/// `oidc_keys`).
+pub(super) async fn delete_kids(
+    pool: &sqlx::AnyPool,
+    table: &'static str,
+    kids: &[String],
+) -> Result<(), StoreError> {
+    if kids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "DELETE FROM {table} WHERE kid IN ({})",
+        placeholders(1, kids.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for k in kids {
+        q = q.bind(k.as_str());
+    }
+    q.execute(pool).await?;
+    Ok(())
+}
+
 fn signing_key(row: &AnyRow) -> Result<SigningKeyRecord, sqlx::Error> {
     Ok(SigningKeyRecord {
         kid: row.try_get("kid")?,
@@ -56,18 +78,6 @@ impl KeyStore for SqlStore {
     }
 
     async fn delete_signing_keys(&self, kids: &[String]) -> Result<(), StoreError> {
-        if kids.is_empty() {
-            return Ok(());
-        }
-        let sql = format!(
-            "DELETE FROM signing_keys WHERE kid IN ({})",
-            placeholders(1, kids.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for k in kids {
-            q = q.bind(k.as_str());
-        }
-        q.execute(&self.pool).await?;
-        Ok(())
+        delete_kids(&self.pool, "signing_keys", kids).await
     }
 }

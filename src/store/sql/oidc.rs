@@ -5,7 +5,6 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::audit::insert as insert_audit;
-use super::query::placeholders;
 use super::SqlStore;
 use crate::store::{
     AuditRecord, OidcGrantRecord, OidcKeyRecord, OidcStore, OidcTokenFound, OidcTokenKind,
@@ -119,19 +118,7 @@ impl OidcStore for SqlStore {
     }
 
     async fn delete_oidc_keys(&self, kids: &[String]) -> Result<(), StoreError> {
-        if kids.is_empty() {
-            return Ok(());
-        }
-        let sql = format!(
-            "DELETE FROM oidc_keys WHERE kid IN ({})",
-            placeholders(1, kids.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for k in kids {
-            q = q.bind(k.as_str());
-        }
-        q.execute(&self.pool).await?;
-        Ok(())
+        super::keys::delete_kids(&self.pool, "oidc_keys", kids).await
     }
 
     async fn create_oidc_grant(
