@@ -12,8 +12,8 @@ use serde_json::Value;
 use super::auth::{IfMatch, Json, Query, Scim};
 use super::error::ScimError;
 use super::group_map;
-use super::list::{projection, response, scim_json, search};
-use super::user_map::etag;
+use super::list::{item_id, projection, resource_json, response, search, stale};
+
 use crate::idm::groups::NewGroup;
 use crate::idm::IdmError;
 use crate::scim::patch::{apply, parse_ops};
@@ -26,10 +26,6 @@ type Reply = Result<Response, ScimError>;
 type ItemPath = Path<HashMap<String, String>>;
 
 const RETRIES: usize = 3;
-
-fn id_of(p: &HashMap<String, String>) -> &str {
-    p.get("id").map_or("", String::as_str)
-}
 
 async fn render(
     scim: &Scim,
@@ -55,13 +51,8 @@ async fn one(scim: &Scim, g: &GroupRecord, proj: &Projection, status: StatusCode
         .await?
         .pop()
         .unwrap_or_default();
-    let mut resp = scim_json(status, &body, Some(etag(g.version)));
-    if status == StatusCode::CREATED {
-        if let Ok(loc) = http::HeaderValue::from_str(&format!("{}/Groups/{}", scim.base, g.id)) {
-            resp.headers_mut().insert(http::header::LOCATION, loc);
-        }
-    }
-    Ok(resp)
+    let location = format!("{}/Groups/{}", scim.base, g.id);
+    Ok(resource_json(status, &body, g.version, &location))
 }
 
 pub async fn list(scim: Scim, q: Query) -> Reply {
@@ -87,7 +78,7 @@ pub async fn create(scim: Scim, q: Query, Json(body): Json) -> Reply {
 
 pub async fn get(scim: Scim, Path(p): ItemPath, q: Query) -> Reply {
     let proj = projection(ResourceKind::Group, &q)?;
-    let g = scim.state.directory.group(&scim.at(), id_of(&p)).await?;
+    let g = scim.state.directory.group(&scim.at(), item_id(&p)).await?;
     one(&scim, &g, &proj, StatusCode::OK).await
 }
 
@@ -105,7 +96,7 @@ pub async fn replace(
     let g = scim
         .state
         .directory
-        .rewrite_group(&scim.at(), id_of(&p), patch, Some(members))
+        .rewrite_group(&scim.at(), item_id(&p), patch, Some(members))
         .await?;
     one(&scim, &g, &proj, StatusCode::OK).await
 }
@@ -121,19 +112,12 @@ pub async fn patch(
     let ops = parse_ops(&body)?;
     let expected = if_match.expected()?;
     let dir = &scim.state.directory;
-    let id = id_of(&p);
+    let id = item_id(&p);
     let mut tries = 0;
     loop {
         let current = dir.group(&scim.at(), id).await?;
         if let Some(v) = expected.filter(|v| *v != current.version) {
-            return Err(ScimError::new(
-                412,
-                None,
-                format!(
-                    "the group has changed: expected version {v}, current version {}",
-                    current.version
-                ),
-            ));
+            return Err(stale("group", v, current.version));
         }
         let members = dir.members_of(std::slice::from_ref(&current)).await?;
         let refs: Vec<&MemberRef> = members.iter().collect();
@@ -157,7 +141,7 @@ pub async fn patch(
 pub async fn delete(scim: Scim, Path(p): ItemPath, if_match: IfMatch) -> Reply {
     scim.state
         .directory
-        .delete_group(&scim.at(), id_of(&p), if_match.expected()?)
+        .delete_group(&scim.at(), item_id(&p), if_match.expected()?)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -117,3 +117,35 @@ pub fn scim_json(status: http::StatusCode, body: &Value, etag: Option<String>) -
     }
     resp
 }
+
+/// One resource's answer: its weak `ETag` (`version`), and for `201 Created` its
+/// `Location` (`location`, the resource's URL).
+pub fn resource_json(
+    status: http::StatusCode,
+    body: &Value,
+    version: i64,
+    location: &str,
+) -> Response {
+    let mut resp = scim_json(status, body, Some(super::user_map::etag(version)));
+    if status == http::StatusCode::CREATED {
+        if let Ok(loc) = http::HeaderValue::from_str(location) {
+            resp.headers_mut().insert(http::header::LOCATION, loc);
+        }
+    }
+    resp
+}
+
+/// The `{id}` of an item path (`/Users/{id}`, `/Groups/{id}`).
+pub fn item_id(p: &std::collections::HashMap<String, String>) -> &str {
+    p.get("id").map_or("", String::as_str)
+}
+
+/// `412` for a PATCH whose `If-Match` names a version of `what` ("user", "group") that is
+/// no longer the current one.
+pub fn stale(what: &str, expected: i64, current: i64) -> ScimError {
+    ScimError::new(
+        412,
+        None,
+        format!("the {what} has changed: expected version {expected}, current version {current}"),
+    )
+}

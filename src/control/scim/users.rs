@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use super::auth::{IfMatch, Json, Query, Scim};
 use super::error::ScimError;
-use super::list::{projection, response, scim_json, search};
-use super::user_map::{self, etag};
+use super::list::{item_id, projection, resource_json, response, search, stale};
+use super::user_map;
 use crate::idm::IdmError;
 use crate::scim::patch::{apply, parse_ops};
 use crate::scim::project::Projection;
@@ -26,10 +26,6 @@ type ItemPath = Path<HashMap<String, String>>;
 
 /// How often a PATCH without `If-Match` starts over after losing a race.
 const RETRIES: usize = 3;
-
-fn id_of(p: &HashMap<String, String>) -> &str {
-    p.get("id").map_or("", String::as_str)
-}
 
 /// The users as JSON, their groups fetched in one query when shown.
 async fn render(
@@ -56,13 +52,8 @@ async fn one(scim: &Scim, i: &IdentityRecord, proj: &Projection, status: StatusC
         .await?
         .pop()
         .unwrap_or_default();
-    let mut resp = scim_json(status, &body, Some(etag(i.version)));
-    if status == StatusCode::CREATED {
-        if let Ok(loc) = http::HeaderValue::from_str(&format!("{}/Users/{}", scim.base, i.id)) {
-            resp.headers_mut().insert(http::header::LOCATION, loc);
-        }
-    }
-    Ok(resp)
+    let location = format!("{}/Users/{}", scim.base, i.id);
+    Ok(resource_json(status, &body, i.version, &location))
 }
 
 pub async fn list(scim: Scim, q: Query) -> Reply {
@@ -92,7 +83,11 @@ pub async fn create(scim: Scim, q: Query, Json(body): Json) -> Reply {
 
 pub async fn get(scim: Scim, Path(p): ItemPath, q: Query) -> Reply {
     let proj = projection(ResourceKind::User, &q)?;
-    let i = scim.state.directory.identity(&scim.at(), id_of(&p)).await?;
+    let i = scim
+        .state
+        .directory
+        .identity(&scim.at(), item_id(&p))
+        .await?;
     one(&scim, &i, &proj, StatusCode::OK).await
 }
 
@@ -109,7 +104,7 @@ pub async fn replace(
     let i = scim
         .state
         .directory
-        .patch_identity(&scim.at(), id_of(&p), patch)
+        .patch_identity(&scim.at(), item_id(&p), patch)
         .await?;
     one(&scim, &i, &proj, StatusCode::OK).await
 }
@@ -125,19 +120,12 @@ pub async fn patch(
     let ops = parse_ops(&body)?;
     let expected = if_match.expected()?;
     let dir = &scim.state.directory;
-    let id = id_of(&p);
+    let id = item_id(&p);
     let mut tries = 0;
     loop {
         let current = dir.identity(&scim.at(), id).await?;
         if let Some(v) = expected.filter(|v| *v != current.version) {
-            return Err(ScimError::new(
-                412,
-                None,
-                format!(
-                    "the user has changed: expected version {v}, current version {}",
-                    current.version
-                ),
-            ));
+            return Err(stale("user", v, current.version));
         }
         // Applied to the whole current resource; written once, or not at all.
         let current_doc = user_map::to_json(&current, &[], &scim.base);
@@ -156,7 +144,7 @@ pub async fn patch(
 pub async fn delete(scim: Scim, Path(p): ItemPath, if_match: IfMatch) -> Reply {
     scim.state
         .directory
-        .delete_identity(&scim.at(), id_of(&p), if_match.expected()?)
+        .delete_identity(&scim.at(), item_id(&p), if_match.expected()?)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
