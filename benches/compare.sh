@@ -4,6 +4,7 @@
 #   upstream   nginx `return 200` (one worker): the app, measured alone too
 #   nginx      nginx `proxy_pass` (one worker, upstream keep-alive)
 #   bare       examples/bare_proxy.rs: the smallest Pingora proxy, default settings
+#   bare_nb    the same with unbuffered writes to clients, as passgate's listeners write
 #   public     passgate, public route
 #   authed     passgate, authenticated route, valid session cookie (cached)
 #   asserted   passgate, authenticated route with `assertion = true`
@@ -54,6 +55,7 @@ GW_PORT=${GW_PORT:-9180}
 NGX_PORT=${NGX_PORT:-9181}
 FWD_PORT=${FWD_PORT:-9182}
 BARE_PORT=${BARE_PORT:-9190}
+BARE_NB_PORT=${BARE_NB_PORT:-9191}
 GW_TLS_PORT=${GW_TLS_PORT:-9443}
 NGX_TLS_PORT=${NGX_TLS_PORT:-9444}
 FWD_TLS_PORT=${FWD_TLS_PORT:-9445}
@@ -229,6 +231,10 @@ pids+=($!)
   >"$work/bare.log" 2>&1 &
 pids+=($!)
 bare_pid=$!
+BARE_UNBUFFERED_WRITES=1 "${server_cpu[@]}" "$bin/examples/bare_proxy" "127.0.0.1:$BARE_NB_PORT" \
+  "127.0.0.1:$UP_PORT" >"$work/bare_nb.log" 2>&1 &
+pids+=($!)
+bare_nb_pid=$!
 start_gateway() {
   RUST_LOG=warn "${server_cpu[@]}" "$bin/passgate" serve --config "$work/passgate.toml" \
     >>"$work/passgate.log" 2>&1 &
@@ -254,7 +260,7 @@ worker_of() {
 }
 up_pid=$(worker_of upstream)
 front_pid=$(worker_of front)
-for port in $UP_PORT $NGX_PORT $BARE_PORT; do
+for port in $UP_PORT $NGX_PORT $BARE_PORT $BARE_NB_PORT; do
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
 done
 
@@ -292,6 +298,7 @@ declare -A URL HDR PROCS LABEL
 LABEL[upstream]="upstream alone (nginx return 200)"
 LABEL[nginx]="nginx proxy_pass"
 LABEL[bare]="bare Pingora (examples/bare_proxy.rs)"
+LABEL[bare_nb]="bare Pingora, unbuffered writes (as passgate)"
 LABEL[public]="passgate, public route"
 LABEL[authed]="passgate, authenticated (cached cookie)"
 LABEL[asserted]="passgate, authenticated + assertion"
@@ -299,11 +306,12 @@ LABEL[fwdauth]="nginx auth_request -> passgate /verify"
 URL[upstream]="http://127.0.0.1:$UP_PORT/public/page";   PROCS[upstream]=""
 URL[nginx]="http://127.0.0.1:$NGX_PORT/public/page";     PROCS[nginx]="$front_pid"
 URL[bare]="http://127.0.0.1:$BARE_PORT/public/page";     PROCS[bare]="$bare_pid"
+URL[bare_nb]="http://127.0.0.1:$BARE_NB_PORT/public/page"; PROCS[bare_nb]="$bare_nb_pid"
 URL[public]="http://127.0.0.1:$GW_PORT/public/page";     PROCS[public]="gw"
 URL[authed]="http://127.0.0.1:$GW_PORT/private/page";    PROCS[authed]="gw";   HDR[authed]=1
 URL[asserted]="http://127.0.0.1:$GW_PORT/asserted/page"; PROCS[asserted]="gw"; HDR[asserted]=1
 URL[fwdauth]="http://127.0.0.1:$FWD_PORT/private/page";  PROCS[fwdauth]="$front_pid gw"; HDR[fwdauth]=1
-scenarios=(upstream nginx bare public authed asserted fwdauth)
+scenarios=(upstream nginx bare bare_nb public authed asserted fwdauth)
 declare -A RPS P50 P99 CPU UPCPU OTHERS
 
 # One measured run of scenario $1 in round $2: appends to the per-scenario lists.
@@ -375,6 +383,8 @@ ratio_rows=(
   "authed CPU/req ÷ auth_request total CPU/req|C_authed|C_fwdauth|<=|0.6"
   "public req/s ÷ bare req/s|R_public|R_bare||"
   "public CPU/req ÷ bare CPU/req|C_public|C_bare||"
+  "authed CPU/req ÷ bare with unbuffered writes CPU/req|C_authed|C_bare_nb||"
+  "bare with unbuffered writes CPU/req ÷ bare CPU/req|C_bare_nb|C_bare||"
   "asserted req/s ÷ authed req/s|R_asserted|R_authed||"
   "authed req/s ÷ auth_request req/s|R_authed|R_fwdauth||"
   "bare req/s ÷ nginx proxy_pass req/s|R_bare|R_nginx||"

@@ -166,8 +166,8 @@ fn reply(body: Value, cookie: Option<String>) -> Response {
 pub async fn passkeys_page(State(state): Shared, parts: Parts) -> Response {
     match me(&state, &parts).await {
         Ok((p, cookie)) => {
-            let look = ui::Look::of(&state.config, &p.realm, "");
-            let mut resp = pages::markup(StatusCode::OK, ui::hosted::passkeys(&look, &p.username));
+            let look = ui::Look::of(&state.config, p.realm(), "");
+            let mut resp = pages::markup(StatusCode::OK, ui::hosted::passkeys(&look, p.username()));
             if let Some(v) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }
@@ -190,7 +190,7 @@ pub async fn list(State(state): Shared, parts: Parts) -> Result<Response, ApiErr
     let tenant = &state.config.tenant_id;
     let own = state
         .directory
-        .own_passkeys(tenant, &p.realm, &p.identity_id)
+        .own_passkeys(tenant, p.realm(), p.identity_id())
         .await?;
     let list: Vec<_> = own.iter().map(views::credential).collect();
     Ok(reply(json!({ "passkeys": list }), cookie))
@@ -223,7 +223,7 @@ pub async fn rename(
     let tenant = &state.config.tenant_id;
     let renamed = state
         .directory
-        .rename_own_passkey(tenant, &p.realm, &p.identity_id, &id, &body.name)
+        .rename_own_passkey(tenant, p.realm(), p.identity_id(), &id, &body.name)
         .await?;
     Ok(reply(
         json!({"passkey": views::credential(&renamed)}),
@@ -243,7 +243,7 @@ pub async fn remove(
     let tenant = &state.config.tenant_id;
     let target = state
         .directory
-        .remove_own_passkey(tenant, &p.realm, &p.identity_id, &id)
+        .remove_own_passkey(tenant, p.realm(), p.identity_id(), &id)
         .await?;
     state.sessions.revoke(&target, None).await?;
     Ok(reply(json!({}), cookie))
@@ -269,8 +269,8 @@ pub async fn add_link(
         .own_binding_link(
             &state.config,
             &state.config.tenant_id,
-            &p.realm,
-            &p.identity_id,
+            p.realm(),
+            p.identity_id(),
             authenticator_config_id,
         )
         .await?;

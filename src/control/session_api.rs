@@ -49,14 +49,14 @@ pub async fn get_session(State(state): State<Arc<ControlState>>, parts: Parts) -
         Ok((p, reissued)) => {
             let body = Json(json!({
                 "identity": {
-                    "id": &*p.identity_id,
-                    "realm_id": &*p.realm,
-                    "username": &*p.username,
-                    "email": p.email.as_deref(),
-                    "groups": p.groups.iter().map(|g| &**g).collect::<Vec<_>>(),
+                    "id": p.identity_id(),
+                    "realm_id": p.realm(),
+                    "username": p.username(),
+                    "email": p.email(),
+                    "groups": p.groups().iter().map(|g| &**g).collect::<Vec<_>>(),
                 },
                 "session": {
-                    "id": &*p.session_id,
+                    "id": p.session_id(),
                     "auth_time": p.auth_time,
                     "expires_at": p.expires_at,
                 },

@@ -84,7 +84,7 @@ pub fn decide(
     // The one realm check: a session of another realm does not count here (the user signs
     // in to this realm; an optional route lets them through unnamed), on a fresh token as on
     // one just re-issued.
-    if *p.realm != *route.realm {
+    if p.realm() != route.realm {
         return match optional {
             true => verdict(Decision::AllowAnonymous, Rule::Realm),
             false => verdict(Decision::Challenge, Rule::Realm),
@@ -127,7 +127,7 @@ fn admits(allow: &Allow, p: &Principal) -> Option<&'static str> {
     if allow.is_open() {
         return Some("any");
     }
-    allow.admits(&p.username, p.email.as_deref(), &p.groups)
+    allow.admits(p.username(), p.email(), p.groups())
 }
 
 /// Logs a verdict at debug level with the rule that decided.
@@ -143,7 +143,7 @@ pub fn log(
         method = %method,
         path = path.raw,
         canonical = path.canonical,
-        user = principal.map_or("-", |p| &*p.username),
+        user = principal.map_or("-", |p| p.username()),
         decision = ?v.decision,
         rule = ?v.rule,
         "access decision"
@@ -153,7 +153,6 @@ pub fn log(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     fn route(policy: Policy) -> Route {
         let cfg = crate::config::from_str(
@@ -167,17 +166,16 @@ mod tests {
     }
 
     fn principal(realm: &str) -> Principal {
-        Principal {
-            identity_id: Arc::from("id1"),
-            realm: Arc::from(realm),
-            username: Arc::from("alice"),
+        Principal::new(crate::session::principal::Parts {
+            identity_id: "id1",
+            realm,
+            username: "alice",
             email: None,
-            groups: Arc::from(Vec::new()),
-            session_id: Arc::from("s1"),
+            groups: &[],
+            session_id: "s1",
             auth_time: 0,
             expires_at: u64::MAX,
-            memo: Default::default(),
-        }
+        })
     }
 
     #[test]

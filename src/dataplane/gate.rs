@@ -310,17 +310,16 @@ mod tests {
     }
 
     fn alice(email: Option<&str>) -> Principal {
-        Principal {
-            identity_id: "id1".into(),
-            realm: "default".into(),
-            username: "alice".into(),
-            email: email.map(Into::into),
-            groups: vec!["staff".into(), "ops".into()].into(),
-            session_id: "s1".into(),
+        Principal::new(crate::session::principal::Parts {
+            identity_id: "id1",
+            realm: "default",
+            username: "alice",
+            email,
+            groups: &["staff".to_string(), "ops".to_string()],
+            session_id: "s1",
             auth_time: 0,
             expires_at: u64::MAX,
-            memo: Default::default(),
-        }
+        })
     }
 
     fn collect(route: &Route, p: &Principal) -> pingora::Result<Vec<(String, String)>> {

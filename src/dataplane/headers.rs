@@ -134,7 +134,7 @@ pub fn set_forwarded(
     original_host: &str,
     trusted: bool,
 ) -> Result<()> {
-    let ip = client.map(|a| a.ip().to_string());
+    let ip = client.map(|a| ip_text(a.ip()));
     let xff = if trusted && req.headers.contains_key(&X_FORWARDED_FOR) {
         let prior = req
             .headers
@@ -167,6 +167,30 @@ pub fn set_forwarded(
         while req.remove_header(&FORWARDED).is_some() {}
     }
     Ok(())
+}
+
+/// An address as `X-Forwarded-For` carries it. IPv4 is written by hand: `Display` through
+/// `core::fmt` cost about 1,200 instructions per request (issue 15's callgrind figures).
+fn ip_text(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let mut s = String::with_capacity(15);
+            for (i, o) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    s.push('.');
+                }
+                if o >= 100 {
+                    s.push(char::from(b'0' + o / 100));
+                }
+                if o >= 10 {
+                    s.push(char::from(b'0' + o / 10 % 10));
+                }
+                s.push(char::from(b'0' + o % 10));
+            }
+            s
+        }
+        std::net::IpAddr::V6(_) => ip.to_string(),
+    }
 }
 
 /// Applies the route's `host_header` rule; makes sure an h2 request gains a `Host`.
@@ -204,6 +228,21 @@ pub fn set_host(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_addresses_are_written_as_display_writes_them() {
+        for o in 0..=255u8 {
+            for ip in [
+                std::net::Ipv4Addr::new(o, 0, 10, 255),
+                std::net::Ipv4Addr::new(1, o, 99, 100),
+                std::net::Ipv4Addr::new(255, 9, o, o),
+            ] {
+                assert_eq!(ip_text(ip.into()), ip.to_string());
+            }
+        }
+        let v6: std::net::IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(ip_text(v6), "2001:db8::1");
+    }
 
     #[test]
     fn strips_every_copy_in_any_case() {

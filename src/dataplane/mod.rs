@@ -14,6 +14,7 @@ pub mod framing;
 pub mod gate;
 pub mod handoff;
 pub mod headers;
+pub mod held_header;
 pub mod local_fault;
 pub mod original;
 pub mod proxy;

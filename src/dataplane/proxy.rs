@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use pingora::http::RequestHeader;
 use pingora::prelude::*;
+use pingora::protocols::Stream;
 use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use pingora::upstreams::peer::HttpPeer;
 use pingora::{ErrorSource, ErrorType};
@@ -21,14 +22,46 @@ use crate::error_code::ErrorCode;
 pub struct Gateway {
     gate: Arc<Gate>,
     control: Arc<dyn ControlHandler>,
+    /// Holds a response header for its body on the client's connection, where the
+    /// connection's stream supports it (see `held_header`); set by the server, which owns
+    /// the stream type.
+    hold_header: fn(&Stream),
 }
 
 impl Gateway {
     /// The proxy over `gate` (shared with `/.passgate/verify`), handing `/.passgate/*` to
     /// `control`.
     pub fn new(gate: Arc<Gate>, control: Arc<dyn ControlHandler>) -> Self {
-        Gateway { gate, control }
+        Gateway {
+            gate,
+            control,
+            hold_header: |_| {},
+        }
     }
+
+    /// How to hold a response header on a client's stream (see [`held_header`]).
+    ///
+    /// [`held_header`]: super::held_header
+    pub fn with_header_hold(mut self, hold: fn(&Stream)) -> Self {
+        self.hold_header = hold;
+        self
+    }
+}
+
+/// Whether a response's header should wait for its body's first bytes: a body of known,
+/// non-zero length is to follow (Pingora flushes a header with no body at once, and a
+/// chunked or close-delimited body is written as it comes).
+fn header_waits_for_body(session: &Session, resp: &pingora::http::ResponseHeader) -> bool {
+    let status = resp.status.as_u16();
+    status >= 200
+        && status != 204
+        && status != 304
+        && session.req_header().method != http::Method::HEAD
+        && !resp.headers.contains_key(http::header::TRANSFER_ENCODING)
+        && resp
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0")
 }
 
 fn is_tls(session: &Session) -> bool {
@@ -288,6 +321,11 @@ impl ProxyHttp for Gateway {
             upstream_response.append_header(http::header::SET_COOKIE, c)?;
         }
         draining::close_if_draining(session);
+        if header_waits_for_body(session, upstream_response) {
+            if let Some(stream) = session.downstream_session.stream() {
+                (self.hold_header)(stream);
+            }
+        }
         Ok(())
     }
 
@@ -448,7 +486,7 @@ impl ProxyHttp for Gateway {
             (Some(r), Some(i)) => r.pool.peer(i).label.as_str(),
             _ => "-",
         };
-        let identity = ctx.principal.as_ref().map_or("-", |p| &*p.username);
+        let identity = ctx.principal.as_ref().map_or("-", |p| p.username());
         tracing::info!(
             target: "passgate::access",
             method = %req.method,

@@ -133,15 +133,15 @@ pub fn forbidden_body(
     const MSG: &str = "You are signed in but not allowed to open this page.";
     if !html {
         let who = Who {
-            username: &p.username,
-            realm_id: &p.realm,
+            username: p.username(),
+            realm_id: p.realm(),
         };
         let body = error_code::json_body_naming(ErrorCode::Forbidden, MSG, who);
         return (ErrorCode::Forbidden.status(), "application/json", body);
     }
-    let who = match p.email.as_deref() {
-        Some(e) => format!("{} ({})", escape(&p.username), escape(e)),
-        None => escape(&p.username),
+    let who = match p.email() {
+        Some(e) => format!("{} ({})", escape(p.username()), escape(e)),
+        None => escape(p.username()),
     };
     let switch = escape(switch_account);
     let body = format!(

@@ -11,6 +11,9 @@
 //! here (the route's timeouts and Pingora's keep-alive timeout are). The owner re-arms it
 //! for the next request on a kept-alive connection with the [`Rearm`] handle.
 //! No allocation and no timer when a head arrives in one read (the common case).
+//!
+//! It also carries the connection's [`HeldHeader`]: a response header the data plane asked
+//! to hold goes out with its body's first bytes, in one write ([`hold_header`]).
 
 use std::fmt;
 use std::future::Future;
@@ -18,7 +21,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -29,6 +32,8 @@ use pingora::protocols::{
     TimingDigest, UniqueID, UniqueIDType, ALPN,
 };
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::dataplane::held_header::HeldHeader;
 
 /// Finds the end of a request head (an empty line: `\n\n` or `\n\r\n`) across reads.
 /// Empty lines before the request line are skipped (RFC 9112 §2.2), so a client cannot
@@ -80,6 +85,15 @@ pub struct HeadWatch {
     scan: EndOfHead,
     /// Set at the first byte of a head that did not arrive in one read.
     deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+    held: HeldHeader,
+}
+
+/// Holds the next response header on `stream` for its body, if `stream` is a connection
+/// read through a [`HeadWatch`] (HTTP/1 listeners); other streams are left alone.
+pub fn hold_header(stream: &Stream) {
+    if let Some(watch) = stream.as_any().downcast_ref::<HeadWatch>() {
+        watch.held.arm();
+    }
 }
 
 impl fmt::Debug for HeadWatch {
@@ -103,6 +117,7 @@ impl HeadWatch {
             armed: true,
             scan: EndOfHead::default(),
             deadline: None,
+            held: HeldHeader::default(),
         };
         (watch, rearm)
     }
@@ -130,6 +145,13 @@ impl AsyncRead for HeadWatch {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.held.is_holding() {
+            // Waiting for the client while a header is held: it goes out now. Not written
+            // yet (the socket is full): the write side retries it.
+            if let Poll::Ready(Err(e)) = this.held.poll_send(Pin::new(&mut *this.inner), cx) {
+                return Poll::Ready(Err(e));
+            }
+        }
         if this.rearm.0.swap(false, Ordering::AcqRel) {
             this.armed = true;
             this.scan = EndOfHead::default();
@@ -164,15 +186,20 @@ impl AsyncWrite for HeadWatch {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut *self.get_mut().inner).poll_write(cx, buf)
+        let this = self.get_mut();
+        this.held.poll_write(Pin::new(&mut *this.inner), cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.get_mut().inner).poll_flush(cx)
+        let this = self.get_mut();
+        ready!(this.held.poll_send(Pin::new(&mut *this.inner), cx))?;
+        Pin::new(&mut *this.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.get_mut().inner).poll_shutdown(cx)
+        let this = self.get_mut();
+        ready!(this.held.poll_send(Pin::new(&mut *this.inner), cx))?;
+        Pin::new(&mut *this.inner).poll_shutdown(cx)
     }
 
     fn poll_write_vectored(
@@ -180,7 +207,9 @@ impl AsyncWrite for HeadWatch {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut *self.get_mut().inner).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        ready!(this.held.poll_send(Pin::new(&mut *this.inner), cx))?;
+        Pin::new(&mut *this.inner).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -6,8 +6,12 @@
 //! is kept alive) is repeated here because it is the one place where a connection's stream
 //! can be wrapped and re-armed between requests; HTTP/2 (by ALPN) and any h2c or custom
 //! protocol go to Pingora unchanged (their streams are framed by the h2 codec).
+//!
+//! Between requests a connection waits in [`park`] on its bare stream, so an idle
+//! connection holds no per-request state of Pingora's.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
@@ -18,14 +22,17 @@ use pingora::proxy::HttpProxy;
 use pingora::server::ShutdownWatch;
 
 use super::head_watch::HeadWatch;
+use super::park;
 use crate::dataplane::{Gateway, Runtime};
 
 /// Idle time allowed before the first request of a connection, as Pingora sets it.
-const FIRST_REQUEST_KEEPALIVE_SECS: u64 = 60;
+const FIRST_REQUEST_IDLE: Duration = Duration::from_secs(60);
 
 pub struct HeaderDeadline {
     proxy: Arc<HttpProxy<Gateway>>,
     runtime: Arc<ArcSwap<Runtime>>,
+    /// Set when the service stops: idle connections waiting in [`park`] close.
+    stopping: park::Stopping,
 }
 
 impl HeaderDeadline {
@@ -33,6 +40,7 @@ impl HeaderDeadline {
         HeaderDeadline {
             proxy: Arc::new(proxy),
             runtime,
+            stopping: park::Stopping::default(),
         }
     }
 
@@ -63,11 +71,15 @@ impl ServerApp for HeaderDeadline {
         }
         let limit = self.runtime.load().config.server.header_timeout;
         let (watch, rearm) = HeadWatch::new(stream, limit);
-        let mut session = ServerSession::new_http1(Box::new(watch));
+        let mut stream: Stream = Box::new(watch);
+        let first =
+            park::first_bytes(&mut stream, Some(FIRST_REQUEST_IDLE), &self.stopping).await?;
+        let mut session = ServerSession::new_http1(stream);
+        session.set_pipelined_prefix(first);
         if *shutdown.borrow() {
             session.set_keepalive(None);
         } else {
-            session.set_keepalive(Some(FIRST_REQUEST_KEEPALIVE_SECS));
+            session.set_keepalive(Some(FIRST_REQUEST_IDLE.as_secs()));
         }
         let limit_reuses = self
             .proxy
@@ -75,12 +87,16 @@ impl ServerApp for HeaderDeadline {
             .and_then(|o| o.keepalive_request_limit);
         session.set_keepalive_reuses_remaining(limit_reuses);
         let mut result = self.proxy.process_new_http(session, shutdown).await;
-        while let Some((stream, settings)) = result.map(|r| r.consume()) {
+        while let Some((mut stream, settings)) = result.map(|r| r.consume()) {
             rearm.rearm();
+            // Kept alive: an HTTP/1.1 connection stays open until the client closes it,
+            // as Pingora keeps it (its keep-alive is then infinite).
+            let first = park::first_bytes(&mut stream, None, &self.stopping).await?;
             let mut session = ServerSession::new_http1(stream);
             if let Some(settings) = settings {
                 settings.apply_to_session(&mut session);
             }
+            session.set_pipelined_prefix(first);
             result = self.proxy.process_new_http(session, shutdown).await;
         }
         None
@@ -88,6 +104,7 @@ impl ServerApp for HeaderDeadline {
 
     /// Pingora's clean-up (it tells kept-alive connections that the process is stopping).
     async fn cleanup(&self) {
+        self.stopping.stop();
         ServerApp::cleanup(self.proxy.as_ref()).await
     }
 }

@@ -7,6 +7,7 @@ mod head_watch;
 mod header_deadline;
 mod listeners;
 mod metrics_service;
+mod park;
 mod refresher;
 mod reload;
 mod session_sync;
@@ -158,7 +159,8 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
     control_state.gate = Some(gate.clone());
     let mailer = control_state.mailer.clone();
     let control = Arc::new(ControlPlane::new(control_state));
-    let gateway = Gateway::new(gate.clone(), control.clone());
+    let gateway =
+        Gateway::new(gate.clone(), control.clone()).with_header_hold(head_watch::hold_header);
 
     // Pingora's proxy behind the request-head deadline (server.header_timeout).
     let proxy = pingora::proxy::http_proxy(&server.configuration, gateway);

@@ -102,10 +102,10 @@ pub fn claims(issuer: &str, aud: &str, p: &Principal, now: u64) -> AssertionClai
     AssertionClaims {
         iss: issuer.to_string(),
         aud: aud.to_string(),
-        sub: p.identity_id.to_string(),
-        username: p.username.to_string(),
-        email: p.email.as_deref().map(str::to_string),
-        groups: p.groups.iter().map(|g| g.to_string()).collect(),
+        sub: p.identity_id().to_string(),
+        username: p.username().to_string(),
+        email: p.email().map(str::to_string),
+        groups: p.groups().iter().map(|g| g.to_string()).collect(),
         iat: now,
         // Never past the session token's own expiry (an assertion must not outlive it).
         exp: (now + LIFETIME_SECS).min(p.expires_at.max(now)),
@@ -126,17 +126,16 @@ mod tests {
     use crate::session::keys::KeyMaterial;
 
     fn principal() -> Arc<Principal> {
-        Arc::new(Principal {
-            identity_id: "id1".into(),
-            realm: "default".into(),
-            username: "alice".into(),
+        Arc::new(Principal::new(crate::session::principal::Parts {
+            identity_id: "id1",
+            realm: "default",
+            username: "alice",
             email: None,
-            groups: vec!["staff".into()].into(),
-            session_id: "s1".into(),
+            groups: &["staff".to_string()],
+            session_id: "s1",
             auth_time: 0,
             expires_at: u64::MAX,
-            memo: Default::default(),
-        })
+        }))
     }
 
     #[test]

@@ -194,10 +194,10 @@ impl PrincipalCache {
     /// A session revoked by id, or signed in no later than its identity's last revocation
     /// (suspension, deletion); a sign-in after a reactivation is not revoked.
     pub fn is_revoked(&self, p: &Principal) -> bool {
-        self.revoked.contains_key(&*p.session_id)
+        self.revoked.contains_key(p.session_id())
             || self
                 .revoked
-                .get(&*p.identity_id)
+                .get(p.identity_id())
                 .is_some_and(|r| p.auth_time <= r.at)
     }
 
@@ -205,7 +205,7 @@ impl PrincipalCache {
     pub fn revoke_session(&self, sid: &str) {
         let keep = self.remembers_revocations_for();
         self.revoked.insert(sid.into(), Revoked { keep, at: 0 });
-        self.retain(|p| *p.session_id != *sid);
+        self.retain(|p| p.session_id() != sid);
     }
 
     /// Every session of an identity (suspended or deleted).
@@ -220,7 +220,7 @@ impl PrincipalCache {
         let at = self.revoked.get(identity_id).map_or(at, |r| r.at.max(at));
         self.revoked
             .insert(identity_id.into(), Revoked { keep, at });
-        self.retain(|p| *p.identity_id != *identity_id || p.auth_time > at);
+        self.retain(|p| p.identity_id() != identity_id || p.auth_time > at);
     }
 
     /// Number of cached tokens (expired ones not yet dropped included).
@@ -279,17 +279,16 @@ mod tests {
 
     fn principal(sid: &str, id: &str) -> Arc<Principal> {
         let now = now_secs();
-        Arc::new(Principal {
-            identity_id: Arc::from(id),
-            realm: Arc::from("default"),
-            username: Arc::from("alice"),
+        Arc::new(Principal::new(crate::session::principal::Parts {
+            identity_id: id,
+            realm: "default",
+            username: "alice",
             email: None,
-            groups: Arc::from(Vec::new()),
-            session_id: Arc::from(sid),
+            groups: &[],
+            session_id: sid,
             auth_time: now,
             expires_at: now + 300,
-            memo: Default::default(),
-        })
+        }))
     }
 
     #[test]

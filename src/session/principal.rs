@@ -2,9 +2,10 @@
 //! the fast path derives from it once per token instead of once per request: the identity
 //! header values and the signed upstream assertions.
 //!
-//! Kept small, since every cached session holds one: realm names and group lists, which
-//! repeat across sessions, are shared (interned), and the header values are slices of one
-//! buffer.
+//! Kept small, since every cached session holds one (100,000 sessions are a target of
+//! issue 15): a principal's own strings live in one buffer, which is also where the
+//! identity header values are sliced from, and group lists, which repeat across sessions,
+//! are shared (interned).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,16 +17,28 @@ use http::HeaderValue;
 
 use super::assertion::Signed;
 
+/// The parts of [`Principal::text`], in this order.
+const ID: usize = 0;
+const USERNAME: usize = 1;
+const EMAIL: usize = 2;
+const REALM: usize = 3;
+const GROUPS: usize = 4;
+const SESSION: usize = 5;
+const PARTS: usize = 6;
+
 /// Who a request is from, once its session token has been verified.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Principal {
-    pub identity_id: Arc<str>,
-    pub realm: Arc<str>,
-    pub username: Arc<str>,
-    pub email: Option<Arc<str>>,
-    pub groups: Arc<[Arc<str>]>,
-    /// Server-side session id (revocation is keyed on it).
-    pub session_id: Arc<str>,
+    /// Identity id, username, email, realm name, group names joined with `,`, session id,
+    /// one after the other (where each ends: `ends`).
+    text: Bytes,
+    ends: [u32; PARTS],
+    /// Bit `i`: part `i` is present (only the email can be absent).
+    present: u8,
+    /// Bit `i`: part `i` may be a header value (no control characters).
+    safe: u8,
+    /// The group names, shared between principals with the same list.
+    groups: Arc<[Arc<str>]>,
     /// When the user last signed in with a passkey (seconds since the Unix epoch).
     pub auth_time: u64,
     /// When the token this principal came from expires (seconds since the Unix epoch).
@@ -35,25 +48,130 @@ pub struct Principal {
     pub memo: Memo,
 }
 
+/// What a principal is made of (see [`Principal::new`]).
+pub struct Parts<'a> {
+    pub identity_id: &'a str,
+    pub realm: &'a str,
+    pub username: &'a str,
+    pub email: Option<&'a str>,
+    pub groups: &'a [String],
+    /// Server-side session id (revocation is keyed on it).
+    pub session_id: &'a str,
+    pub auth_time: u64,
+    pub expires_at: u64,
+}
+
 impl Principal {
-    pub fn from_claims(c: &super::claims::SessionClaims) -> Principal {
+    pub fn new(parts: Parts<'_>) -> Principal {
+        let groups = interned_groups(parts.groups);
+        let joined = parts.groups.join(",");
+        let values = [
+            Some(parts.identity_id),
+            Some(parts.username),
+            parts.email,
+            Some(parts.realm),
+            Some(joined.as_str()),
+            Some(parts.session_id),
+        ];
+        let mut text = Vec::with_capacity(values.iter().flatten().map(|v| v.len()).sum());
+        let mut ends = [0u32; PARTS];
+        let (mut present, mut safe) = (0u8, 0u8);
+        for (i, v) in values.iter().enumerate() {
+            if let Some(v) = v {
+                text.extend_from_slice(v.as_bytes());
+                present |= 1 << i;
+                if is_safe(v) {
+                    safe |= 1 << i;
+                } else if i != SESSION {
+                    tracing::warn!(
+                        identity = %parts.identity_id.escape_debug(),
+                        "an identity value is not valid in a header; it is left out"
+                    );
+                }
+            }
+            // A token is at most a few KiB: its claims cannot reach 4 GiB.
+            ends[i] = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        }
         Principal {
-            identity_id: Arc::from(c.sub.as_str()),
-            realm: interned_name(&c.realm),
-            username: Arc::from(c.username.as_str()),
-            email: c.email.as_deref().map(Arc::from),
-            groups: interned_groups(&c.groups),
-            session_id: Arc::from(c.sid.as_str()),
-            auth_time: c.auth_time,
-            expires_at: c.exp,
+            text: Bytes::from(text),
+            ends,
+            present,
+            safe,
+            groups,
+            auth_time: parts.auth_time,
+            expires_at: parts.expires_at,
             memo: Memo::default(),
         }
     }
 
-    /// The identity header values, built on first use and shared by every later request
-    /// carrying the same token (a clone of a `HeaderValue` is a reference count).
-    pub fn header_values(&self) -> &HeaderValues {
-        self.memo.headers.get_or_init(|| HeaderValues::of(self))
+    pub fn from_claims(c: &super::claims::SessionClaims) -> Principal {
+        Principal::new(Parts {
+            identity_id: &c.sub,
+            realm: &c.realm,
+            username: &c.username,
+            email: c.email.as_deref(),
+            groups: &c.groups,
+            session_id: &c.sid,
+            auth_time: c.auth_time,
+            expires_at: c.exp,
+        })
+    }
+
+    /// Where part `i` is in `text`.
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        start as usize..self.ends[i] as usize
+    }
+
+    fn part(&self, i: usize) -> &str {
+        // Built from `&str`s cut at their own ends: each part is UTF-8.
+        std::str::from_utf8(&self.text[self.range(i)]).unwrap_or_default()
+    }
+
+    pub fn identity_id(&self) -> &str {
+        self.part(ID)
+    }
+
+    pub fn realm(&self) -> &str {
+        self.part(REALM)
+    }
+
+    pub fn username(&self) -> &str {
+        self.part(USERNAME)
+    }
+
+    pub fn email(&self) -> Option<&str> {
+        (self.present & (1 << EMAIL) != 0).then(|| self.part(EMAIL))
+    }
+
+    pub fn groups(&self) -> &[Arc<str>] {
+        &self.groups
+    }
+
+    /// Server-side session id (revocation is keyed on it).
+    pub fn session_id(&self) -> &str {
+        self.part(SESSION)
+    }
+
+    /// The identity header values (each a slice of the principal's one buffer: taking one
+    /// is a reference count and a check of its few bytes).
+    pub fn header_values(&self) -> HeaderValues<'_> {
+        HeaderValues(self)
+    }
+}
+
+impl fmt::Debug for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Principal")
+            .field("identity_id", &self.identity_id())
+            .field("realm", &self.realm())
+            .field("username", &self.username())
+            .field("email", &self.email())
+            .field("groups", &self.groups)
+            .field("session_id", &self.session_id())
+            .field("auth_time", &self.auth_time)
+            .field("expires_at", &self.expires_at)
+            .finish()
     }
 }
 
@@ -106,7 +224,6 @@ fn interned_groups(groups: &[String]) -> Arc<[Arc<str>]> {
 /// What the fast path caches on a principal (see [`Principal::memo`]).
 #[derive(Default)]
 pub struct Memo {
-    headers: OnceLock<HeaderValues>,
     /// Assertions signed for this token, one per audience (see `session::assertion`).
     pub(crate) assertions: ArcSwapOption<Vec<Signed>>,
 }
@@ -131,84 +248,40 @@ impl fmt::Debug for Memo {
     }
 }
 
-/// Each claim as a header value; `None` where the claim is absent or not valid in a header
-/// (a control character would let a value forge headers). The values are slices of one
-/// buffer: taking one is a reference count and a check of its few bytes.
-#[derive(Debug, Clone)]
-pub struct HeaderValues {
-    buf: Bytes,
-    /// Where each value ends in `buf` (each starts where the one before ends), in the
-    /// order id, username, email, realm, groups.
-    ends: [u16; 5],
-    /// Bit `i`: value `i` is present.
-    present: u8,
-}
+/// Each claim of a principal as a header value; `None` where the claim is absent or not
+/// valid in a header (a control character would let a value forge headers).
+#[derive(Clone, Copy)]
+pub struct HeaderValues<'a>(&'a Principal);
 
-impl HeaderValues {
-    fn of(p: &Principal) -> HeaderValues {
-        let groups = p.groups.join(",");
-        let values = [
-            Some(&*p.identity_id),
-            Some(&*p.username),
-            p.email.as_deref(),
-            Some(&*p.realm),
-            Some(groups.as_str()),
-        ];
-        let mut buf = Vec::with_capacity(values.iter().flatten().map(|v| v.len()).sum());
-        let mut ends = [0u16; 5];
-        let mut present = 0u8;
-        for (i, v) in values.iter().enumerate() {
-            if let Some(v) =
-                v.filter(|v| is_safe(v) && buf.len() + v.len() <= usize::from(u16::MAX))
-            {
-                buf.extend_from_slice(v.as_bytes());
-                present |= 1 << i;
-            } else if v.is_some() {
-                tracing::warn!(
-                    identity = %p.identity_id.escape_debug(),
-                    "an identity value is not valid in a header; it is left out"
-                );
-            }
-            ends[i] = buf.len() as u16;
-        }
-        HeaderValues {
-            buf: Bytes::from(buf),
-            ends,
-            present,
-        }
-    }
-
+impl HeaderValues<'_> {
     fn get(&self, i: usize) -> Option<HeaderValue> {
-        if self.present & (1 << i) == 0 {
+        let p = self.0;
+        if p.safe & (1 << i) == 0 {
             return None;
         }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        let part = self
-            .buf
-            .slice(usize::from(start)..usize::from(self.ends[i]));
-        // Checked once when built (`is_safe`); this check cannot fail.
-        HeaderValue::from_maybe_shared(part).ok()
+        // Checked when built (`is_safe`); this check cannot fail.
+        HeaderValue::from_maybe_shared(p.text.slice(p.range(i))).ok()
     }
 
     pub fn id(&self) -> Option<HeaderValue> {
-        self.get(0)
+        self.get(ID)
     }
 
     pub fn username(&self) -> Option<HeaderValue> {
-        self.get(1)
+        self.get(USERNAME)
     }
 
     pub fn email(&self) -> Option<HeaderValue> {
-        self.get(2)
+        self.get(EMAIL)
     }
 
     pub fn realm(&self) -> Option<HeaderValue> {
-        self.get(3)
+        self.get(REALM)
     }
 
     /// Group names, comma-separated.
     pub fn groups(&self) -> Option<HeaderValue> {
-        self.get(4)
+        self.get(GROUPS)
     }
 }
 
@@ -231,45 +304,65 @@ pub fn safe_value(v: &str) -> Option<HeaderValue> {
 mod tests {
     use super::*;
 
-    fn principal(groups: &[&str]) -> Principal {
-        Principal {
-            identity_id: "id1".into(),
-            realm: "default".into(),
-            username: "bad\r\nX-Evil: 1".into(),
-            email: None,
-            groups: groups.iter().map(|g| Arc::from(*g)).collect(),
-            session_id: "s1".into(),
-            auth_time: 0,
-            expires_at: 0,
-            memo: Memo::default(),
-        }
+    fn principal(username: &str, email: Option<&str>, groups: &[&str]) -> Principal {
+        let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
+        Principal::new(Parts {
+            identity_id: "id1",
+            realm: "default",
+            username,
+            email,
+            groups: &groups,
+            session_id: "s1",
+            auth_time: 7,
+            expires_at: 9,
+        })
     }
 
     #[test]
-    fn header_values_are_built_once_and_unsafe_ones_left_out() {
-        let p = principal(&["staff", "ops"]);
+    fn parts_read_back_and_unsafe_header_values_are_left_out() {
+        let p = principal("bad\r\nX-Evil: 1", None, &["staff", "ops"]);
+        assert_eq!(p.identity_id(), "id1");
+        assert_eq!(p.realm(), "default");
+        assert_eq!(
+            p.username(),
+            "bad\r\nX-Evil: 1",
+            "kept as it is, only not as a header"
+        );
+        assert_eq!(p.email(), None);
+        assert_eq!(p.session_id(), "s1");
+        assert_eq!(p.groups().len(), 2);
+        assert_eq!((p.auth_time, p.expires_at), (7, 9));
         let v = p.header_values();
         assert_eq!(v.groups().unwrap(), "staff,ops");
         assert_eq!(v.id().unwrap(), "id1");
         assert!(v.username().is_none(), "CR LF never reaches a header");
         assert!(v.email().is_none());
         assert_eq!(v.realm().unwrap(), "default");
-        assert!(std::ptr::eq(v, p.header_values()), "computed once");
         let c = p.clone();
         assert_eq!(c, p, "the memo is not part of the identity");
-        assert_eq!(principal(&[]).header_values().groups().unwrap(), "");
-        let mut q = principal(&["a"]);
-        q.username = "Zoë".into();
-        q.email = Some("zoe@example.com".into());
+        assert_ne!(
+            p,
+            principal("bad\r\nX-Evil: 1", Some(""), &["staff", "ops"])
+        );
+        assert_eq!(
+            principal("a", None, &[]).header_values().groups().unwrap(),
+            ""
+        );
+        let q = principal("Zoë", Some("zoe@example.com"), &["a"]);
         let v = q.header_values();
+        assert_eq!(q.username(), "Zoë");
+        assert_eq!(q.email(), Some("zoe@example.com"));
         assert_eq!(v.username().unwrap().as_bytes(), "Zoë".as_bytes());
         assert_eq!(v.email().unwrap(), "zoe@example.com");
         assert_eq!(v.realm().unwrap(), "default");
         assert_eq!(v.groups().unwrap(), "a");
+        let e = principal("e", Some(""), &[]);
+        assert_eq!(e.email(), Some(""), "an empty email is present, not absent");
+        assert_eq!(e.header_values().email().unwrap(), "");
     }
 
     #[test]
-    fn realms_and_group_lists_are_shared_between_principals() {
+    fn group_lists_are_shared_between_principals() {
         let claims = |groups: &[&str]| super::super::claims::SessionClaims {
             iss: "i".into(),
             sub: "id1".into(),
@@ -287,7 +380,6 @@ mod tests {
         let a = Principal::from_claims(&claims(&["staff", "ops"]));
         let b = Principal::from_claims(&claims(&["staff", "ops"]));
         let c = Principal::from_claims(&claims(&["ops", "staff"]));
-        assert!(Arc::ptr_eq(&a.realm, &b.realm));
         assert!(Arc::ptr_eq(&a.groups, &b.groups));
         assert!(
             !Arc::ptr_eq(&a.groups, &c.groups),

@@ -162,7 +162,7 @@ impl ConsoleAdmin {
         let look = Look::of(&self.state.config, &self.realm, "");
         let header = Header {
             signed_in: Some((
-                self.principal.username.to_string(),
+                self.principal.username().to_string(),
                 "/.passgate/logout".into(),
             )),
             nav: super::NAV
@@ -198,16 +198,16 @@ fn refused(p: &Principal, group: &str) -> ConsoleError {
     ConsoleError::Forbidden(format!(
         "You are signed in as {}, who is not a member of the group \"{group}\" that may use \
          the admin console. Sign out at /.passgate/logout to sign in as someone else.",
-        p.username
+        p.username()
     ))
 }
 
 /// Whether `identity` is, now, an active member of `group` (by name) in `realm`.
 async fn is_admin(state: &ControlState, p: &Principal, group: &str) -> Result<bool, ConsoleError> {
-    let actor = Actor::Identity(p.identity_id.to_string());
-    let at = Context::new(&state.config.tenant_id, &p.realm, &actor);
+    let actor = Actor::Identity(p.identity_id().to_string());
+    let at = Context::new(&state.config.tenant_id, p.realm(), &actor);
     let dir = &state.directory;
-    let identity = match dir.identity(&at, &p.identity_id).await {
+    let identity = match dir.identity(&at, p.identity_id()).await {
         Ok(i) => i,
         Err(IdmError::NotFound { .. }) => return Ok(false),
         Err(e) => return Err(e.into()),
@@ -265,11 +265,11 @@ impl FromRequestParts<Arc<ControlState>> for ConsoleAdmin {
             .collect();
         let group = state
             .config
-            .realm(&principal.realm)
+            .realm(principal.realm())
             .map(|r| r.admin_group.clone())
             .unwrap_or_else(|| crate::config::branding::DEFAULT_ADMIN_GROUP.into());
         if !is_admin(state, &principal, &group).await? {
-            tracing::warn!(identity = %principal.identity_id, "refused the admin console");
+            tracing::warn!(identity = %principal.identity_id(), "refused the admin console");
             return Err(refused(&principal, &group));
         }
         let csrf = match cookie::find(&parts.headers, CSRF_COOKIE) {
@@ -291,8 +291,8 @@ impl FromRequestParts<Arc<ControlState>> for ConsoleAdmin {
         };
         Ok(ConsoleAdmin {
             state: state.clone(),
-            actor: Actor::Console(principal.identity_id.to_string()),
-            realm: principal.realm.to_string(),
+            actor: Actor::Console(principal.identity_id().to_string()),
+            realm: principal.realm().to_string(),
             principal,
             csrf,
             cookies,

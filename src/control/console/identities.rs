@@ -219,7 +219,7 @@ pub async fn edit(admin: ConsoleAdmin, Path(id): Path<String>, form: Form) -> Pa
 /// Refuses to suspend or delete the signed-in admin (the way back in would be
 /// `passgate bootstrap`): another admin does that.
 fn not_yourself(admin: &ConsoleAdmin, id: &str) -> Result<(), ConsoleError> {
-    if *admin.principal.identity_id == *id {
+    if admin.principal.identity_id() == id {
         return Err(ConsoleError::Conflict(
             "You cannot suspend or delete yourself here; ask another administrator.".into(),
         ));

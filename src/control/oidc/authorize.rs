@@ -82,7 +82,7 @@ pub async fn authorize(State(state): State<Arc<ControlState>>, parts: Parts) -> 
         Some(token) => state.sessions.current(token).await.ok(),
         None => None,
     }
-    .filter(|(p, _)| *p.realm == *client.realm);
+    .filter(|(p, _)| p.realm() == client.realm);
     let fresh_enough = |auth_time: u64| {
         checked.auth_after.is_none_or(|t| auth_time >= t.min(now))
             && !checked.prompt_login
@@ -105,13 +105,14 @@ pub async fn authorize(State(state): State<Arc<ControlState>>, parts: Parts) -> 
     };
     if let Some(allowed) = &client.allow_groups {
         if !principal
-            .groups
+            .groups()
             .iter()
             .any(|g| allowed.iter().any(|a| **g == **a))
         {
             let e = OidcError::AccessDenied(format!(
                 "{} is not in a group allowed to use {}",
-                principal.username, client.name
+                principal.username(),
+                client.name
             ));
             provider
                 .audit_refusal(Some(&client.id), "authorize", &e)
@@ -120,10 +121,10 @@ pub async fn authorize(State(state): State<Arc<ControlState>>, parts: Parts) -> 
         }
     }
     let who = SignedIn {
-        identity_id: &principal.identity_id,
-        realm: &principal.realm,
-        session_id: &principal.session_id,
-        groups: &principal.groups,
+        identity_id: principal.identity_id(),
+        realm: principal.realm(),
+        session_id: principal.session_id(),
+        groups: principal.groups(),
     };
     let req = Authorization {
         scope: checked.scope,

@@ -57,7 +57,7 @@ impl SessionService {
             }
         };
         if self.cache.is_revoked(&issued.principal)
-            || issued.principal.identity_id != old.identity_id
+            || issued.principal.identity_id() != old.identity_id()
         {
             return Err(RefreshDenied::Ended("revoked"));
         }
