@@ -1,12 +1,13 @@
 //! The process: `serve` refuses a broken config with `check`'s messages, and a busy address
-//! at once; SIGTERM lets an in-flight request finish and exits 0; one access-log line per
-//! request, JSON on request.
+//! at once; SIGTERM lets an in-flight request finish and exits 0, closing idle connections
+//! at once; one access-log line per request, JSON on request.
 
 use std::process::Command;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
+use crate::support::conn::Conn;
 use crate::support::gateway::{base_config, check, problem_lines, public_route, Gateway, BIN};
 use crate::support::http::{get, spawn_get, HTML};
 use crate::support::{free_port, upstream};
@@ -103,6 +104,55 @@ async fn sigterm_finishes_in_flight_requests_then_exits_0() {
     let status = gw.wait_exit(10).await;
     assert!(status.success(), "exit status {status}:\n{}", gw.log());
     assert!(gw.log().contains("passgate stopped"), "{}", gw.log());
+}
+
+/// Idle connections wait for their next request outside Pingora's per-request state
+/// (`server/park.rs`); at SIGTERM they are closed at once, not left to the grace period,
+/// and one that sent a request just before is still answered.
+#[tokio::test]
+async fn sigterm_closes_idle_connections_at_once() {
+    let up = upstream::start("app").await;
+    let port = free_port();
+    let config = format!(
+        "{}{}",
+        base_config(port).replace("grace_period = \"0s\"", "grace_period = \"5s\""),
+        public_route(&up.url())
+    );
+    let mut gw = Gateway::start(port, &config).await;
+    // Kept alive after one answer, then idle.
+    let mut kept = Conn::open(port).await.unwrap();
+    let r = kept.get("app.test", "/one").await.unwrap();
+    assert_eq!(r.status, 200);
+    assert!(!r.closes());
+    // Connected, nothing sent yet.
+    let mut silent = Conn::open(port).await.unwrap();
+    // A request on its way while the process stops.
+    let mut late = Conn::open(port).await.unwrap();
+    assert_eq!(late.get("app.test", "/two").await.unwrap().status, 200);
+    late.send(b"GET /slow?ms=300 HTTP/1.1\r\nHost: app.test\r\n\r\n")
+        .await
+        .unwrap();
+    up.wait_for_slow(1).await;
+    let stopped = std::time::Instant::now();
+    gw.signal(Signal::SIGTERM);
+    let r = late.response().await.unwrap();
+    assert_eq!((r.status, r.text()), (200, "slow done".to_string()));
+    assert!(
+        r.closes(),
+        "an answer while stopping says Connection: close"
+    );
+    for (name, conn) in [("kept-alive", &mut kept), ("silent", &mut silent)] {
+        assert!(
+            conn.closes_within(Duration::from_secs(3)).await.unwrap(),
+            "the {name} idle connection was still open 3 s after SIGTERM"
+        );
+    }
+    assert!(
+        stopped.elapsed() < Duration::from_secs(4),
+        "idle connections waited for the 5 s grace period"
+    );
+    let status = gw.wait_exit(10).await;
+    assert!(status.success(), "exit status {status}:\n{}", gw.log());
 }
 
 fn routes(up: &upstream::Upstream) -> String {
