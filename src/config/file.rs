@@ -32,6 +32,7 @@ pub struct ServerFile {
     pub trust_forwarded_headers: Option<bool>,
     pub control_body_limit: Option<u64>,
     pub header_timeout: Option<ConfigDuration>,
+    pub keepalive_timeout: Option<ConfigDuration>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -96,6 +96,9 @@ pub struct ServerSettings {
     /// How long an HTTP/1 client has, from the first byte of a request, to send the whole
     /// request head; a client still sending after that is disconnected (slowloris).
     pub header_timeout: Duration,
+    /// How long an HTTP/1 connection may wait for its next request (its first included)
+    /// before it is closed.
+    pub keepalive_timeout: Duration,
 }
 
 #[derive(Debug, Clone)]

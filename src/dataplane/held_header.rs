@@ -140,6 +140,14 @@ mod tests {
         }
     }
 
+    fn fresh(max: usize) -> (HeldHeader, Calls) {
+        let calls = Calls {
+            writes: vec![],
+            max,
+        };
+        (HeldHeader::default(), calls)
+    }
+
     fn write_all(h: &mut HeldHeader, w: &mut Calls, mut buf: &[u8]) {
         let mut cx = Context::from_waker(Waker::noop());
         while !buf.is_empty() {
@@ -163,13 +171,7 @@ mod tests {
 
     #[test]
     fn an_armed_header_leaves_with_the_first_body_write() {
-        let (mut h, mut w) = (
-            HeldHeader::default(),
-            Calls {
-                writes: vec![],
-                max: usize::MAX,
-            },
-        );
+        let (mut h, mut w) = fresh(usize::MAX);
         h.arm();
         write_all(
             &mut h,
@@ -193,13 +195,7 @@ mod tests {
 
     #[test]
     fn unarmed_writes_pass_through_and_a_flush_sends_a_held_header_alone() {
-        let (mut h, mut w) = (
-            HeldHeader::default(),
-            Calls {
-                writes: vec![],
-                max: usize::MAX,
-            },
-        );
+        let (mut h, mut w) = fresh(usize::MAX);
         write_all(&mut h, &mut w, b"a");
         assert_eq!(w.writes, vec![b"a".to_vec()]);
         h.arm();
@@ -213,13 +209,7 @@ mod tests {
     #[test]
     fn short_writes_keep_every_byte_in_order() {
         for max in 1..12 {
-            let (mut h, mut w) = (
-                HeldHeader::default(),
-                Calls {
-                    writes: vec![],
-                    max,
-                },
-            );
+            let (mut h, mut w) = fresh(max);
             h.arm();
             write_all(&mut h, &mut w, b"HEAD:");
             write_all(&mut h, &mut w, b"body-bytes");
@@ -232,13 +222,7 @@ mod tests {
 
     #[test]
     fn an_empty_first_write_is_not_held() {
-        let (mut h, mut w) = (
-            HeldHeader::default(),
-            Calls {
-                writes: vec![],
-                max: usize::MAX,
-            },
-        );
+        let (mut h, mut w) = fresh(usize::MAX);
         h.arm();
         let mut cx = Context::from_waker(Waker::noop());
         let r = h.poll_write(Pin::new(&mut w), &mut cx, b"");

@@ -11,7 +11,6 @@
 //! connection holds no per-request state of Pingora's.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
@@ -24,9 +23,6 @@ use pingora::server::ShutdownWatch;
 use super::head_watch::HeadWatch;
 use super::park;
 use crate::dataplane::{Gateway, Runtime};
-
-/// Idle time allowed before the first request of a connection, as Pingora sets it.
-const FIRST_REQUEST_IDLE: Duration = Duration::from_secs(60);
 
 pub struct HeaderDeadline {
     proxy: Arc<HttpProxy<Gateway>>,
@@ -69,17 +65,20 @@ impl ServerApp for HeaderDeadline {
         if self.not_http1(&stream) {
             return ServerApp::process_new(&self.proxy, stream, shutdown).await;
         }
-        let limit = self.runtime.load().config.server.header_timeout;
+        let (limit, idle) = {
+            let runtime = self.runtime.load();
+            let server = &runtime.config.server;
+            (server.header_timeout, server.keepalive_timeout)
+        };
         let (watch, rearm) = HeadWatch::new(stream, limit);
         let mut stream: Stream = Box::new(watch);
-        let first =
-            park::first_bytes(&mut stream, Some(FIRST_REQUEST_IDLE), &self.stopping).await?;
+        let first = park::first_bytes(&mut stream, idle, &self.stopping).await?;
         let mut session = ServerSession::new_http1(stream);
         session.set_pipelined_prefix(first);
         if *shutdown.borrow() {
             session.set_keepalive(None);
         } else {
-            session.set_keepalive(Some(FIRST_REQUEST_IDLE.as_secs()));
+            session.set_keepalive(Some(idle.as_secs().max(1)));
         }
         let limit_reuses = self
             .proxy
@@ -89,9 +88,9 @@ impl ServerApp for HeaderDeadline {
         let mut result = self.proxy.process_new_http(session, shutdown).await;
         while let Some((mut stream, settings)) = result.map(|r| r.consume()) {
             rearm.rearm();
-            // Kept alive: an HTTP/1.1 connection stays open until the client closes it,
-            // as Pingora keeps it (its keep-alive is then infinite).
-            let first = park::first_bytes(&mut stream, None, &self.stopping).await?;
+            // Kept alive, for `server.keepalive_timeout` (Pingora alone would keep it until
+            // the client closes it: its keep-alive is infinite after the first request).
+            let first = park::first_bytes(&mut stream, idle, &self.stopping).await?;
             let mut session = ServerSession::new_http1(stream);
             if let Some(settings) = settings {
                 settings.apply_to_session(&mut session);

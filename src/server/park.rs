@@ -52,7 +52,7 @@ impl Stopping {
 /// these cases; bytes already there are read first, as Pingora's biased wait does).
 pub async fn first_bytes(
     stream: &mut Stream,
-    idle: Option<Duration>,
+    idle: Duration,
     stopping: &Stopping,
 ) -> Option<BytesMut> {
     let stop = async {
@@ -63,12 +63,7 @@ pub async fn first_bytes(
         }
     };
     let read = read_some(stream);
-    let read = async {
-        match idle {
-            Some(limit) => tokio::time::timeout(limit, read).await.ok(),
-            None => Some(read.await),
-        }
-    };
+    let read = async { tokio::time::timeout(idle, read).await.ok() };
     let result = tokio::select! {
         biased;
         r = read => r,

@@ -514,3 +514,43 @@ fn check_bounds_the_store_timeout_and_the_outage_grace() {
     let (ok, out, err) = check(&cfg);
     assert!(ok, "{out}{err}");
 }
+
+#[test]
+fn check_bounds_the_connection_timeouts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("timeouts.toml");
+    let head = "public_url = \"http://localhost:1\"\n[[listeners]]\naddress = \"127.0.0.1:1\"\n";
+    for (server, path, msg) in [
+        (
+            "keepalive_timeout = \"500ms\"",
+            "server.keepalive_timeout",
+            "must be between 1s and 1h",
+        ),
+        (
+            "keepalive_timeout = \"2h\"",
+            "server.keepalive_timeout",
+            "must be between 1s and 1h",
+        ),
+        (
+            "header_timeout = \"20m\"",
+            "server.header_timeout",
+            "must be between 100ms and 10m",
+        ),
+    ] {
+        std::fs::write(&cfg, format!("{head}[server]\n{server}\n")).unwrap();
+        let (ok, _, err) = check(&cfg);
+        assert!(!ok, "{server} passed");
+        let line = err
+            .lines()
+            .find(|l| l.contains(path))
+            .unwrap_or_else(|| panic!("no problem for {path} in:\n{err}"));
+        assert!(line.contains(msg), "{server}: expected {msg:?} in {line:?}");
+    }
+    std::fs::write(
+        &cfg,
+        format!("{head}[server]\nkeepalive_timeout = \"75s\"\n"),
+    )
+    .unwrap();
+    let (ok, out, err) = check(&cfg);
+    assert!(ok, "{out}{err}");
+}

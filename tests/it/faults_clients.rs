@@ -79,6 +79,44 @@ async fn trickle(
     .ok()
 }
 
+/// An idle connection, before its first request or between two, is closed after
+/// `server.keepalive_timeout` (Pingora alone kept a used one open for ever); one in use is
+/// not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed_after_the_keepalive_timeout() {
+    let up = upstream::start("app").await;
+    let gw =
+        Gateway::with_server_keys("keepalive_timeout = \"1s\"", &public_route(&up.url())).await;
+    let mut used = Conn::open(gw.port).await.unwrap();
+    let mut silent = Conn::open(gw.port).await.unwrap();
+    assert_eq!(used.get("localhost", "/one").await.unwrap().status, 200);
+    let idle_from = Instant::now();
+    // Still open half-way through the timeout …
+    assert!(!used
+        .closes_within(Duration::from_millis(500))
+        .await
+        .unwrap());
+    // … and a request then starts it again: answered, kept alive.
+    let r = used.get("localhost", "/two").await.unwrap();
+    assert_eq!(r.status, 200);
+    assert!(!r.closes());
+    let idle_from_two = Instant::now();
+    assert!(used.closes_within(Duration::from_secs(3)).await.unwrap());
+    let used_after = idle_from_two.elapsed();
+    assert!(silent.closes_within(Duration::from_secs(3)).await.unwrap());
+    let silent_after = idle_from.elapsed();
+    eprintln!("idle connections closed after {used_after:?} (used) and {silent_after:?} (silent)");
+    assert!(
+        used_after >= Duration::from_millis(900) && used_after < Duration::from_millis(2500),
+        "closed {used_after:?} after its last answer"
+    );
+    assert!(silent_after >= Duration::from_millis(900));
+    // Only idle time counts: an answer that takes longer than the timeout is not cut.
+    let mut busy = Conn::open(gw.port).await.unwrap();
+    let r = busy.get("localhost", "/slow?ms=1500").await.unwrap();
+    assert_eq!((r.status, r.text()), (200, "slow done".to_string()));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slowloris_connections_are_closed_at_the_header_deadline() {
     let up = upstream::start("app").await;

@@ -28,6 +28,8 @@ pub const DEFAULT_STORE_URL: &str = "sqlite://passgate.db";
 const DEFAULT_CONTROL_BODY_LIMIT: u64 = 1024 * 1024;
 /// How long a client has to send a request head (`server.header_timeout`).
 const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an idle HTTP/1 connection is kept (`server.keepalive_timeout`).
+const DEFAULT_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Route ids the metrics use for requests that no configured route answered.
 pub const RESERVED_ROUTE_IDS: &[&str] = &["passgate", "none"];
 

@@ -11,7 +11,8 @@ use super::super::file::{FileConfig, ListenerFile};
 use super::super::model::*;
 use super::super::problem::Problem;
 use super::{
-    redact_url, resolve, DEFAULT_CONTROL_BODY_LIMIT, DEFAULT_HEADER_TIMEOUT, DEFAULT_STORE_URL,
+    redact_url, resolve, DEFAULT_CONTROL_BODY_LIMIT, DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_KEEPALIVE_TIMEOUT, DEFAULT_STORE_URL,
 };
 use crate::tls::pem;
 
@@ -116,6 +117,15 @@ pub(super) fn server_settings(file: &FileConfig, problems: &mut Vec<Problem>) ->
             "must be between 100ms and 10m",
         ));
     }
+    let keepalive_timeout = s
+        .keepalive_timeout
+        .map_or(DEFAULT_KEEPALIVE_TIMEOUT, |d| d.0);
+    if !(Duration::from_secs(1)..=Duration::from_secs(3600)).contains(&keepalive_timeout) {
+        problems.push(Problem::new(
+            "server.keepalive_timeout",
+            "must be between 1s and 1h",
+        ));
+    }
     ServerSettings {
         threads,
         grace_period: s.grace_period.map_or(Duration::from_secs(5), |d| d.0),
@@ -127,6 +137,7 @@ pub(super) fn server_settings(file: &FileConfig, problems: &mut Vec<Problem>) ->
         trust_forwarded_headers: s.trust_forwarded_headers.unwrap_or(false),
         control_body_limit: control_body_limit as usize,
         header_timeout,
+        keepalive_timeout,
     }
 }
 
