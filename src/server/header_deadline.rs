@@ -78,7 +78,7 @@ impl ServerApp for HeaderDeadline {
         if *shutdown.borrow() {
             session.set_keepalive(None);
         } else {
-            session.set_keepalive(Some(idle.as_secs().max(1)));
+            session.set_keepalive(Some(idle.as_secs()));
         }
         let limit_reuses = self
             .proxy

@@ -62,8 +62,9 @@ pub async fn first_bytes(
             notified.await;
         }
     };
-    let read = read_some(stream);
-    let read = async { tokio::time::timeout(idle, read).await.ok() };
+    // Pingora's own timer for long timeouts (one shared entry per 10 ms of deadlines, as
+    // its keep-alive read used), not a timer-wheel entry per parked connection.
+    let read = async { pingora::time::timeout(idle, read_some(stream)).await.ok() };
     let result = tokio::select! {
         biased;
         r = read => r,

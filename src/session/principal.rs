@@ -175,7 +175,7 @@ impl fmt::Debug for Principal {
     }
 }
 
-/// Distinct realm names and group lists shared between principals (at most this many of
+/// Distinct group names and group lists shared between principals (at most this many of
 /// each; past that, new ones are not shared).
 const MAX_INTERNED: usize = 4096;
 
@@ -193,7 +193,7 @@ fn interned() -> std::sync::MutexGuard<'static, Interned> {
         .unwrap_or_else(|e| e.into_inner())
 }
 
-/// One shared copy of a realm name (the verification path only: not per request).
+/// One shared copy of a group name (the verification path only: not per request).
 fn interned_name(name: &str) -> Arc<str> {
     let mut i = interned();
     if let Some(a) = i.names.get(name) {
