@@ -19,6 +19,7 @@ use super::error::ApiError;
 use super::state::ControlState;
 use super::{pages, ui};
 use crate::dataplane::ClientInfo;
+use crate::idm::sessions::PASSKEY_AMR;
 use crate::idm::{views, IdmError};
 
 type Shared = State<Arc<ControlState>>;
@@ -146,7 +147,7 @@ pub async fn finish(
     let credential = outcome.credential.id.as_str();
     match state
         .sessions
-        .start(&outcome.identity, &["hwk", "user"], Some(credential))
+        .start(&outcome.identity, PASSKEY_AMR, Some(credential))
         .await
     {
         Ok(issued) => {

@@ -125,12 +125,12 @@ pub async fn finish(State(state): Shared, parts: Parts, body: Bytes) -> Result<R
                 return Err(e);
             }
         };
-    let outcome = match state
-        .directory
+    let (outcome, issued) = match state
+        .sessions
         .finish_sign_in(&state.config, &b.ceremony, credential)
         .await
     {
-        Ok(o) => o,
+        Ok(done) => done,
         Err(e) => {
             // The client's failure counts, not the store's.
             if !matches!(e, IdmError::Unavailable(_) | IdmError::Internal(_)) {
@@ -139,14 +139,6 @@ pub async fn finish(State(state): Shared, parts: Parts, body: Bytes) -> Result<R
             return Err(e.into());
         }
     };
-    let issued = state
-        .sessions
-        .start(
-            &outcome.identity,
-            &["hwk", "user"],
-            Some(&outcome.credential.id),
-        )
-        .await?;
     let host = web::host(&parts);
     let redirect =
         b.rd.as_deref()

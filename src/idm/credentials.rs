@@ -1,7 +1,7 @@
 //! Credentials (passkeys): the record a binding creates from webauthn-rs's `Passkey` (with
 //! the AAGUID, transports, backup flags and a default name), the public key as a JWK (for
 //! the views), listing, `:revoke`, and the lookups sign-in uses
-//! ([`Directory::credential_for_sign_in`], [`Directory::record_credential_use`]).
+//! ([`Directory::credential_for_sign_in`], [`passkey_after_use`]).
 
 use data_encoding::{BASE64URL, BASE64URL_NOPAD, HEXLOWER};
 use webauthn_rs::prelude::{COSEKey, COSEKeyType, ECDSACurve, EDDSACurve, Passkey};
@@ -158,6 +158,14 @@ fn stored_facts(json: &str) -> Result<StoredCredential, IdmError> {
     serde_json::from_str::<StoredPasskey>(json)
         .map(|p| p.cred)
         .map_err(|e| IdmError::Internal(format!("passkey: {e}")))
+}
+
+/// A passkey after a verified sign-in as stored: its JSON (new counter, backup state) and
+/// the counter on its own.
+pub fn passkey_after_use(passkey: &Passkey) -> Result<(String, i64), IdmError> {
+    let stored = serde_json::to_string(passkey).map_err(|e| IdmError::Internal(e.to_string()))?;
+    let counter = i64::from(stored_facts(&stored)?.counter);
+    Ok((stored, counter))
 }
 
 /// What the browser's RegistrationResponseJSON says besides what webauthn-rs verifies.
@@ -320,22 +328,6 @@ impl Directory {
         let passkey: Passkey = serde_json::from_str(&record.passkey)
             .map_err(|e| IdmError::Internal(format!("stored passkey {}: {e}", record.id)))?;
         Ok(SignInCredential { record, passkey })
-    }
-
-    /// After a verified sign-in: stores the updated passkey (counter, backup state) and
-    /// `last_used_time`.
-    pub async fn record_credential_use(
-        &self,
-        record: &CredentialRecord,
-        passkey: &Passkey,
-    ) -> Result<(), IdmError> {
-        let stored =
-            serde_json::to_string(passkey).map_err(|e| IdmError::Internal(e.to_string()))?;
-        let cred = stored_facts(&stored)?;
-        self.store()
-            .record_credential_use(&record.id, i64::from(cred.counter), &stored, self.now_us())
-            .await?;
-        Ok(())
     }
 }
 

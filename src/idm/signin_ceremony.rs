@@ -2,24 +2,29 @@
 //! (discoverable credentials, empty `allowCredentials`) or username-first (the identity's
 //! active passkeys), user verification required, state single-use in the store. Finish
 //! verifies with webauthn-rs, refuses a revoked passkey or a suspended identity, refuses and
-//! audits a sign count that went backwards, and records the new count and `last_used_time`.
-//! The control plane then starts the session.
+//! audits a sign count that went backwards; the new count and `last_used_time`, the used-up
+//! ceremony and the new session are then written in one transaction (the session's record
+//! is made by the caller, `SessionService::finish_sign_in`, which then signs its token).
 
 use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{
-    DiscoverableAuthentication, PasskeyAuthentication, PublicKeyCredential, WebauthnError,
+    DiscoverableAuthentication, Passkey, PasskeyAuthentication, PublicKeyCredential, WebauthnError,
 };
 use webauthn_rs_proto::{AllowCredentials, PublicKeyCredentialRequestOptions};
 
-use super::credentials::SignInCredential;
+use super::credentials::{passkey_after_use, SignInCredential};
 use super::identities::USERNAME_MAX;
 use super::types::{CeremonyKind, CredentialState, Resource};
 use super::views;
-use super::webauthn::{check_origin, identity_from_user_handle, relying_party, BegunCeremony};
+use super::webauthn::{
+    ceremony_gone, check_origin, identity_from_user_handle, relying_party, BegunCeremony,
+};
 use super::{Actor, Context, Directory, IdmError};
 use crate::config::Config;
 use crate::metrics::{events, Outcome, SignInMethod};
-use crate::store::{CredentialRecord, IdentityRecord, PageRequest, StoreError};
+use crate::store::{
+    CredentialRecord, IdentityRecord, PageRequest, SessionRecord, SignInCompletion, StoreError,
+};
 /// Bytes in a decoy credential id (as many as most authenticators' ids).
 const DECOY_ID_LEN: usize = 16;
 
@@ -214,37 +219,93 @@ impl Directory {
         Ok(Some((identity.id, keys)))
     }
 
-    /// `authenticate/finish`: verifies the assertion for the single-use ceremony, and
-    /// counts the result by method (`passgate_sign_ins_total`).
+    /// `authenticate/finish`: verifies the assertion for the single-use ceremony and
+    /// writes the result in one store transaction (one flush to disk): the ceremony used
+    /// up, the passkey's new counter and `last_used_time`, and the session `session` makes
+    /// for the identity, the passkey's `credentials.id` and the time. Counts the result by
+    /// method (`passgate_sign_ins_total`). A ceremony is never tried twice: a finish that
+    /// fails uses it up too.
     pub async fn finish_sign_in(
         &self,
         config: &Config,
         ceremony: &str,
         response: PublicKeyCredential,
-    ) -> Result<SignInOutcome, IdmError> {
+        session: impl FnOnce(&IdentityRecord, &str, i64) -> Result<SessionRecord, IdmError>,
+    ) -> Result<(SignInOutcome, SessionRecord), IdmError> {
         let (record, state) = match self
-            .take_ceremony::<SignInState>(CeremonyKind::SignIn, ceremony)
+            .peek_ceremony::<SignInState>(CeremonyKind::SignIn, ceremony)
             .await
         {
-            Ok(taken) => taken,
+            Ok(read) => read,
             Err(e) => {
+                if !matches!(e, IdmError::Gone(_)) {
+                    // Its state unreadable, or the store failing: used up if it can be.
+                    self.abandon_after_failure(ceremony).await;
+                }
                 events().sign_in(SignInMethod::Unknown, failure_outcome(&e));
                 return Err(e);
             }
         };
         let method = state.method();
-        let result = self.verify_sign_in(config, record, state, response).await;
+        let result = self
+            .verify_and_complete(config, record, state, response, session)
+            .await;
+        if result.is_err() {
+            self.abandon_after_failure(ceremony).await;
+        }
         events().sign_in(method, outcome_of(&result));
         result
     }
 
-    async fn verify_sign_in(
+    /// Uses up a ceremony whose finish failed; a store that cannot do it now leaves it to
+    /// expire (the failure the caller reports is the first one).
+    async fn abandon_after_failure(&self, ceremony: &str) {
+        if let Err(e) = self.abandon_ceremony(ceremony).await {
+            tracing::debug!(error = %e, "a failed sign-in's ceremony could not be used up");
+        }
+    }
+
+    async fn verify_and_complete(
         &self,
         config: &Config,
         record: crate::store::CeremonyRecord,
         state: SignInState,
         response: PublicKeyCredential,
-    ) -> Result<SignInOutcome, IdmError> {
+        session: impl FnOnce(&IdentityRecord, &str, i64) -> Result<SessionRecord, IdmError>,
+    ) -> Result<(SignInOutcome, SessionRecord), IdmError> {
+        let (outcome, passkey) = self
+            .verify_sign_in(config, &record, state, response)
+            .await?;
+        let now = self.now_us();
+        let session = session(&outcome.identity, &outcome.credential.id, now)?;
+        let (stored, sign_count) = passkey_after_use(&passkey)?;
+        let completion = SignInCompletion {
+            ceremony_id: record.id,
+            credential: outcome.credential.id.clone(),
+            sign_count,
+            passkey: stored,
+            session,
+            now_us: now,
+        };
+        match self.store().complete_sign_in(&completion).await {
+            Ok(()) => Ok((outcome, completion.session)),
+            Err(StoreError::NotFound(Resource::Ceremony)) => Err(ceremony_gone()),
+            // Revoked, or its identity suspended, since it was read.
+            Err(StoreError::NotFound(Resource::Credential)) => Err(not_recognised()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Verifies the assertion against the ceremony's state and the stored passkey; writes
+    /// nothing but the audit record of a counter that went backwards. Returns the passkey
+    /// as updated by the sign-in.
+    async fn verify_sign_in(
+        &self,
+        config: &Config,
+        record: &crate::store::CeremonyRecord,
+        state: SignInState,
+        response: PublicKeyCredential,
+    ) -> Result<(SignInOutcome, Passkey), IdmError> {
         let realm = self
             .realm_record(&record.tenant_id, &record.realm_id)
             .await?;
@@ -282,7 +343,7 @@ impl Directory {
             Ok(r) => r,
             Err(WebauthnError::CredentialPossibleCompromise) => {
                 let audit = self.audit(
-                    context_of(&record)
+                    context_of(record)
                         .change(
                             "credential.counter_regression",
                             vec![cred.id.clone(), cred.identity_id.clone()],
@@ -317,10 +378,12 @@ impl Directory {
             return Err(suspended());
         }
         passkey.update_credential(&result);
-        self.record_credential_use(&cred, &passkey).await?;
-        Ok(SignInOutcome {
-            identity,
-            credential: cred,
-        })
+        Ok((
+            SignInOutcome {
+                identity,
+                credential: cred,
+            },
+            passkey,
+        ))
     }
 }

@@ -199,6 +199,25 @@ impl Directory {
         }
     }
 
+    /// Reads the unexpired ceremony `id` of `kind` without using it up (sign-in uses it up
+    /// in the transaction that writes the result). Unknown, used, expired or of another
+    /// kind: `Gone`.
+    pub async fn peek_ceremony<T: DeserializeOwned>(
+        &self,
+        kind: CeremonyKind,
+        id: &str,
+    ) -> Result<(CeremonyRecord, T), IdmError> {
+        if id.is_empty() || id.len() > 128 {
+            return Err(ceremony_gone());
+        }
+        let record = match self.store().peek_ceremony(id, self.now_us()).await {
+            Ok(r) => r,
+            Err(StoreError::NotFound(Resource::Ceremony)) => return Err(ceremony_gone()),
+            Err(e) => return Err(e.into()),
+        };
+        ceremony_state(kind, record)
+    }
+
     /// Takes (once) the unexpired ceremony `id` of `kind`: its record and its state.
     /// Unknown, used, expired or of another kind: `Gone`.
     pub async fn take_ceremony<T: DeserializeOwned>(
@@ -206,23 +225,34 @@ impl Directory {
         kind: CeremonyKind,
         id: &str,
     ) -> Result<(CeremonyRecord, T), IdmError> {
-        let gone =
-            || IdmError::Gone("the ceremony is unknown, used or expired; start again".into());
         if id.is_empty() || id.len() > 128 {
-            return Err(gone());
+            return Err(ceremony_gone());
         }
         let record = match self.store().take_ceremony(id, self.now_us()).await {
             Ok(r) => r,
-            Err(StoreError::NotFound(Resource::Ceremony)) => return Err(gone()),
+            Err(StoreError::NotFound(Resource::Ceremony)) => return Err(ceremony_gone()),
             Err(e) => return Err(e.into()),
         };
-        if record.kind != kind {
-            return Err(gone());
-        }
-        let state = serde_json::from_str(&record.state)
-            .map_err(|e| IdmError::Internal(format!("ceremony state: {e}")))?;
-        Ok((record, state))
+        ceremony_state(kind, record)
     }
+}
+
+/// What a finish of an unknown, used or expired ceremony gets.
+pub(crate) fn ceremony_gone() -> IdmError {
+    IdmError::Gone("the ceremony is unknown, used or expired; start again".into())
+}
+
+/// The record and its state, when it is a ceremony of `kind`.
+fn ceremony_state<T: DeserializeOwned>(
+    kind: CeremonyKind,
+    record: CeremonyRecord,
+) -> Result<(CeremonyRecord, T), IdmError> {
+    if record.kind != kind {
+        return Err(ceremony_gone());
+    }
+    let state = serde_json::from_str(&record.state)
+        .map_err(|e| IdmError::Internal(format!("ceremony state: {e}")))?;
+    Ok((record, state))
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use std::io;
 use std::mem::MaybeUninit;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::Poll;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -77,6 +77,23 @@ pub async fn first_bytes(
             None
         }
         _ => None,
+    }
+}
+
+/// The first bytes of the next request if they are already there, without waiting:
+/// `Ready(Some)` with them, `Ready(None)` when the client closed the connection or the
+/// read failed, `Pending` when nothing has arrived yet (nothing is then kept: the task that
+/// waits next registers itself).
+pub fn bytes_now(stream: &mut Stream) -> Poll<Option<BytesMut>> {
+    let mut cx = Context::from_waker(Waker::noop());
+    match pin!(read_some(stream)).poll(&mut cx) {
+        Poll::Pending => Poll::Pending,
+        Poll::Ready(Ok(bytes)) if !bytes.is_empty() => Poll::Ready(Some(bytes)),
+        Poll::Ready(Ok(_)) => Poll::Ready(None),
+        Poll::Ready(Err(e)) => {
+            tracing::debug!(error = %e, "reading a new connection failed");
+            Poll::Ready(None)
+        }
     }
 }
 

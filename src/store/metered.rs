@@ -641,22 +641,6 @@ impl CredentialStore for Metered {
         .await
     }
 
-    async fn record_credential_use(
-        &self,
-        id: &str,
-        sign_count: i64,
-        passkey: &str,
-        now_us: i64,
-    ) -> Result<(), StoreError> {
-        self.timed(
-            Family::Credentials,
-            Op::Write,
-            self.inner
-                .record_credential_use(id, sign_count, passkey, now_us),
-        )
-        .await
-    }
-
     async fn revoke_credential(
         &self,
         tenant: &str,
@@ -727,6 +711,24 @@ impl CeremonyStore for Metered {
             Family::Ceremonies,
             Op::Write,
             self.inner.take_ceremony(id, now_us),
+        )
+        .await
+    }
+
+    async fn peek_ceremony(&self, id: &str, now_us: i64) -> Result<CeremonyRecord, StoreError> {
+        self.timed(
+            Family::Ceremonies,
+            Op::Read,
+            self.inner.peek_ceremony(id, now_us),
+        )
+        .await
+    }
+
+    async fn complete_sign_in(&self, completion: &SignInCompletion) -> Result<(), StoreError> {
+        self.timed(
+            Family::Ceremonies,
+            Op::Write,
+            self.inner.complete_sign_in(completion),
         )
         .await
     }

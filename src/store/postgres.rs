@@ -9,7 +9,13 @@ use super::{StoreError, StoreOptions};
 static MIGRATOR: Migrator = sqlx::migrate!("src/store/migrations/postgres");
 
 pub(super) async fn open(options: &StoreOptions) -> Result<SqlStore, StoreError> {
-    let pool = sql::connect(options, &options.url, "connecting to PostgreSQL").await?;
+    let pool = sql::connect(
+        options,
+        &options.url,
+        "connecting to PostgreSQL",
+        sql::Commits::Durable,
+    )
+    .await?;
     MIGRATOR.run(&pool).await?;
     Ok(SqlStore::new(pool, "postgres"))
 }

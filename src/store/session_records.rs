@@ -24,6 +24,34 @@ pub struct SessionRecord {
     pub credential_id: Option<String>,
 }
 
+/// Everything one successful sign-in writes, in one transaction: the ceremony is used up,
+/// the passkey's counter and `last_used_us` recorded, the session created. Committed only
+/// while the ceremony is unused and unexpired, and the passkey and its identity active;
+/// otherwise nothing is written.
+#[derive(Clone)]
+pub struct SignInCompletion {
+    pub ceremony_id: String,
+    /// `credentials.id` of the passkey used.
+    pub credential: String,
+    pub sign_count: i64,
+    /// The passkey's JSON after the sign-in (counter, backup state).
+    pub passkey: String,
+    pub session: SessionRecord,
+    pub now_us: i64,
+}
+
+impl std::fmt::Debug for SignInCompletion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInCompletion")
+            .field("ceremony_id", &"<redacted>")
+            .field("credential", &self.credential)
+            .field("sign_count", &self.sign_count)
+            .field("session", &self.session.id)
+            .field("now_us", &self.now_us)
+            .finish()
+    }
+}
+
 /// An Ed25519 signing key as stored (base64url); the private half never appears in `Debug`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SigningKeyRecord {

@@ -250,10 +250,27 @@ async fn refusals_and_the_counter(backend: Backend) {
     finish(&env, &ceremony, &credential, None)
         .await
         .assert_json_error(410, "gone");
-    let fresh = begin(&env, json!({})).await.json();
-    finish(&env, fresh["ceremony"].as_str().unwrap(), &credential, None)
+    let fresh_options = begin(&env, json!({})).await.json();
+    let fresh = fresh_options["ceremony"].as_str().unwrap();
+    finish(&env, fresh, &credential, None)
         .await
         .assert_json_error(400, "bad_request");
+    // A finish that failed used its ceremony up: the right answer cannot follow.
+    let answer = device.authenticate(&origin(&env), &fresh_options).unwrap();
+    finish(&env, fresh, &answer, None)
+        .await
+        .assert_json_error(410, "gone");
+    // Two finishes of one ceremony at once: one session, the other told it is gone.
+    let raced = begin(&env, json!({})).await.json();
+    let ceremony = raced["ceremony"].as_str().unwrap();
+    let credential = device.authenticate(&origin(&env), &raced).unwrap();
+    let (a, b) = tokio::join!(
+        finish(&env, ceremony, &credential, None),
+        finish(&env, ceremony, &credential, None)
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 410], "{} / {}", a.body, b.body);
     finish(&env, "no-such-ceremony", &credential, None)
         .await
         .assert_json_error(410, "gone");

@@ -1,6 +1,6 @@
 //! The store test suite, run on every backend (SQLite always, PostgreSQL when
-//! `PASSGATE_TEST_POSTGRES_URL` is set): migrations, uniqueness, paging, transactions,
-//! token hashing and expiry, audit records. Real databases, no mocks.
+//! `PASSGATE_TEST_POSTGRES_URL` is set): migrations, uniqueness, paging, transactions
+//! (a sign-in written whole or not at all), token hashing and expiry, audit records. Real databases, no mocks.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,9 +11,11 @@ use passgate::idm::groups::NewGroup;
 use passgate::idm::identities::{IdentityPatch, NewIdentity, TraitsPatch};
 use passgate::idm::realms::NewRealm;
 use passgate::idm::tokens::{Action, Family, TokenRequest};
-use passgate::idm::types::{Patch, Resource};
+use passgate::idm::types::{CeremonyKind, Patch, Resource};
 use passgate::idm::{views, Actor, Context, Directory, IdmError, ManualClock};
-use passgate::store::{self, IdentityFilter, PageRequest, StoreError, StoreOptions};
+use passgate::store::{
+    self, IdentityFilter, PageRequest, SignInCompletion, StoreError, StoreOptions,
+};
 
 use crate::support::db::{Backend, TestDb};
 
@@ -282,6 +284,170 @@ async fn a_group_is_created_with_its_members_or_not_at_all() {
             .await
             .unwrap();
         assert_eq!(groups.items[0].id, g.id);
+    }
+}
+
+fn sign_in_ceremony(id: &str, expire_us: i64) -> store::CeremonyRecord {
+    store::CeremonyRecord {
+        id: id.to_string(),
+        kind: CeremonyKind::SignIn,
+        tenant_id: "default".into(),
+        realm_id: "default".into(),
+        subject: String::new(),
+        state: "{}".into(),
+        expire_us,
+    }
+}
+
+fn completion(ceremony: &str, session: &str, identity: &str, count: i64) -> SignInCompletion {
+    SignInCompletion {
+        ceremony_id: ceremony.to_string(),
+        credential: "c1".into(),
+        sign_count: count,
+        passkey: format!("{{\"count\":{count}}}"),
+        session: store::SessionRecord {
+            id: session.to_string(),
+            tenant_id: "default".into(),
+            realm_id: "default".into(),
+            identity_id: identity.to_string(),
+            create_us: T0,
+            expire_us: T0 + 3_600_000_000,
+            revoke_us: None,
+            auth_us: T0,
+            last_seen_us: T0,
+            amr: "[\"hwk\",\"user\"]".into(),
+            credential_id: Some("c1".into()),
+        },
+        now_us: T0,
+    }
+}
+
+#[tokio::test]
+async fn a_sign_in_is_written_whole_once_or_not_at_all() {
+    for db in TestDb::all().await {
+        let (dir, _) = directory(&db).await;
+        let alice = create(&dir, "alice", None).await;
+        db.exec(&format!(
+            "INSERT INTO credentials (id, tenant_id, realm_id, identity_id, credential_id, \
+             public_key, sign_count, aaguid, name, state, backup_eligible, backup_state, \
+             create_us) VALUES ('c1', 'default', 'default', '{alice}', 'cid', 'pk', 3, 'aa', \
+             'key', 'ACTIVE', 0, 0, 1)"
+        ))
+        .await;
+        let store = dir.store();
+        let written = "SELECT (SELECT COUNT(*) FROM sessions) * 1000 + \
+                       (SELECT sign_count FROM credentials WHERE id = 'c1')";
+        let ceremonies = "SELECT COUNT(*) FROM ceremonies";
+        let in_time = T0 + 60_000_000;
+
+        // Peeking reads without using up; an expired or unknown ceremony is not found.
+        store
+            .put_ceremony(&sign_in_ceremony("k1", in_time))
+            .await
+            .unwrap();
+        store
+            .put_ceremony(&sign_in_ceremony("old", T0))
+            .await
+            .unwrap();
+        assert_eq!(store.peek_ceremony("k1", T0).await.unwrap().id, "k1");
+        assert_eq!(store.peek_ceremony("k1", T0).await.unwrap().id, "k1");
+        for (id, expect) in [("old", "expired"), ("none", "unknown")] {
+            assert!(
+                matches!(
+                    store.peek_ceremony(id, T0).await,
+                    Err(StoreError::NotFound(Resource::Ceremony))
+                ),
+                "{:?}: {expect} ceremony peeked",
+                db.backend
+            );
+        }
+
+        // An expired ceremony: nothing written, and it stays for the sweep.
+        let r = store
+            .complete_sign_in(&completion("old", "s0", &alice, 4))
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::NotFound(Resource::Ceremony))),
+            "{r:?}"
+        );
+        assert_eq!(db.count(written).await, 3, "{:?}", db.backend);
+
+        // The whole sign-in in one go: ceremony used up, counter and session written.
+        store
+            .complete_sign_in(&completion("k1", "s1", &alice, 4))
+            .await
+            .unwrap();
+        assert_eq!(db.count(written).await, 1004, "{:?}", db.backend);
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM credentials WHERE last_used_us IS NOT NULL")
+                .await,
+            1
+        );
+        assert_eq!(
+            db.count(ceremonies).await,
+            1,
+            "only the expired one is left"
+        );
+        let session = store.get_session("s1").await.unwrap();
+        assert_eq!(session.credential_id.as_deref(), Some("c1"));
+
+        // The same ceremony again (a replay, or the loser of a race): nothing written.
+        let r = store
+            .complete_sign_in(&completion("k1", "s2", &alice, 5))
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::NotFound(Resource::Ceremony))),
+            "{r:?}"
+        );
+        assert_eq!(db.count(written).await, 1004, "{:?}", db.backend);
+
+        // Two finishes of one ceremony at once: exactly one is written.
+        store
+            .put_ceremony(&sign_in_ceremony("k2", in_time))
+            .await
+            .unwrap();
+        let (first, second) = (
+            completion("k2", "s3", &alice, 6),
+            completion("k2", "s4", &alice, 7),
+        );
+        let (a, b) = tokio::join!(
+            store.complete_sign_in(&first),
+            store.complete_sign_in(&second),
+        );
+        assert!(a.is_ok() != b.is_ok(), "{:?}: {a:?} / {b:?}", db.backend);
+        assert_eq!(db.count("SELECT COUNT(*) FROM sessions").await, 2);
+
+        // The passkey revoked, or its identity suspended, after it was verified: nothing is
+        // written, and the ceremony is not used up by the rolled-back transaction.
+        for (breaks, mends) in [
+            (
+                "UPDATE credentials SET state = 'REVOKED'".to_string(),
+                "UPDATE credentials SET state = 'ACTIVE'".to_string(),
+            ),
+            (
+                format!("UPDATE identities SET status = 'suspended' WHERE id = '{alice}'"),
+                format!("UPDATE identities SET status = 'active' WHERE id = '{alice}'"),
+            ),
+        ] {
+            store
+                .put_ceremony(&sign_in_ceremony("k3", in_time))
+                .await
+                .unwrap();
+            let before = db.count(written).await;
+            db.exec(&breaks).await;
+            let r = store
+                .complete_sign_in(&completion("k3", "s5", &alice, 9))
+                .await;
+            assert!(
+                matches!(r, Err(StoreError::NotFound(Resource::Credential))),
+                "{:?} after {breaks}: {r:?}",
+                db.backend
+            );
+            assert_eq!(db.count(written).await, before, "{breaks}: half-written");
+            assert!(store.peek_ceremony("k3", T0).await.is_ok(), "{breaks}");
+            assert!(store.take_ceremony("k3", T0).await.is_ok());
+            db.exec(&mends).await;
+        }
     }
 }
 

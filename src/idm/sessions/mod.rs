@@ -1,12 +1,13 @@
 //! Server-side sessions and the tokens they issue. [`SessionService::start`] creates a
-//! session after a passkey ceremony and signs its first token; [`SessionService::refresh`]
+//! session after a passkey binding and signs its first token, [`SessionService::finish_sign_in`]
+//! the same after a sign-in (the session written in the sign-in's own transaction); [`SessionService::refresh`]
 //! re-issues an expired token while the session is valid (at most one store read per token
 //! lifetime per session); revocation writes the store's feed and invalidates this
 //! instance's cache at once; [`SessionService::sync`] (every second, in the background)
 //! applies other instances' revocations, follows key rotation and prunes.
 //!
-//! Who calls what: a successful ceremony (`bind/finish`, `authenticate/finish`) calls
-//! `start` and answers with `set_cookie`; the data plane calls `refresh` (through a trait
+//! Who calls what: `bind/finish` calls `start`, `authenticate/finish` calls
+//! `finish_sign_in`, and both answer with `set_cookie`; the data plane calls `refresh` (through a trait
 //! it defines) for an expired token; sign-out and the admin API call `sign_out` / `revoke`.
 
 mod admin;
@@ -21,7 +22,10 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
+use webauthn_rs::prelude::PublicKeyCredential;
+
 use super::oidc::keys::{self as oidc_keys, OidcKeyRing};
+use super::signin_ceremony::SignInOutcome;
 use super::{ids, signing_keys, Directory, IdmError};
 use crate::config::{Config, SessionSettings};
 use crate::session::cache::PrincipalCache;
@@ -45,6 +49,33 @@ fn us(d: Duration) -> i64 {
 
 fn secs(us_: i64) -> u64 {
     u64::try_from(us_.div_euclid(US)).unwrap_or(0)
+}
+
+/// How a user-verified passkey sign-in authenticated (RFC 8176).
+pub const PASSKEY_AMR: &[&str] = &["hwk", "user"];
+
+/// The session a passkey ceremony starts for `identity` at `now`, lasting `ttl`; `credential`
+/// is the passkey's `credentials.id` (revoking the passkey ends the session).
+fn new_session(
+    identity: &IdentityRecord,
+    now: i64,
+    ttl: Duration,
+    amr: &[&str],
+    credential: Option<&str>,
+) -> Result<SessionRecord, IdmError> {
+    Ok(SessionRecord {
+        id: ids::new_id()?,
+        tenant_id: identity.tenant_id.clone(),
+        realm_id: identity.realm_id.clone(),
+        identity_id: identity.id.clone(),
+        create_us: now,
+        expire_us: now.saturating_add(us(ttl)),
+        revoke_us: None,
+        auth_us: now,
+        last_seen_us: now,
+        amr: serde_json::to_string(amr).unwrap_or_else(|_| "[]".into()),
+        credential_id: credential.map(str::to_string),
+    })
 }
 
 /// A session just started (or a token just re-issued): the token and what it stands for.
@@ -222,22 +253,31 @@ impl SessionService {
             return Err(IdmError::Forbidden("the identity is suspended".into()));
         }
         let now = self.directory.now_us();
-        let params = self.params.load();
-        let session = SessionRecord {
-            id: ids::new_id()?,
-            tenant_id: identity.tenant_id.clone(),
-            realm_id: identity.realm_id.clone(),
-            identity_id: identity.id.clone(),
-            create_us: now,
-            expire_us: now.saturating_add(us(params.settings.ttl)),
-            revoke_us: None,
-            auth_us: now,
-            last_seen_us: now,
-            amr: serde_json::to_string(amr).unwrap_or_else(|_| "[]".into()),
-            credential_id: credential.map(str::to_string),
-        };
+        let ttl = self.params.load().settings.ttl;
+        let session = new_session(identity, now, ttl, amr, credential)?;
         self.directory.store().create_session(&session).await?;
         self.issue(identity, session, now).await
+    }
+
+    /// `authenticate/finish`: verifies the assertion for the single-use ceremony and, in
+    /// the same store transaction that uses the ceremony up and records the passkey's use,
+    /// starts the session (amr `["hwk", "user"]`); then signs its first token.
+    pub async fn finish_sign_in(
+        &self,
+        config: &Config,
+        ceremony: &str,
+        response: PublicKeyCredential,
+    ) -> Result<(SignInOutcome, IssuedSession), IdmError> {
+        let ttl = self.params.load().settings.ttl;
+        let (outcome, session) = self
+            .directory
+            .finish_sign_in(config, ceremony, response, |identity, credential, now| {
+                new_session(identity, now, ttl, PASSKEY_AMR, Some(credential))
+            })
+            .await?;
+        let now = session.create_us;
+        let issued = self.issue(&outcome.identity, session, now).await?;
+        Ok((outcome, issued))
     }
 
     /// `Set-Cookie` for a started or re-issued session. `secure`: see [`cookie::needs_secure`].

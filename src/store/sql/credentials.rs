@@ -62,29 +62,6 @@ impl CredentialStore for SqlStore {
         list(&self.pool, listing, page, credential).await
     }
 
-    async fn record_credential_use(
-        &self,
-        id: &str,
-        sign_count: i64,
-        passkey: &str,
-        now_us: i64,
-    ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE credentials SET sign_count = $1, passkey = $2, last_used_us = $3, \
-             update_us = $3 WHERE id = $4",
-        )
-        .bind(sign_count)
-        .bind(passkey)
-        .bind(now_us)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(Resource::Credential));
-        }
-        Ok(())
-    }
-
     async fn revoke_credential(
         &self,
         tenant: &str,

@@ -1,5 +1,6 @@
 //! [`LimitStore`]: rate-limit windows, one row per (key, window start), counted with one
-//! upsert (`INSERT … ON CONFLICT DO UPDATE … RETURNING`, the same on SQLite and PostgreSQL).
+//! upsert (`INSERT … ON CONFLICT DO UPDATE … RETURNING`, the same on SQLite and PostgreSQL),
+//! written as short-lived state (no flush to disk of its own on SQLite).
 
 use async_trait::async_trait;
 use sqlx::Row;
@@ -27,7 +28,7 @@ impl LimitStore for SqlStore {
         .bind(window_start)
         .bind(add)
         .bind(expire_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.short_lived)
         .await?
         .try_get(0)?;
         Ok(n)
@@ -49,7 +50,7 @@ impl LimitStore for SqlStore {
     async fn sweep_windows(&self, now: i64) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM rate_limits WHERE expire_at < $1")
             .bind(now)
-            .execute(&self.pool)
+            .execute(&self.short_lived)
             .await?;
         Ok(done.rows_affected())
     }

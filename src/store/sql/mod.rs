@@ -18,11 +18,21 @@ mod search;
 mod sessions;
 mod tokens;
 
+use std::sync::atomic::AtomicI64;
+
 use async_trait::async_trait;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection};
 
 use crate::store::{StoreError, StoreInfo, StoreOptions};
+
+/// How a SQLite connection commits: with a flush to disk (SQLite's default, every store
+/// write) or without (the writes of short-lived state, [`SqlStore::short_lived`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Commits {
+    Durable,
+    Unflushed,
+}
 
 /// The connection pool for `url` (sized and timed by `options`); `what` names the database
 /// in the error when it cannot be reached.
@@ -30,6 +40,7 @@ pub(super) async fn connect(
     options: &StoreOptions,
     url: &str,
     what: &str,
+    commits: Commits,
 ) -> Result<AnyPool, StoreError> {
     let connect: AnyConnectOptions = url
         .parse()
@@ -38,7 +49,14 @@ pub(super) async fn connect(
         "SET statement_timeout = {}",
         options.timeout.as_millis().max(1)
     );
+    // A connection is pinged when it goes back to the pool (sqlx always does, and a pending
+    // rollback is applied then); PostgreSQL's are pinged again when taken out, since the
+    // server may have closed an idle one meanwhile. An idle SQLite connection cannot be
+    // lost that way, and the second ping would cost every statement a round trip to its
+    // worker thread.
+    let sqlite = url.starts_with("sqlite:");
     AnyPoolOptions::new()
+        .test_before_acquire(!sqlite)
         .max_connections(options.max_connections)
         .acquire_timeout(options.connect_timeout)
         .after_connect(move |conn, _| {
@@ -48,6 +66,12 @@ pub(super) async fn connect(
                 // answered as unavailable). SQLite waits for locks up to sqlx's 5 s.
                 if conn.backend_name() == "PostgreSQL" {
                     sqlx::query(&set).execute(&mut *conn).await?;
+                } else if commits == Commits::Unflushed {
+                    // WAL mode: a commit appends to the log without syncing it; the next
+                    // durable commit (any connection) syncs the log, these frames with it.
+                    sqlx::query("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *conn)
+                        .await?;
                 }
                 Ok(())
             })
@@ -56,9 +80,10 @@ pub(super) async fn connect(
             Box::pin(async move {
                 // A COMMIT that failed on a full disk or an I/O error leaves sqlx counting a
                 // transaction SQLite has already rolled back; such a connection would refuse
-                // every later `BEGIN` ("non-zero transaction depth"). The pool's ping (run
-                // first) has applied any pending rollback, so a depth left now is that case:
-                // close the connection instead of handing it out.
+                // every later `BEGIN` ("non-zero transaction depth"). The pool's ping (on
+                // release, and on PostgreSQL again before this) has applied any pending
+                // rollback, so a depth left now is that case: close the connection instead of
+                // handing it out.
                 Ok(!conn.is_in_transaction())
             })
         })
@@ -81,15 +106,39 @@ pub(super) async fn begin(
     }
 }
 
-/// The store over one connection pool; its trait implementations live in the family files.
+/// The store over its connection pool; its trait implementations live in the family files.
 pub(super) struct SqlStore {
     pool: AnyPool,
+    /// Where short-lived state is written: WebAuthn ceremony state (five minutes) and
+    /// rate-limit windows. On SQLite a small pool whose commits are not flushed to disk
+    /// (a power loss may lose the last of them: a sign-in started then is started again,
+    /// a window's last hits are not counted); on PostgreSQL the same pool as the rest.
+    short_lived: AnyPool,
     backend: &'static str,
+    /// When this instance last swept unfinished ceremonies (their `expire_us` clock).
+    ceremonies_swept_us: AtomicI64,
 }
 
 impl SqlStore {
     pub(super) fn new(pool: AnyPool, backend: &'static str) -> Self {
-        SqlStore { pool, backend }
+        SqlStore {
+            short_lived: pool.clone(),
+            pool,
+            backend,
+            ceremonies_swept_us: AtomicI64::new(i64::MIN),
+        }
+    }
+
+    /// Writes short-lived state through `pool` (see [`SqlStore::short_lived`]).
+    pub(super) fn with_short_lived(mut self, pool: AnyPool) -> Self {
+        self.short_lived = pool;
+        self
+    }
+
+    /// The pool for everything, and the one for short-lived state.
+    #[cfg(test)]
+    pub(super) fn pools(&self) -> (&AnyPool, &AnyPool) {
+        (&self.pool, &self.short_lived)
     }
 }
 

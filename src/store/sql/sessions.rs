@@ -46,6 +46,28 @@ async fn feed(
     Ok(())
 }
 
+/// The statement that inserts `s` (alone, or inside a sign-in's transaction).
+pub(super) fn session_insert(
+    s: &SessionRecord,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(
+        "INSERT INTO sessions (id, tenant_id, realm_id, identity_id, create_us, expire_us, \
+         revoke_us, auth_us, last_seen_us, amr, credential_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&s.id)
+    .bind(&s.tenant_id)
+    .bind(&s.realm_id)
+    .bind(&s.identity_id)
+    .bind(s.create_us)
+    .bind(s.expire_us)
+    .bind(s.revoke_us)
+    .bind(s.auth_us)
+    .bind(s.last_seen_us)
+    .bind(&s.amr)
+    .bind(&s.credential_id)
+}
+
 /// Revokes inside an open transaction (also used by identity suspension and deletion).
 pub(super) async fn revoke_in(
     conn: &mut AnyConnection,
@@ -110,24 +132,7 @@ pub(super) async fn revoke_realm_in(
 #[async_trait]
 impl SessionStore for SqlStore {
     async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO sessions (id, tenant_id, realm_id, identity_id, create_us, expire_us, \
-             revoke_us, auth_us, last_seen_us, amr, credential_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(&s.id)
-        .bind(&s.tenant_id)
-        .bind(&s.realm_id)
-        .bind(&s.identity_id)
-        .bind(s.create_us)
-        .bind(s.expire_us)
-        .bind(s.revoke_us)
-        .bind(s.auth_us)
-        .bind(s.last_seen_us)
-        .bind(&s.amr)
-        .bind(&s.credential_id)
-        .execute(&self.pool)
-        .await?;
+        session_insert(s).execute(&self.pool).await?;
         Ok(())
     }
 

@@ -103,14 +103,6 @@ pub trait CredentialStore: Send + Sync {
         identity_id: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<CredentialRecord>, StoreError>;
-    /// After a sign-in: the new counter, the updated passkey JSON, `last_used_us`.
-    async fn record_credential_use(
-        &self,
-        id: &str,
-        sign_count: i64,
-        passkey: &str,
-        now_us: i64,
-    ) -> Result<(), StoreError>;
     async fn revoke_credential(
         &self,
         tenant: &str,
@@ -149,6 +141,16 @@ pub trait CeremonyStore: Send + Sync {
     /// Reads and deletes the ceremony in one step: a second take of the same id, or a take
     /// after `expire_us`, finds nothing (`NotFound`).
     async fn take_ceremony(&self, id: &str, now_us: i64) -> Result<CeremonyRecord, StoreError>;
+    /// Reads the ceremony without using it up (`NotFound` when unknown, used or expired):
+    /// sign-in verifies first and uses it up with what it writes
+    /// ([`CeremonyStore::complete_sign_in`]).
+    async fn peek_ceremony(&self, id: &str, now_us: i64) -> Result<CeremonyRecord, StoreError>;
+    /// Writes a verified sign-in in one transaction (one commit, one flush to disk): the
+    /// ceremony is deleted, the passkey's use recorded, the session inserted. Nothing is
+    /// written when the ceremony is already used or expired (`NotFound(Ceremony)`: of two
+    /// racing finishes one wins), or when the passkey is no longer active or its identity
+    /// no longer active (`NotFound(Credential)`).
+    async fn complete_sign_in(&self, completion: &SignInCompletion) -> Result<(), StoreError>;
 }
 
 #[async_trait]
