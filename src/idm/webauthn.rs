@@ -207,15 +207,7 @@ impl Directory {
         kind: CeremonyKind,
         id: &str,
     ) -> Result<(CeremonyRecord, T), IdmError> {
-        if id.is_empty() || id.len() > 128 {
-            return Err(ceremony_gone());
-        }
-        let record = match self.store().peek_ceremony(id, self.now_us()).await {
-            Ok(r) => r,
-            Err(StoreError::NotFound(Resource::Ceremony)) => return Err(ceremony_gone()),
-            Err(e) => return Err(e.into()),
-        };
-        ceremony_state(kind, record)
+        self.ceremony(kind, id, false).await
     }
 
     /// Takes (once) the unexpired ceremony `id` of `kind`: its record and its state.
@@ -225,34 +217,42 @@ impl Directory {
         kind: CeremonyKind,
         id: &str,
     ) -> Result<(CeremonyRecord, T), IdmError> {
+        self.ceremony(kind, id, true).await
+    }
+
+    /// The ceremony `id` of `kind`, taken (deleted) or only read.
+    async fn ceremony<T: DeserializeOwned>(
+        &self,
+        kind: CeremonyKind,
+        id: &str,
+        take: bool,
+    ) -> Result<(CeremonyRecord, T), IdmError> {
         if id.is_empty() || id.len() > 128 {
             return Err(ceremony_gone());
         }
-        let record = match self.store().take_ceremony(id, self.now_us()).await {
+        let now = self.now_us();
+        let found = if take {
+            self.store().take_ceremony(id, now).await
+        } else {
+            self.store().peek_ceremony(id, now).await
+        };
+        let record = match found {
             Ok(r) => r,
             Err(StoreError::NotFound(Resource::Ceremony)) => return Err(ceremony_gone()),
             Err(e) => return Err(e.into()),
         };
-        ceremony_state(kind, record)
+        if record.kind != kind {
+            return Err(ceremony_gone());
+        }
+        let state = serde_json::from_str(&record.state)
+            .map_err(|e| IdmError::Internal(format!("ceremony state: {e}")))?;
+        Ok((record, state))
     }
 }
 
 /// What a finish of an unknown, used or expired ceremony gets.
 pub(crate) fn ceremony_gone() -> IdmError {
     IdmError::Gone("the ceremony is unknown, used or expired; start again".into())
-}
-
-/// The record and its state, when it is a ceremony of `kind`.
-fn ceremony_state<T: DeserializeOwned>(
-    kind: CeremonyKind,
-    record: CeremonyRecord,
-) -> Result<(CeremonyRecord, T), IdmError> {
-    if record.kind != kind {
-        return Err(ceremony_gone());
-    }
-    let state = serde_json::from_str(&record.state)
-        .map_err(|e| IdmError::Internal(format!("ceremony state: {e}")))?;
-    Ok((record, state))
 }
 
 #[cfg(test)]
