@@ -3,6 +3,7 @@
 
 mod admin_cli;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -258,29 +259,29 @@ fn demo(
     let link = assembled
         .with_directory(|d| async move { passgate::demo::first_admin_link(&d, &demo_config).await })
         .context("provisioning the demo's first user")?;
-    println!();
-    println!("  passgate demo is running on {}", config.public_url);
-    println!("  The demo app behind it listens on http://{app_addr}; /public needs no sign-in.");
-    println!();
-    println!("  Create the passkey of the first user, \"admin\" (an administrator), with this");
-    println!("  one-time link:");
-    println!();
-    println!("    {link}");
-    println!();
-    println!(
-        "  Then the admin console is at {}.passgate/console/",
-        config.public_url
+    let banner = format!(
+        "\n  passgate demo is running on {url}\n  \
+         The demo app behind it listens on http://{app_addr}; /public needs no sign-in.\n\n  \
+         Create the passkey of the first user, \"admin\" (an administrator), with this\n  \
+         one-time link:\n\n    {link}\n\n  \
+         Then the admin console is at {url}.passgate/console/\n  \
+         and your passkeys at {url}.passgate/passkeys\n\n  \
+         (a new link is printed at every start; the store is {db})\n\n",
+        url = config.public_url,
+        db = data_dir.join("passgate-demo.db").display(),
     );
-    println!(
-        "  and your passkeys at {}.passgate/passkeys",
-        config.public_url
-    );
-    println!();
-    println!(
-        "  (a new link is printed at every start; the store is {})",
-        data_dir.join("passgate-demo.db").display()
-    );
-    println!();
+    // One write, and its failure ignored: a reader that went away (`passgate demo | head`,
+    // a test that read the link) must not stop the demo, as `println!` would (it panics on
+    // a closed pipe).
+    let mut out = std::io::stdout().lock();
+    if out
+        .write_all(banner.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        tracing::debug!("the demo's banner could not be written to stdout");
+    }
+    drop(out);
     assembled.run();
     app.abort();
     Ok(ExitCode::SUCCESS)

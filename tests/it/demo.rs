@@ -139,3 +139,44 @@ async fn the_demo_prints_a_link_that_signs_the_first_admin_in() {
     let (_demo, second) = start(dir.path(), port, app_port);
     assert_ne!(second, link);
 }
+
+/// A demo whose standard output is closed before it prints (`passgate demo | head -1`, or a
+/// test that read its link) keeps serving: printing to a closed pipe once stopped it.
+#[tokio::test]
+async fn the_demo_keeps_serving_when_its_output_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = client();
+    for attempt in 1..=3 {
+        let (port, app_port) = (free_port(), free_port());
+        let mut child = Command::new(BIN)
+            .args(["demo", "--port", &port.to_string()])
+            .args(["--app-port", &app_port.to_string()])
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn passgate demo");
+        // The reading end goes away before the demo has printed anything.
+        drop(child.stdout.take());
+        let demo = Demo(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let url = format!("http://127.0.0.1:{port}/.passgate/healthz");
+            if http.get(url).send().await.is_ok_and(|r| r.status() == 200) {
+                // Still there a moment later (after its banner was written).
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                let url = format!("http://127.0.0.1:{port}/public");
+                let r = http.get(url).send().await.expect("the demo stopped");
+                assert_eq!(r.status(), 200);
+                drop(demo);
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // A port taken by another test meanwhile: start again on fresh ones.
+        assert!(
+            attempt < 3,
+            "the demo never answered with its output closed"
+        );
+    }
+}
