@@ -342,6 +342,13 @@ impl Directory {
         let result = match result {
             Ok(r) => r,
             Err(WebauthnError::CredentialPossibleCompromise) => {
+                // The same answer finished a moment ago (a double submit) has moved the
+                // counter to this one's value: that is a used ceremony, not a copied key.
+                match self.store().peek_ceremony(&record.id, self.now_us()).await {
+                    Ok(_) => {}
+                    Err(StoreError::NotFound(_)) => return Err(ceremony_gone()),
+                    Err(e) => return Err(e.into()),
+                }
                 let audit = self.audit(
                     context_of(record)
                         .change(
