@@ -70,14 +70,7 @@ pub async fn first_bytes(
         r = read => r,
         _ = stop => None,
     };
-    match result {
-        Some(Ok(bytes)) if !bytes.is_empty() => Some(bytes),
-        Some(Err(e)) => {
-            tracing::debug!(error = %e, "reading a kept-alive connection failed");
-            None
-        }
-        _ => None,
-    }
+    result.and_then(bytes_read)
 }
 
 /// The first bytes of the next request if they are already there, without waiting:
@@ -86,13 +79,17 @@ pub async fn first_bytes(
 /// waits next registers itself).
 pub fn bytes_now(stream: &mut Stream) -> Poll<Option<BytesMut>> {
     let mut cx = Context::from_waker(Waker::noop());
-    match pin!(read_some(stream)).poll(&mut cx) {
-        Poll::Pending => Poll::Pending,
-        Poll::Ready(Ok(bytes)) if !bytes.is_empty() => Poll::Ready(Some(bytes)),
-        Poll::Ready(Ok(_)) => Poll::Ready(None),
-        Poll::Ready(Err(e)) => {
-            tracing::debug!(error = %e, "reading a new connection failed");
-            Poll::Ready(None)
+    pin!(read_some(stream)).poll(&mut cx).map(bytes_read)
+}
+
+/// What one read gave: bytes, or `None` at the end of the stream or on an error.
+fn bytes_read(read: io::Result<BytesMut>) -> Option<BytesMut> {
+    match read {
+        Ok(bytes) if !bytes.is_empty() => Some(bytes),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::debug!(error = %e, "reading a connection failed");
+            None
         }
     }
 }
