@@ -125,6 +125,11 @@ pub fn assemble(config_path: Option<PathBuf>, config: Config) -> Result<Assemble
         graceful_shutdown_timeout_seconds: Some(whole_seconds(
             config.server.graceful_shutdown_timeout,
         )),
+        // Every timeout of a second or more (the upstream reads and writes, the idle wait of
+        // a kept-alive connection) on tokio's timer wheel rather than Pingora's shared
+        // timer map: fewer instructions per request by callgrind (docs/performance.md), and
+        // a cancelled timeout is removed at once instead of kept until its deadline.
+        fast_timeout_to_tokio_threshold_seconds: Some(0),
         ..ServerConf::default()
     };
     let mut server = Server::new_with_opt_and_conf(None, conf);

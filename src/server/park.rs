@@ -62,8 +62,9 @@ pub async fn first_bytes(
             notified.await;
         }
     };
-    // Pingora's own timer for long timeouts (one shared entry per 10 ms of deadlines, as
-    // its keep-alive read used), not a timer-wheel entry per parked connection.
+    // Pingora's timeout, as its keep-alive read uses; the server puts timeouts of a second
+    // or more on tokio's timer wheel (`fast_timeout_to_tokio_threshold_seconds`), so the
+    // entry goes away as soon as the next request arrives.
     let read = async { pingora::time::timeout(idle, read_some(stream)).await.ok() };
     let result = tokio::select! {
         biased;
