@@ -30,6 +30,12 @@
 #   ROUNDS=7 DURATION=10 benches/compare.sh
 #   LATENCY=0 H2=0 SCALE=0 benches/compare.sh   # the throughput rounds only
 #   BUILD=0 benches/compare.sh         # use the release binaries already built
+#   BASE_BIN=/path/to/old/release benches/compare.sh
+#                                      # a second passgate (the `passgate` binary and
+#                                      # `examples/mint_session` under that directory, e.g.
+#                                      # an earlier commit's target/release) as one more
+#                                      # scenario, `base_authed`, in the same rounds: the
+#                                      # before/after ratio is then taken within each round
 set -euo pipefail
 
 SHORT=${SHORT:-0}
@@ -52,6 +58,8 @@ PIN=${PIN:-1}
 RESULTS=${RESULTS:-target/compare-results.md}
 UP_PORT=${UP_PORT:-9100}
 GW_PORT=${GW_PORT:-9180}
+BASE_BIN=${BASE_BIN:-}
+BASE_PORT=${BASE_PORT:-9183}
 NGX_PORT=${NGX_PORT:-9181}
 FWD_PORT=${FWD_PORT:-9182}
 BARE_PORT=${BARE_PORT:-9190}
@@ -247,6 +255,26 @@ start_gateway() {
   echo "passgate did not start:"; cat "$work/passgate.log"; exit 1
 }
 start_gateway
+if [ -n "$BASE_BIN" ]; then
+  # The same configuration (without the TLS listener) on its own port and database,
+  # served by the other binary.
+  base_toml=$(<"$work/passgate.toml")
+  [ -z "$tls_listener" ] || base_toml=${base_toml/"$tls_listener"/}
+  sed -e "s/127.0.0.1:$GW_PORT/127.0.0.1:$BASE_PORT/; s/localhost:$GW_PORT/localhost:$BASE_PORT/" \
+    -e "s#$work/passgate.db#$work/passgate-base.db#" <<<"$base_toml" >"$work/passgate-base.toml"
+  RUST_LOG=warn "${server_cpu[@]}" "$BASE_BIN/passgate" serve --config "$work/passgate-base.toml" \
+    >>"$work/passgate-base.log" 2>&1 &
+  pids+=($!)
+  base_pid=$!
+  for _ in $(seq 1 200); do
+    curl -fsS "http://127.0.0.1:$BASE_PORT/.passgate/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  base_token=$("$BASE_BIN/examples/mint_session" "$work/passgate-base.toml" loadtest)
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: passgate_session=$base_token" \
+    "http://127.0.0.1:$BASE_PORT/private/page")
+  [ "$code" = 200 ] || { echo "BASE_BIN passgate with its minted session: $code"; cat "$work/passgate-base.log"; exit 1; }
+fi
 
 # The nginx worker of a master started above (the process doing the work).
 worker_of() {
@@ -312,12 +340,19 @@ URL[authed]="http://127.0.0.1:$GW_PORT/private/page";    PROCS[authed]="gw";   H
 URL[asserted]="http://127.0.0.1:$GW_PORT/asserted/page"; PROCS[asserted]="gw"; HDR[asserted]=1
 URL[fwdauth]="http://127.0.0.1:$FWD_PORT/private/page";  PROCS[fwdauth]="$front_pid gw"; HDR[fwdauth]=1
 scenarios=(upstream nginx bare bare_nb public authed asserted fwdauth)
+declare -A COOKIE
+if [ -n "$BASE_BIN" ]; then
+  LABEL[base_authed]="passgate from BASE_BIN, authenticated"
+  URL[base_authed]="http://127.0.0.1:$BASE_PORT/private/page"; PROCS[base_authed]="$base_pid"
+  HDR[base_authed]=1; COOKIE[base_authed]="passgate_session=$base_token"
+  scenarios+=(base_authed)
+fi
 declare -A RPS P50 P99 CPU UPCPU OTHERS
 
 # One measured run of scenario $1 in round $2: appends to the per-scenario lists.
 run() {
   local s=$1 r=$2 args=() procs p
-  [ -n "${HDR[$s]:-}" ] && args=(-H "Cookie: $cookie")
+  [ -n "${HDR[$s]:-}" ] && args=(-H "Cookie: ${COOKIE[$s]:-$cookie}")
   procs=${PROCS[$s]//gw/$gw_pid}
   if [ "$WARMUP" != 0 ]; then
     "${client_cpu[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${args[@]}" "${URL[$s]}" >/dev/null
@@ -390,6 +425,13 @@ ratio_rows=(
   "bare req/s ÷ nginx proxy_pass req/s|R_bare|R_nginx||"
   "bare CPU/req ÷ nginx proxy_pass CPU/req|C_bare|C_nginx||"
 )
+if [ -n "$BASE_BIN" ]; then
+  ratio_rows+=(
+    "authed CPU/req ÷ BASE_BIN authed CPU/req|C_authed|C_base_authed||"
+    "authed req/s ÷ BASE_BIN authed req/s|R_authed|R_base_authed||"
+    "BASE_BIN authed CPU/req ÷ bare CPU/req|C_base_authed|C_bare||"
+  )
+fi
 say "| ratio (per round, then median) | median | min–max | target |"
 say "|---|---|---|---|"
 for row in "${ratio_rows[@]}"; do
@@ -506,7 +548,7 @@ if [ "$SCALE" = 1 ]; then
   say ""
 fi
 
-say "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). Reproduce: \`ROUNDS=$ROUNDS DURATION=$DURATION LATENCY=$LATENCY H2=$H2 SCALE=$SCALE benches/compare.sh\`."
+say "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). Reproduce: \`ROUNDS=$ROUNDS DURATION=$DURATION LATENCY=$LATENCY H2=$H2 SCALE=$SCALE${BASE_BIN:+ BASE_BIN=<the other release directory>} benches/compare.sh\`."
 mkdir -p "$(dirname "$RESULTS")"
 cat "$out" >>"$RESULTS"
 echo "== appended to $RESULTS" >&2
