@@ -243,16 +243,20 @@ BARE_UNBUFFERED_WRITES=1 "${server_cpu[@]}" "$bin/examples/bare_proxy" "127.0.0.
   "127.0.0.1:$UP_PORT" >"$work/bare_nb.log" 2>&1 &
 pids+=($!)
 bare_nb_pid=$!
+# Waits until the passgate on port $1 answers its health check; its log is $2.
+wait_healthy() {
+  for _ in $(seq 1 200); do
+    curl -fsS "http://127.0.0.1:$1/.passgate/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "passgate did not start:"; cat "$2"; exit 1
+}
 start_gateway() {
   RUST_LOG=warn "${server_cpu[@]}" "$bin/passgate" serve --config "$work/passgate.toml" \
     >>"$work/passgate.log" 2>&1 &
   pids+=($!)
   gw_pid=$!
-  for _ in $(seq 1 200); do
-    curl -fsS "http://127.0.0.1:$GW_PORT/.passgate/healthz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "passgate did not start:"; cat "$work/passgate.log"; exit 1
+  wait_healthy "$GW_PORT" "$work/passgate.log"
 }
 start_gateway
 if [ -n "$BASE_BIN" ]; then
@@ -266,10 +270,7 @@ if [ -n "$BASE_BIN" ]; then
     >>"$work/passgate-base.log" 2>&1 &
   pids+=($!)
   base_pid=$!
-  for _ in $(seq 1 200); do
-    curl -fsS "http://127.0.0.1:$BASE_PORT/.passgate/healthz" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
+  wait_healthy "$BASE_PORT" "$work/passgate-base.log"
   base_token=$("$BASE_BIN/examples/mint_session" "$work/passgate-base.toml" loadtest)
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: passgate_session=$base_token" \
     "http://127.0.0.1:$BASE_PORT/private/page")
