@@ -171,7 +171,7 @@ pub fn set_forwarded(
 
 /// An address as `X-Forwarded-For` carries it. IPv4 is written by hand: `Display` through
 /// `core::fmt` cost about 1,200 instructions per request (issue 15's callgrind figures).
-fn ip_text(ip: std::net::IpAddr) -> String {
+pub fn ip_text(ip: std::net::IpAddr) -> String {
     match ip {
         std::net::IpAddr::V4(v4) => {
             let mut s = String::with_capacity(15);
