@@ -21,6 +21,7 @@ on_both_backends!(
     racing_browsers_one_wins_and_ceremonies_are_single_use,
     suspended_identities_and_taken_credentials_are_refused,
     realm_authenticator_policy_is_enforced,
+    enrollment_status_follows_passkeys_and_links,
 );
 
 fn origin(api: &AdminApi) -> String {
@@ -365,7 +366,105 @@ async fn suspended_identities_and_taken_credentials_are_refused(backend: Backend
     let dup = finish(&api, o["ceremony"].as_str().unwrap(), &c2).await;
     assert_eq!(dup.status, 409, "{}", dup.body);
     let (_, identity) = api.get(&realm_path(&format!("/identities/{hank}"))).await;
-    assert_eq!(identity["enrollment_status"], "UNENROLLED");
+    // Not enrolled: the refused finish wrote nothing, so hank's link is still open.
+    assert_eq!(identity["enrollment_status"], "PENDING");
+}
+
+/// The identity as the admin API shows it: (enrollment status, update time).
+async fn enrollment(api: &AdminApi, id: &str) -> (String, String) {
+    let (s, v) = api.get(&realm_path(&format!("/identities/{id}"))).await;
+    assert_eq!(s, 200, "{v}");
+    let field = |k: &str| {
+        v[k].as_str()
+            .unwrap_or_else(|| panic!("{k}: {v}"))
+            .to_string()
+    };
+    (field("enrollment_status"), field("update_time"))
+}
+
+/// `enrollment_status` is what the identity has, kept by every write that changes it: no
+/// link and no passkey `UNENROLLED`; an open link `PENDING` (again `UNENROLLED` when the
+/// link is revoked, or lapses and the background round marks it expired); a passkey
+/// `ENROLLED` whatever links are open; the last passkey revoked `PENDING` or `UNENROLLED`
+/// by the links left. (`INVITE_FAILED`: `binding_email`.)
+async fn enrollment_status_follows_passkeys_and_links(backend: Backend) {
+    let Some(api) = AdminApi::start(backend).await else {
+        return;
+    };
+    let id = api.create_identity("ivy").await;
+    let (status, created) = enrollment(&api, &id).await;
+    assert_eq!(status, "UNENROLLED");
+
+    let (job, _) = return_link(&api, &id).await;
+    let (status, linked) = enrollment(&api, &id).await;
+    assert_eq!(status, "PENDING");
+    assert!(linked >= created, "{linked} after {created}");
+    let job_id = job["id"].as_str().unwrap();
+    let revoke = realm_path(&format!(
+        "/identities/{id}/credential-binding-jobs/{job_id}:revoke"
+    ));
+    assert_eq!(api.post(&revoke, json!({})).await.0, 200);
+    assert_eq!(enrollment(&api, &id).await.0, "UNENROLLED");
+
+    // A link that lapses: nobody lists jobs, the delivery task's round (every 5 s without
+    // mail) marks it expired and the identity unenrolled.
+    let (job, _) = return_link(&api, &id).await;
+    assert_eq!(enrollment(&api, &id).await.0, "PENDING");
+    let job_id = job["id"].as_str().unwrap();
+    api.db
+        .exec(&format!(
+            "UPDATE binding_jobs SET expire_us = 1 WHERE id = '{job_id}'"
+        ))
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while enrollment(&api, &id).await.0 != "UNENROLLED" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {:?} with its only link expired",
+            enrollment(&api, &id).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let expired = api
+        .db
+        .count(&format!(
+            "SELECT COUNT(*) FROM binding_jobs WHERE id = '{job_id}' AND state = 'EXPIRED'"
+        ))
+        .await;
+    assert_eq!(expired, 1, "the round marked the link itself expired");
+
+    // Bound: enrolled, and a second link opened afterwards does not change that.
+    let (_, link) = return_link(&api, &id).await;
+    let done = bind_link(&api, &link).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.body["identity"]["enrollment_status"], "ENROLLED");
+    let passkey = done.body["passkey"]["id"].as_str().unwrap().to_string();
+    let (second_job, _) = return_link(&api, &id).await;
+    assert_eq!(enrollment(&api, &id).await.0, "ENROLLED");
+
+    // The only passkey revoked while a link is open: pending again; that link revoked too:
+    // unenrolled.
+    let (s, v) = api
+        .post(
+            &realm_path(&format!("/credentials/{passkey}:revoke")),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(enrollment(&api, &id).await.0, "PENDING");
+    let second = second_job["id"].as_str().unwrap();
+    let revoke = realm_path(&format!(
+        "/identities/{id}/credential-binding-jobs/{second}:revoke"
+    ));
+    assert_eq!(api.post(&revoke, json!({})).await.0, 200);
+    assert_eq!(enrollment(&api, &id).await.0, "UNENROLLED");
+
+    // Revoking a passkey that does not exist writes nothing.
+    let (s, v) = api
+        .post(&realm_path("/credentials/nope:revoke"), json!({}))
+        .await;
+    assert_eq!(s, 404, "{v}");
+    assert_eq!(enrollment(&api, &id).await.0, "UNENROLLED");
 }
 
 async fn realm_authenticator_policy_is_enforced(backend: Backend) {

@@ -1,6 +1,7 @@
 //! EMAIL delivery of binding links through a real SMTP server: the mail arrives branded
 //! with the realm, its link binds a passkey; no address → 422; SMTP down → FAILED_TO_SEND
-//! with the reason, then retried with back-off until the server is back; batches queue.
+//! with the reason (the identity `INVITE_FAILED`), then retried with back-off until the
+//! server is back (`PENDING`); batches queue.
 
 use serde_json::json;
 
@@ -104,6 +105,13 @@ async fn emailed_link_binds_a_passkey(backend: Backend) {
     assert_eq!(s, 200, "{o}");
 }
 
+/// The identity's `enrollment_status` as the admin API shows it.
+async fn enrollment_of(api: &AdminApi, id: &str) -> serde_json::Value {
+    let (s, v) = api.get(&realm_path(&format!("/identities/{id}"))).await;
+    assert_eq!(s, 200, "{v}");
+    v["enrollment_status"].clone()
+}
+
 async fn failed_delivery_is_retried_until_the_server_answers(backend: Backend) {
     // A port nothing listens on yet.
     let port = crate::support::free_port();
@@ -126,6 +134,7 @@ async fn failed_delivery_is_retried_until_the_server_answers(backend: Backend) {
         ))
         .await;
     assert_eq!(list["total_size"], 1);
+    assert_eq!(enrollment_of(&api, &id).await, "INVITE_FAILED");
 
     // The server comes up: the background task retries and the job becomes LINK_SENT.
     let smtp = SmtpServer::start(port).await;
@@ -136,6 +145,11 @@ async fn failed_delivery_is_retried_until_the_server_answers(backend: Backend) {
         let job = get_job(&api, &id, &job_id).await;
         if job["state"] == "LINK_SENT" {
             assert!(job.get("failure_reason").is_none(), "{job}");
+            assert_eq!(
+                enrollment_of(&api, &id).await,
+                "PENDING",
+                "the mail went out"
+            );
             break;
         }
         assert!(std::time::Instant::now() < deadline, "still {job}");

@@ -91,6 +91,14 @@ impl Directory {
         Ok(job)
     }
 
+    /// Marks every open link whose time has passed `EXPIRED`, and brings its identity's
+    /// enrollment status with it (`PENDING` → `UNENROLLED`): the delivery task's round
+    /// when no mail is configured ([`Self::deliver_due`] does it first otherwise).
+    pub async fn expire_binding_links(&self) -> Result<(), IdmError> {
+        self.store().expire_binding_jobs(self.now_us()).await?;
+        Ok(())
+    }
+
     /// One pass of the delivery task: every EMAIL job due for (re)delivery is sent with a
     /// fresh token. Returns how many were attempted.
     pub async fn deliver_due(&self, config: &Config, mailer: &Mailer) -> Result<usize, IdmError> {

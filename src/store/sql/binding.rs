@@ -1,11 +1,14 @@
 //! [`BindingStore`]: credential binding jobs and their batches: insert, look up (by id or
 //! token hash), list with filters, atomic state transitions, email delivery bookkeeping,
-//! and completion (job, credential and identity in one transaction).
+//! and completion (job, credential and identity in one transaction). Every write that opens
+//! or closes a link brings its identity's enrollment status up to date in the same
+//! transaction (`enrollment.rs`).
 
 use async_trait::async_trait;
 use sqlx::Row;
 
 use super::audit::insert as insert_audit;
+use super::enrollment::{self, Whose};
 use super::query::{self, bind_all, list, placeholders, Bind, Listing};
 use super::rows::{
     batch, credential_insert, job, to_json, StoredResult, BATCH_COLUMNS, JOB_COLUMNS,
@@ -90,6 +93,14 @@ impl BindingStore for SqlStore {
             .bind(j.update_us)
             .execute(&mut *tx)
             .await?;
+        }
+        match b {
+            Some(b) => enrollment::refresh(&mut tx, Whose::Batch(&b.id), b.create_us).await?,
+            None => {
+                for j in jobs {
+                    enrollment::refresh(&mut tx, Whose::Job(&j.id), j.create_us).await?;
+                }
+            }
         }
         insert_audit(&mut tx, a).await?;
         tx.commit().await?;
@@ -182,9 +193,15 @@ impl BindingStore for SqlStore {
         );
         binds.insert(0, Bind::Int(now_us));
         binds.insert(0, Bind::Text(JobState::Expired.as_str().into()));
-        bind_all(sqlx::query(&sql), &binds)
-            .execute(&self.pool)
-            .await?;
+        let mut tx = super::begin(&self.pool).await?;
+        let expired = bind_all(sqlx::query(&sql), &binds)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if expired > 0 {
+            enrollment::refresh(&mut tx, Whose::ExpiredAt, now_us).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -214,6 +231,7 @@ impl BindingStore for SqlStore {
             .rows_affected()
             == 1;
         if moved {
+            enrollment::refresh(&mut tx, Whose::Job(id), now_us).await?;
             if let Some(a) = a {
                 insert_audit(&mut tx, a).await?;
             }
@@ -260,6 +278,7 @@ impl BindingStore for SqlStore {
             .bind(&j.token_hash);
         let done = bind_all(q, &state_binds).execute(&mut *tx).await?;
         if done.rows_affected() == 1 {
+            enrollment::refresh(&mut tx, Whose::Job(&j.id), j.update_us).await?;
             insert_audit(&mut tx, a).await?;
         }
         tx.commit().await?;

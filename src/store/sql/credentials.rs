@@ -1,9 +1,11 @@
 //! [`CredentialStore`]: passkeys: look up by id or WebAuthn credential id, list per identity
-//! or realm, record a use (counter, last used), rename, revoke (also "unless the last").
+//! or realm, record a use (counter, last used), rename, revoke (also "unless the last"; a
+//! revocation that takes an identity's last passkey makes it no longer enrolled).
 
 use async_trait::async_trait;
 
 use super::audit::{audited, insert as insert_audit};
+use super::enrollment::{self, Whose};
 use super::query::{self, list, Bind, Listing};
 use super::rows::{credential, CREDENTIAL_COLUMNS};
 use super::SqlStore;
@@ -70,7 +72,8 @@ impl CredentialStore for SqlStore {
         now_us: i64,
         a: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let statement = sqlx::query(
+        let mut tx = super::begin(&self.pool).await?;
+        let revoked = sqlx::query(
             "UPDATE credentials SET state = $5, update_us = $1 \
              WHERE tenant_id = $2 AND realm_id = $3 AND id = $4",
         )
@@ -78,15 +81,17 @@ impl CredentialStore for SqlStore {
         .bind(tenant)
         .bind(realm)
         .bind(id)
-        .bind(CredentialState::Revoked.as_str());
-        audited(
-            &self.pool,
-            statement,
-            Some(Resource::Credential),
-            StoreError::from,
-            a,
-        )
-        .await
+        .bind(CredentialState::Revoked.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if revoked.rows_affected() == 0 {
+            return Err(StoreError::NotFound(Resource::Credential));
+        }
+        // The identity's last passkey gone: no longer enrolled.
+        enrollment::refresh(&mut tx, Whose::Credential(id), now_us).await?;
+        insert_audit(&mut tx, a).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The identity's row is updated first, which holds its lock for the transaction

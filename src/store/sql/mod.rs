@@ -6,6 +6,7 @@ mod audit;
 mod binding;
 mod ceremonies;
 mod credentials;
+mod enrollment;
 mod groups;
 mod identities;
 mod keys;

@@ -8,6 +8,10 @@ use crate::store::records::*;
 use crate::store::session_records::*;
 use crate::store::StoreError;
 
+/// Every write here that opens, closes or fails a link, and every passkey revocation,
+/// also sets the identity's `enrollment_status` from what it then has, in the same
+/// transaction: an active passkey `ENROLLED`, else an open unexpired link `PENDING`, else a
+/// link whose mail failed and is being retried `INVITE_FAILED`, else `UNENROLLED`.
 #[async_trait]
 pub trait BindingStore: Send + Sync {
     /// Inserts jobs (one, or a batch with its record) and the audit entry.
@@ -103,6 +107,7 @@ pub trait CredentialStore: Send + Sync {
         identity_id: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<CredentialRecord>, StoreError>;
+    /// Revokes passkey `id`; its identity is no longer `ENROLLED` when it was the last.
     async fn revoke_credential(
         &self,
         tenant: &str,
