@@ -31,9 +31,10 @@ pub async fn page(State(state): Shared, Query(q): Query<HashMap<String, String>>
     let dir = &state.directory;
     match dir.open_binding_link(token).await {
         Ok(job) => {
-            let realm = match dir.realm_record(&job.tenant_id, &job.realm_id).await {
-                Ok(r) => r.display_name,
-                Err(_) => String::new(),
+            let found = dir.realm_record(&job.tenant_id, &job.realm_id).await;
+            let realm = match pages::realm_name(found) {
+                Ok(name) => name,
+                Err(e) => return pages::failure(e, "binding page failed"),
             };
             let look = ui::Look::of(&state.config, &job.realm_id, &realm);
             pages::markup(StatusCode::OK, ui::hosted::bind(&look))
@@ -59,22 +60,7 @@ fn link_error_page(e: IdmError) -> Response {
             "This link cannot be used",
             "The account it belongs to is not active. Contact your administrator.",
         ),
-        other => {
-            let api = ApiError::from(other);
-            tracing::warn!(error = %api, "binding page failed");
-            let mut page = pages::message(
-                api.status(),
-                "Something went wrong",
-                "The page could not be prepared. Please try again in a moment.",
-            );
-            if matches!(api, ApiError::Unavailable(_)) {
-                page.headers_mut().insert(
-                    http::header::RETRY_AFTER,
-                    http::HeaderValue::from(super::error::UNAVAILABLE_RETRY_AFTER_SECS),
-                );
-            }
-            page
-        }
+        other => pages::failure(other, "binding page failed"),
     }
 }
 

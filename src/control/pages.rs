@@ -10,7 +10,10 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{header, HeaderValue, StatusCode};
 
+use super::error::ApiError;
 use super::state::ControlState;
+use crate::idm::IdmError;
+use crate::store::RealmRecord;
 
 const CSS: &str = include_str!("../../assets/passgate.css");
 const BIND_JS: &str = include_str!("../../assets/bind.js");
@@ -53,6 +56,36 @@ pub fn message(status: StatusCode, title: &str, text: &str) -> Response {
         status,
         super::ui::hosted::message(&super::ui::Look::plain(), title, text),
     )
+}
+
+/// The page for a failure the visitor cannot fix (the store unreachable, an internal
+/// error): the error's status, `Retry-After` when the store is unavailable, and words to
+/// try again in a moment. Logged with `what`.
+pub fn failure(e: IdmError, what: &'static str) -> Response {
+    let api = ApiError::from(e);
+    tracing::warn!(error = %api, "{what}");
+    let mut page = message(
+        api.status(),
+        "Something went wrong",
+        "The page could not be prepared. Please try again in a moment.",
+    );
+    if matches!(api, ApiError::Unavailable(_)) {
+        page.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(super::error::UNAVAILABLE_RETRY_AFTER_SECS),
+        );
+    }
+    page
+}
+
+/// A realm's display name for a hosted page: blank for a realm the store does not have
+/// (the page still works, unbranded); any other failure is the page's ([`failure`]).
+pub fn realm_name(found: Result<RealmRecord, IdmError>) -> Result<String, IdmError> {
+    match found {
+        Ok(r) => Ok(r.display_name),
+        Err(IdmError::NotFound { .. }) => Ok(String::new()),
+        Err(e) => Err(e),
+    }
 }
 
 /// `GET /.passgate/assets/{name}`: the fixed assets, and each realm's `brand-{realm}.css`

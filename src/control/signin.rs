@@ -31,13 +31,15 @@ pub const DEFAULT_REDIRECT: &str = "/";
 /// `GET /.passgate/login?rd=`.
 pub async fn page(State(state): Shared, parts: Parts) -> Response {
     let realm_id = web::realm_for(&state.config, &web::host(&parts));
-    let realm = match state
+    let found = state
         .directory
         .realm_record(&state.config.tenant_id, &realm_id)
-        .await
-    {
-        Ok(r) => r.display_name,
-        Err(_) => String::new(),
+        .await;
+    // The store unreachable: say so (503, Retry-After) rather than serve a page whose
+    // sign-in cannot work.
+    let realm = match pages::realm_name(found) {
+        Ok(name) => name,
+        Err(e) => return pages::failure(e, "sign-in page failed"),
     };
     let look = ui::Look::of(&state.config, &realm_id, &realm);
     pages::markup(StatusCode::OK, ui::hosted::login(&look))

@@ -209,7 +209,14 @@ async fn control_calls(port: u16, lb: u16, admin_token: &str) -> Vec<(&'static s
         .header("accept", "text/html"),
     )
     .await;
+    let login_page = answer(
+        to_node(port, lb, Method::GET, "/.passgate/login?rd=%2F")
+            .header("user-agent", UA)
+            .header("accept", "text/html"),
+    )
+    .await;
     vec![
+        ("sign-in page", login_page),
         ("binding page", bind_page),
         ("admin API list", admin),
         ("admin API create", create),
