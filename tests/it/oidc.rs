@@ -963,7 +963,112 @@ async fn passkey_revocation_and_scim_deactivation_end_tokens(backend: Backend) {
     );
 }
 
+/// The `rd` of a 302 to the hosted sign-in page: where the browser goes once signed in.
+fn sign_in_return(r: &Reply) -> String {
+    let loc = r.header("location");
+    assert!(
+        loc.starts_with("/.passgate/login?rd="),
+        "{} {loc}",
+        r.status
+    );
+    let url = url::Url::parse(&format!("http://x{loc}")).unwrap();
+    let rd = url.query_pairs().find(|(k, _)| k == "rd").unwrap().1;
+    assert!(rd.starts_with("/.passgate/oidc/authorize?"), "{rd}");
+    rd.into_owned()
+}
+
+/// A way back without its "signed in at or after" stamp.
+fn without_stamp(rd: &str) -> &str {
+    let stamp = rd.find("&passgate_auth_after=").expect("stamped");
+    &rd[..stamp]
+}
+
+/// The browser's trip back from the sign-in page: `rd` with the session cookie.
+async fn come_back(env: &SessionEnv, rd: &str, cookie: &str) -> Reply {
+    let req = client()
+        .get(env.gw().url(rd))
+        .header("cookie", format!("passgate_session={cookie}"));
+    send(req).await
+}
+
+/// The ID token's `auth_time` for the code in a redirect to `app`.
+async fn auth_time_of(env: &SessionEnv, r: &Reply) -> u64 {
+    assert_eq!(r.status, 302, "{}", r.body);
+    let q = query_of(r.header("location"));
+    assert_eq!(q["state"], "st-1", "{q:?}");
+    let t = exchange(env, &q["code"], Some(VERIFIER)).await;
+    assert_eq!(t.status, 200, "{}", t.body);
+    let claims = verified_claims(env, t.json()["id_token"].as_str().unwrap(), "app").await;
+    claims["auth_time"].as_u64().unwrap()
+}
+
+/// `prompt=login` and an exceeded `max_age` send a signed-in browser to sign in again and
+/// back: the way back carries no `prompt=login` (it would loop) but "signed in at or after
+/// now", which the old session does not meet and the fresh one does; the code it then
+/// gets is for the fresh sign-in (`auth_time`).
+async fn forced_sign_ins_come_back_with_a_code_for_the_fresh_session(backend: Backend) {
+    let Some(env) = env(backend).await else {
+        return;
+    };
+    let challenge = s256(VERIFIER);
+    let pkce = [
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    let (id, _) = env.sign_in("carol").await;
+    let old = env.start_session_on_clock(&id).await;
+    let plain = authorize(&env, Some(&old), &app_request(&pkce)).await;
+    let first = auth_time_of(&env, &plain).await;
+
+    env.clock().advance_secs(60);
+    let mut forced = pkce.to_vec();
+    forced.push(("prompt", "login"));
+    let r = authorize(&env, Some(&old), &app_request(&forced)).await;
+    let rd = sign_in_return(&r);
+    let back: HashMap<String, String> = url::Url::parse(&format!("http://x{rd}"))
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert!(!back.contains_key("prompt"), "{rd}");
+    let after: u64 = back["passgate_auth_after"].parse().unwrap();
+    assert!(after >= first + 60, "{after} vs {first}");
+    assert_eq!(back["code_challenge"], challenge);
+
+    // The old session coming back is not a fresh sign-in: to the sign-in page again, the
+    // same way back (stamped with the time of this refusal).
+    let again = come_back(&env, &rd, &old).await;
+    assert_eq!(without_stamp(&sign_in_return(&again)), without_stamp(&rd));
+
+    // Signed in again: the code, for the new sign-in.
+    env.clock().advance_secs(5);
+    let fresh = env.start_session_on_clock(&id).await;
+    let code = come_back(&env, &rd, &fresh).await;
+    let second = auth_time_of(&env, &code).await;
+    assert!(
+        second >= after && second >= first + 65,
+        "{second} vs {after}"
+    );
+
+    // max_age: the fresh session is 120 s old, max_age 60 wants a newer one.
+    env.clock().advance_secs(120);
+    let mut aged = pkce.to_vec();
+    aged.push(("max_age", "60"));
+    let r = authorize(&env, Some(&fresh), &app_request(&aged)).await;
+    let rd = sign_in_return(&r);
+    assert!(rd.contains("max_age=60"), "{rd}");
+    let again = come_back(&env, &rd, &fresh).await;
+    assert_eq!(without_stamp(&sign_in_return(&again)), without_stamp(&rd));
+    let newest = env.start_session_on_clock(&id).await;
+    let third = auth_time_of(&env, &come_back(&env, &rd, &newest).await).await;
+    assert!(third >= second + 120, "{third} vs {second}");
+    // Within max_age now: straight to the client.
+    let r = authorize(&env, Some(&newest), &app_request(&aged)).await;
+    assert_eq!(auth_time_of(&env, &r).await, third);
+}
+
 on_both_backends!(
+    forced_sign_ins_come_back_with_a_code_for_the_fresh_session,
     passkey_revocation_and_scim_deactivation_end_tokens,
     discovery_and_keys_on_the_auth_host,
     code_flow_refresh_userinfo_revoke_and_logout,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use passgate::clock::{Clock, OffsetFileClock};
 use passgate::idm::{Directory, SessionService, SystemClock};
 use passgate::session::cache::PrincipalCache;
 use passgate::session::claims::SessionClaims;
@@ -110,6 +111,11 @@ impl SessionEnv {
 
     /// The store, opened in this process (alongside the gateway's).
     pub async fn directory(&self) -> Arc<Directory> {
+        self.directory_on(Arc::new(SystemClock)).await
+    }
+
+    /// The store, opened in this process, with `clock` as its time.
+    async fn directory_on(&self, clock: Arc<dyn Clock>) -> Arc<Directory> {
         let store = store::open(&StoreOptions {
             url: self.api.db.url.clone(),
             max_connections: 2,
@@ -118,13 +124,17 @@ impl SessionEnv {
         })
         .await
         .expect("open the test store");
-        Arc::new(Directory::new(store, Arc::new(SystemClock)))
+        Arc::new(Directory::new(store, clock))
     }
 
     /// A session service of its own on the gateway's store (as another instance).
     pub async fn sessions(&self) -> SessionService {
+        self.sessions_on(self.directory().await).await
+    }
+
+    async fn sessions_on(&self, dir: Arc<Directory>) -> SessionService {
         let cache = Arc::new(PrincipalCache::new(100, Duration::from_secs(300)));
-        SessionService::open(self.directory().await, cache, &self.config())
+        SessionService::open(dir, cache, &self.config())
             .await
             .expect("session service")
     }
@@ -145,16 +155,28 @@ impl SessionEnv {
         (id.clone(), self.start_session(&id).await)
     }
 
-    /// A new session (as a passkey sign-in makes one) for an existing identity.
+    /// A new session (as a passkey sign-in makes one) for an existing identity, at the
+    /// system's time.
     pub async fn start_session(&self, id: &str) -> String {
-        let dir = self.directory().await;
+        self.start_session_on(id, self.directory().await).await
+    }
+
+    /// Like [`Self::start_session`], at the gateway's time (its test clock): signed in
+    /// "now" as the gateway sees it, as a sign-in through it would be.
+    pub async fn start_session_on_clock(&self, id: &str) -> String {
+        let clock = Arc::new(OffsetFileClock::new(self.clock().path.clone()));
+        self.start_session_on(id, self.directory_on(clock).await)
+            .await
+    }
+
+    async fn start_session_on(&self, id: &str, dir: Arc<Directory>) -> String {
         let identity = dir
             .store()
             .get_identity("default", "default", id)
             .await
             .unwrap();
-        let sessions = self.sessions().await;
-        sessions
+        self.sessions_on(dir)
+            .await
             .start(&identity, &["hwk", "user"], None)
             .await
             .unwrap()
