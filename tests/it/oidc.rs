@@ -1067,7 +1067,101 @@ async fn forced_sign_ins_come_back_with_a_code_for_the_fresh_session(backend: Ba
     assert_eq!(auth_time_of(&env, &r).await, third);
 }
 
+/// The `kid`s `/.passgate/jwks.json` publishes.
+async fn published_kids(env: &SessionEnv) -> Vec<String> {
+    let jwks = send(client().get(env.gw().url("/.passgate/jwks.json")))
+        .await
+        .json();
+    jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Polls the JWKS (the gateway's background round runs every second) until `done` holds.
+async fn jwks_until(env: &SessionEnv, what: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let kids = published_kids(env).await;
+        if done(&kids) {
+            return kids;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}: {kids:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The `kid` an ID token for `cookie`'s session is signed with (checked with the JWKS).
+async fn id_token_kid(env: &SessionEnv, cookie: &str) -> String {
+    let code = code_for(env, cookie).await;
+    let t = exchange(env, &code, Some(VERIFIER)).await;
+    assert_eq!(t.status, 200, "{}", t.body);
+    let id_token = t.json()["id_token"].as_str().unwrap().to_string();
+    verified_claims(env, &id_token, "app").await;
+    jsonwebtoken::decode_header(&id_token).unwrap().kid.unwrap()
+}
+
+/// `session.key_rotation` over time, on the gateway's clock: when a key has signed for the
+/// rotation period a successor is published at once and signs a few seconds later; ID
+/// tokens are then signed with it and verify with the JWKS; the old key stays published
+/// while a token it signed may still be presented (`oidc.access_token_ttl` and the skew),
+/// then goes.
+async fn id_token_keys_rotate_on_schedule_and_old_ones_are_pruned(backend: Backend) {
+    let config = format!("[session]\nkey_rotation = \"1h\"\n{}", clients());
+    let Some(env) = SessionEnv::start_on_clock(backend, &config, "").await else {
+        return;
+    };
+    let (id, _) = env.sign_in("dana").await;
+    let first = id_token_kid(&env, &env.start_session_on_clock(&id).await).await;
+    let before = published_kids(&env).await;
+    assert!(before.contains(&first), "{first} in {before:?}");
+
+    // An hour on: a successor of every key is published (at least the three ID-token
+    // keys: RS256, ES256, EdDSA; the session key too).
+    env.clock().advance_secs(3600 + 60);
+    let rotated = jwks_until(&env, "successors published", |kids| {
+        kids.len() >= before.len() + 3
+    })
+    .await;
+    assert!(rotated.contains(&first), "the old key stays: {rotated:?}");
+    // It signs after the activation delay (from the gateway's next round on).
+    env.clock().advance_secs(30);
+    let session = env.start_session_on_clock(&id).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let second = loop {
+        let kid = id_token_kid(&env, &session).await;
+        if kid != first {
+            break kid;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still signed by {first}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(
+        rotated.contains(&second) && !before.contains(&second),
+        "{second} in {rotated:?}"
+    );
+    // Five minutes of access-token life later (and the skew), the old ID-token key goes.
+    env.clock().advance_secs(10 * 60);
+    let pruned = jwks_until(&env, "the old ID-token key pruned", |kids| {
+        !kids.contains(&first)
+    })
+    .await;
+    assert!(
+        !pruned.contains(&first) && pruned.contains(&second),
+        "{pruned:?}"
+    );
+    // The new key keeps signing.
+    let session = env.start_session_on_clock(&id).await;
+    assert_eq!(id_token_kid(&env, &session).await, second);
+}
+
 on_both_backends!(
+    id_token_keys_rotate_on_schedule_and_old_ones_are_pruned,
     forced_sign_ins_come_back_with_a_code_for_the_fresh_session,
     passkey_revocation_and_scim_deactivation_end_tokens,
     discovery_and_keys_on_the_auth_host,
