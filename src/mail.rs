@@ -37,6 +37,11 @@ pub struct LinkMail<'a> {
 
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// `[email] timeout`: the longest one mail's delivery may take, from connecting to the
+    /// server's last reply. lettre's own timeout bounds only the connection: a server that
+    /// accepts the message and never answers held the sending task (and a `create` call
+    /// with it) indefinitely.
+    timeout: std::time::Duration,
     from: Mailbox,
     text: String,
     html: String,
@@ -89,6 +94,7 @@ impl Mailer {
         }
         Ok(Mailer {
             transport: builder.build(),
+            timeout: settings.timeout,
             from: settings
                 .from
                 .parse()
@@ -117,12 +123,17 @@ impl Mailer {
     /// Sends one link mail; counted in `passgate_mails_total` (sent or failed).
     pub async fn send_link(&self, m: &LinkMail<'_>) -> Result<(), MailError> {
         let sent = match self.message(m) {
-            Ok(message) => self
-                .transport
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| MailError::Delivery(e.to_string())),
+            Ok(message) => {
+                match tokio::time::timeout(self.timeout, self.transport.send(message)).await {
+                    Ok(done) => done
+                        .map(|_| ())
+                        .map_err(|e| MailError::Delivery(e.to_string())),
+                    Err(_) => Err(MailError::Delivery(format!(
+                        "the SMTP server did not finish within {:?} ([email] timeout)",
+                        self.timeout
+                    ))),
+                }
+            }
             Err(e) => Err(e),
         };
         crate::metrics::events().mail(sent.is_ok());

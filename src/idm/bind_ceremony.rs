@@ -57,8 +57,8 @@ fn job_is_usable(job: &BindingJobRecord, now: i64) -> bool {
 }
 
 impl Directory {
-    /// The job a link token names, if it can still be used. Unknown: `NotFound`; used,
-    /// revoked, expired or never delivered: `Gone`.
+    /// The job a link token names, if it can still be used. Unknown (or replaced by a
+    /// retried mail's): `NotFound`; used, revoked or expired: `Gone`.
     pub async fn binding_job_for_token(&self, token: &str) -> Result<BindingJobRecord, IdmError> {
         let unknown = || IdmError::NotFound {
             resource: Resource::PasskeyLink,
@@ -86,11 +86,13 @@ impl Directory {
     }
 
     /// Opening the link (the page or `bind/begin`): `LINK_SENT` → `LINK_OPENED`, audited.
+    /// A `FAILED_TO_SEND` link opened was delivered after all (only the server's reply
+    /// was lost): `LINK_OPENED` too, which also stops its retries.
     pub async fn open_binding_link(&self, token: &str) -> Result<BindingJobRecord, IdmError> {
         let job = self.binding_job_for_token(token).await?;
         // A suspended identity's link says so at once, not only when the button is pressed.
         self.active_identity(&job).await?;
-        if job.state == JobState::LinkSent {
+        if matches!(job.state, JobState::LinkSent | JobState::FailedToSend) {
             let now = self.now_us();
             let after = with_state(&job, JobState::LinkOpened, now);
             let audit = self.audit(
@@ -99,7 +101,7 @@ impl Directory {
                     .before(&job_view(&job, now))
                     .after(&job_view(&after, now)),
             )?;
-            let (from, to) = ([JobState::LinkSent], JobState::LinkOpened);
+            let (from, to) = ([job.state], JobState::LinkOpened);
             if self
                 .store()
                 .transition_binding_job(&job.id, &from, to, now, Some(&audit))

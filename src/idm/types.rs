@@ -116,8 +116,16 @@ impl JobState {
         JobState::LinkOpened,
         JobState::FailedToSend,
     ];
-    /// States in which the link can be opened and a passkey bound.
-    pub const USABLE: &'static [JobState] = &[JobState::LinkSent, JobState::LinkOpened];
+    /// States in which the link can be opened and a passkey bound. `FailedToSend`
+    /// included: a mail whose server's reply was lost may still have arrived, and only its
+    /// recipient holds the link (a retry replaces it with a new one).
+    pub const USABLE: &'static [JobState] = &[
+        JobState::LinkSent,
+        JobState::LinkOpened,
+        JobState::FailedToSend,
+    ];
+    /// States in which the link is known to be out (handed back, mailed, or opened).
+    pub const DELIVERED: &'static [JobState] = &[JobState::LinkSent, JobState::LinkOpened];
 
     pub fn is_open(self) -> bool {
         JobState::OPEN.contains(&self)

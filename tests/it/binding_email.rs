@@ -15,6 +15,7 @@ on_both_backends!(
     emailed_link_binds_a_passkey,
     failed_delivery_is_retried_until_the_server_answers,
     a_delivered_link_works_the_moment_its_mail_arrives,
+    a_mail_whose_reply_was_lost_still_binds,
 );
 
 fn email_config(smtp_port: u16) -> impl Fn(u16) -> String {
@@ -22,6 +23,14 @@ fn email_config(smtp_port: u16) -> impl Fn(u16) -> String {
 }
 
 fn email_config_timeout(smtp_port: u16, timeout: &'static str) -> impl Fn(u16) -> String {
+    email_config_retry(smtp_port, timeout, "1s")
+}
+
+fn email_config_retry(
+    smtp_port: u16,
+    timeout: &'static str,
+    retry: &'static str,
+) -> impl Fn(u16) -> String {
     move |_| {
         format!(
             r#"
@@ -35,7 +44,7 @@ port = {smtp_port}
 security = "none"
 from = "Acme <no-reply@acme.test>"
 timeout = "{timeout}"
-retry_interval = "1s"
+retry_interval = "{retry}"
 "#
         )
     }
@@ -243,4 +252,69 @@ async fn a_reload_of_email_settings_reaches_the_retries() {
     }
     let (s, o) = begin(&api, &token_of(&link_in(&mail))).await;
     assert_eq!(s, 200, "the retried mail's link works: {o}");
+}
+
+/// The SMTP server takes the mail but its `250` never comes back within `[email] timeout`:
+/// the attempt fails within that time, the job is `FAILED_TO_SEND`, yet the mail did
+/// arrive, and its link works: opening it
+/// makes the job `LINK_OPENED` (so no retry mails another link) and a passkey binds. (A
+/// failed job's link used to be refused with `410`, and the next retry mailed a new one.)
+async fn a_mail_whose_reply_was_lost_still_binds(backend: Backend) {
+    let smtp = SmtpServer::start_holding(0).await;
+    let config = email_config_retry(smtp.port, "1s", "30s");
+    let Some(api) = AdminApi::start_with(backend, config).await else {
+        return;
+    };
+    let id = identity_with_email(&api, "tess", "tess@acme.test").await;
+    let asked = std::time::Instant::now();
+    let (s, v) = create_job(&api, &id, json!({"delivery_method": "EMAIL"})).await;
+    assert_eq!(s, 200, "{v}");
+    // `[email] timeout` (1 s) bounds the whole attempt: the call used to hang until the
+    // client gave up.
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        asked.elapsed()
+    );
+    let job = &v["credential_binding_job"];
+    assert_eq!(job["state"], "FAILED_TO_SEND", "{v}");
+    assert!(
+        job["failure_reason"]
+            .as_str()
+            .unwrap()
+            .contains("[email] timeout"),
+        "{job}"
+    );
+    let job_id = job["id"].as_str().unwrap().to_string();
+    assert_eq!(enrollment_of(&api, &id).await, "INVITE_FAILED");
+
+    let mail = smtp.wait_for(1, 10).await;
+    let (s, o) = begin(&api, &token_of(&link_in(&mail))).await;
+    assert_eq!(s, 200, "the link of the mail that arrived works: {o}");
+    let job = get_job(&api, &id, &job_id).await;
+    assert_eq!(job["state"], "LINK_OPENED", "{job}");
+    assert!(job.get("failure_reason").is_none(), "{job}");
+    let retrying = api
+        .db
+        .count(&format!(
+            "SELECT COUNT(*) FROM binding_jobs WHERE id = '{job_id}' AND next_send_us IS NOT NULL"
+        ))
+        .await;
+    assert_eq!(retrying, 0, "an opened link is not mailed again");
+    assert_eq!(enrollment_of(&api, &id).await, "PENDING");
+
+    let c = Authenticator::new()
+        .register(&format!("http://localhost:{}", api.port), &o)
+        .unwrap();
+    let done = finish(&api, o["ceremony"].as_str().unwrap(), &c).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.body["identity"]["enrollment_status"], "ENROLLED");
+    assert_eq!(get_job(&api, &id, &job_id).await["state"], "COMPLETE");
+    let (_, events) = api.get(&realm_path("/events?page_size=200")).await;
+    let actions = events.to_string();
+    assert!(
+        actions.contains("credential_binding_job.email_failed"),
+        "{actions}"
+    );
+    assert!(actions.contains("credential_binding_job.open"), "{actions}");
 }

@@ -25,7 +25,7 @@ pub(super) enum Whose<'a> {
 
 /// The status `identities.id` should have at `$1` (now), as SQL.
 fn status() -> String {
-    let open = JobState::USABLE
+    let open = JobState::DELIVERED
         .iter()
         .map(|s| format!("'{}'", s.as_str()))
         .collect::<Vec<_>>()
