@@ -126,6 +126,9 @@ impl JobState {
     ];
     /// States in which the link is known to be out (handed back, mailed, or opened).
     pub const DELIVERED: &'static [JobState] = &[JobState::LinkSent, JobState::LinkOpened];
+    /// States in which a delivery round may (re)send the link: not once it was opened
+    /// (a round that read the job just before would replace a link in use).
+    pub const SENDABLE: &'static [JobState] = &[JobState::LinkSent, JobState::FailedToSend];
 
     pub fn is_open(self) -> bool {
         JobState::OPEN.contains(&self)

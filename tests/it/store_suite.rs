@@ -1,6 +1,7 @@
 //! The store test suite, run on every backend (SQLite always, PostgreSQL when
 //! `PASSGATE_TEST_POSTGRES_URL` is set): migrations, uniqueness, paging, transactions
-//! (a sign-in written whole or not at all), token hashing and expiry, audit records. Real databases, no mocks.
+//! (a sign-in written whole or not at all), token hashing and expiry, audit records, a
+//! delivery round that meets an opened binding link. Real databases, no mocks.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -729,5 +730,86 @@ async fn oidc_tokens_are_used_once_and_end_with_their_grant() {
         );
         s.delete_oidc_keys(&["k1".to_string()]).await.unwrap();
         assert_eq!(s.list_oidc_keys().await.unwrap().len(), 1);
+    }
+}
+
+/// A delivery round that read a job just before its link was opened (the mail of a batch,
+/// a retry) neither gives the opened link a new token nor moves the job back from
+/// `LINK_OPENED` to `LINK_SENT` when it records its attempt.
+#[tokio::test]
+async fn a_delivery_round_leaves_an_opened_link_alone() {
+    use passgate::idm::binding::NewBindingJob;
+    use passgate::idm::types::{DeliveryMethod, JobState};
+    for db in TestDb::all().await {
+        let (dir, _clock) = directory(&db).await;
+        let config = passgate::config::from_str(
+            "public_url = \"http://localhost:1\"\n[[listeners]]\naddress = \"127.0.0.1:1\"\n",
+            std::path::Path::new("."),
+        )
+        .expect("config");
+        let id = create(&dir, "uma", Some("uma@example.com")).await;
+        let created = dir
+            .create_binding_job(
+                &at(),
+                &config,
+                None,
+                &id,
+                NewBindingJob::new(DeliveryMethod::Return),
+            )
+            .await
+            .unwrap();
+        let link = url::Url::parse(created.link.as_deref().unwrap()).unwrap();
+        let token = link
+            .query_pairs()
+            .find(|(k, _)| k == "token")
+            .unwrap()
+            .1
+            .into_owned();
+        // The round read the job here, as it was.
+        let read = created.job.clone();
+        assert_eq!(read.state, JobState::LinkSent);
+        assert_eq!(
+            dir.open_binding_link(&token).await.unwrap().state,
+            JobState::LinkOpened
+        );
+
+        let store = dir.store();
+        let now = dir.now_us();
+        let replaced = store
+            .set_binding_token(&read.id, &"0".repeat(64), now)
+            .await
+            .unwrap();
+        assert!(
+            !replaced,
+            "{:?}: an opened link keeps its token",
+            db.backend
+        );
+        let mut attempt = read.clone();
+        attempt.send_attempts += 1;
+        attempt.update_us = now;
+        let audit = store::AuditRecord {
+            id: passgate::idm::ids::new_id().unwrap(),
+            tenant_id: "default".into(),
+            realm_id: Some("default".into()),
+            actor: "delivery".into(),
+            action: "credential_binding_job.email_sent".into(),
+            target_ids: vec![read.id.clone()],
+            before: None,
+            after: None,
+            create_us: now,
+        };
+        store.record_delivery(&attempt, &audit).await.unwrap();
+        let job = store
+            .get_binding_job("default", "default", &read.id)
+            .await
+            .unwrap();
+        assert_eq!(job.state, JobState::LinkOpened, "{:?}", db.backend);
+        assert_eq!(job.send_attempts, 0);
+        assert_eq!(job.token_hash, passgate::idm::ids::sha256_hex(&token));
+        // And the link still opens.
+        assert_eq!(
+            dir.open_binding_link(&token).await.unwrap().state,
+            JobState::LinkOpened
+        );
     }
 }

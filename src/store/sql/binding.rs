@@ -246,10 +246,10 @@ impl BindingStore for SqlStore {
         token_hash: &str,
         now_us: i64,
     ) -> Result<bool, StoreError> {
-        let (open, state_binds) = states_in(4, JobState::OPEN);
+        let (sendable, state_binds) = states_in(4, JobState::SENDABLE);
         let sql = format!(
             "UPDATE binding_jobs SET token_hash = $1, update_us = $2 \
-             WHERE id = $3 AND state IN ({open})"
+             WHERE id = $3 AND state IN ({sendable})"
         );
         let q = sqlx::query(&sql).bind(token_hash).bind(now_us).bind(id);
         let done = bind_all(q, &state_binds).execute(&self.pool).await?;
@@ -262,11 +262,11 @@ impl BindingStore for SqlStore {
         a: &AuditRecord,
     ) -> Result<(), StoreError> {
         let mut tx = super::begin(&self.pool).await?;
-        let (open, state_binds) = states_in(8, JobState::OPEN);
+        let (sendable, state_binds) = states_in(8, JobState::SENDABLE);
         let sql = format!(
             "UPDATE binding_jobs SET state = $1, failure_reason = $2, send_attempts = $3, \
              next_send_us = $4, update_us = $5, token_hash = $7 \
-             WHERE id = $6 AND state IN ({open})"
+             WHERE id = $6 AND state IN ({sendable})"
         );
         let q = sqlx::query(&sql)
             .bind(j.state.as_str())

@@ -57,8 +57,9 @@ pub trait BindingStore: Send + Sync {
         now_us: i64,
         audit: Option<&AuditRecord>,
     ) -> Result<bool, StoreError>;
-    /// Gives an open job the hash of a new link token, before the link is mailed (so a link
-    /// opened the moment it arrives already works). `false`: the job is no longer open.
+    /// Gives a job the hash of a new link token, before the link is mailed (so a link
+    /// opened the moment it arrives already works). `false`: the job can no longer be
+    /// sent (used, revoked, expired, or its link already opened).
     async fn set_binding_token(
         &self,
         id: &str,
@@ -66,7 +67,8 @@ pub trait BindingStore: Send + Sync {
         now_us: i64,
     ) -> Result<bool, StoreError>;
     /// Records an email delivery attempt: `LinkSent` on success, `FailedToSend` with the
-    /// reason and the next attempt's time on failure (only while the job is still open).
+    /// reason and the next attempt's time on failure (only while the job can still be sent:
+    /// a link opened meanwhile stays `LinkOpened`).
     async fn record_delivery(
         &self,
         job: &BindingJobRecord,
