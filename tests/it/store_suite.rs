@@ -31,17 +31,23 @@ fn options(db: &TestDb) -> StoreOptions {
 
 const T0: i64 = 1_800_000_000_000_000;
 
+/// The smallest configuration: one listener, the `default` realm.
+fn minimal_config() -> passgate::config::Config {
+    passgate::config::from_str(
+        "public_url = \"http://localhost:1\"\n[[listeners]]\naddress = \"127.0.0.1:1\"\n",
+        std::path::Path::new("."),
+    )
+    .expect("config")
+}
+
 /// A directory on `db` with a hand-driven clock and the `default` realm.
 async fn directory(db: &TestDb) -> (Arc<Directory>, Arc<ManualClock>) {
     let store = store::open(&options(db)).await.expect("open store");
     let clock = Arc::new(ManualClock::new(T0));
     let dir = Arc::new(Directory::new(store, clock.clone()));
-    let config = passgate::config::from_str(
-        "public_url = \"http://localhost:1\"\n[[listeners]]\naddress = \"127.0.0.1:1\"\n",
-        std::path::Path::new("."),
-    )
-    .expect("config");
-    dir.sync_config_realms(&config).await.expect("sync realms");
+    dir.sync_config_realms(&minimal_config())
+        .await
+        .expect("sync realms");
     (dir, clock)
 }
 
@@ -742,11 +748,7 @@ async fn a_delivery_round_leaves_an_opened_link_alone() {
     use passgate::idm::types::{DeliveryMethod, JobState};
     for db in TestDb::all().await {
         let (dir, _clock) = directory(&db).await;
-        let config = passgate::config::from_str(
-            "public_url = \"http://localhost:1\"\n[[listeners]]\naddress = \"127.0.0.1:1\"\n",
-            std::path::Path::new("."),
-        )
-        .expect("config");
+        let config = minimal_config();
         let id = create(&dir, "uma", Some("uma@example.com")).await;
         let created = dir
             .create_binding_job(
