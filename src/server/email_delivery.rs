@@ -2,7 +2,7 @@
 //! `FAILED_TO_SEND`) and queued batch jobs are (re)sent when due, with a back-off that
 //! doubles per failure (`[email] retry_interval`, at most an hour). Runs on its own task,
 //! never on a request. Sends with the configuration in force: a reload that changes
-//! `[email]` (or adds or removes it) reaches the next round. Every round also marks links
+//! `[email]` (or adds or removes it) reaches the next round. Every round first marks links
 //! whose time has passed expired, so an identity whose only link lapsed is `UNENROLLED`
 //! again within a round, mail or no mail.
 
@@ -44,11 +44,11 @@ fn tick(config: &Config) -> Duration {
 
 impl EmailDelivery {
     async fn round(&self) {
+        if let Err(e) = self.directory.expire_binding_links().await {
+            tracing::warn!(error = %e, "expiring binding links failed");
+        }
         let settings = self.settings.load_full();
         let Some(mailer) = settings.mailer.as_deref() else {
-            if let Err(e) = self.directory.expire_binding_links().await {
-                tracing::warn!(error = %e, "expiring binding links failed");
-            }
             return;
         };
         match self.directory.deliver_due(&settings.config, mailer).await {

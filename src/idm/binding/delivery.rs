@@ -92,8 +92,8 @@ impl Directory {
     }
 
     /// Marks every open link whose time has passed `EXPIRED`, and brings its identity's
-    /// enrollment status with it (`PENDING` → `UNENROLLED`): the delivery task's round
-    /// when no mail is configured ([`Self::deliver_due`] does it first otherwise).
+    /// enrollment status with it (`PENDING` → `UNENROLLED`): first in every round of the
+    /// delivery task, mail or no mail (so [`Self::deliver_due`] sees no lapsed job).
     pub async fn expire_binding_links(&self) -> Result<(), IdmError> {
         self.store().expire_binding_jobs(self.now_us()).await?;
         Ok(())
@@ -103,7 +103,6 @@ impl Directory {
     /// fresh token. Returns how many were attempted.
     pub async fn deliver_due(&self, config: &Config, mailer: &Mailer) -> Result<usize, IdmError> {
         let now = self.now_us();
-        self.store().expire_binding_jobs(now).await?;
         let due = self.store().due_deliveries(now, PASS_MAX).await?;
         let n = due.len();
         for job in due {

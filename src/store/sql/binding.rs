@@ -290,19 +290,17 @@ impl BindingStore for SqlStore {
         now_us: i64,
         limit: u32,
     ) -> Result<Vec<BindingJobRecord>, StoreError> {
+        let (sendable, state_binds) = states_in(4, JobState::SENDABLE);
         let sql = format!(
             "SELECT {JOB_COLUMNS} FROM binding_jobs j WHERE j.delivery_method = $3 \
-             AND j.state IN ($4, $5) AND j.next_send_us IS NOT NULL AND j.next_send_us <= $1 \
-             AND j.expire_us > $1 ORDER BY j.next_send_us LIMIT $2"
+             AND j.state IN ({sendable}) AND j.next_send_us IS NOT NULL \
+             AND j.next_send_us <= $1 AND j.expire_us > $1 ORDER BY j.next_send_us LIMIT $2"
         );
-        let rows = sqlx::query(&sql)
+        let q = sqlx::query(&sql)
             .bind(now_us)
             .bind(i64::from(limit))
-            .bind(DeliveryMethod::Email.as_str())
-            .bind(JobState::FailedToSend.as_str())
-            .bind(JobState::LinkSent.as_str())
-            .fetch_all(&self.pool)
-            .await?;
+            .bind(DeliveryMethod::Email.as_str());
+        let rows = bind_all(q, &state_binds).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(job).collect::<Result<_, _>>()?)
     }
 
